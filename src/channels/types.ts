@@ -1,0 +1,58 @@
+import type { Channel } from '../domain/events.js';
+
+/** What a channel needs to send one message; the activity builds it from the message row. */
+export interface OutgoingMessage {
+  /** Our message id: used as Message-ID / idempotency hint / status-callback correlation. */
+  messageId: string;
+  centerId: string;
+  channel: Channel;
+  /** Email address or E.164 phone number. */
+  to: string;
+  subject?: string | null;
+  /** Plain text (email text part, SMS text, spoken text for voice). */
+  text: string;
+  locale: 'it' | 'en';
+  senders: {
+    emailFromName?: string | null;
+    emailFromAddress?: string | null;
+    emailReplyTo?: string | null;
+    smsSenderId?: string | null;
+    voiceCallerNumber?: string | null;
+  };
+  /** Email: List-Unsubscribe target (X1) for surveys and recalls. */
+  unsubscribeUrl?: string | null;
+  /** Email: tracking pixel URL when the center enables read tracking (A4-read). */
+  trackingPixelUrl?: string | null;
+  /** Email: confirm / cancel links of a reminder asking for confirmation (B2-confirm). */
+  actionLinks?: { confirmUrl: string; cancelUrl: string } | null;
+  /** Voice: ask for a keypress (1 confirm, 2 cancel) and post it to this URL. */
+  gatherUrl?: string | null;
+  /** SMS / voice: where the provider posts delivery status. */
+  statusCallbackUrl?: string | null;
+}
+
+export interface SendResult {
+  providerId: string;
+  /** SMS segments (F1 credits per segment); 1 for email and voice. */
+  segments: number;
+}
+
+/** A provider failure classified once, at the channel boundary (novu-style). */
+export class ChannelError extends Error {
+  constructor(
+    message: string,
+    /** false = permanent (invalid number, opted out, 5xx SMTP): refund and stop. */
+    readonly retryable: boolean,
+    /** Provider error code, e.g. Twilio 21610 or SMTP 550; safe to store. */
+    readonly code: string | null = null,
+  ) {
+    super(message);
+    this.name = 'ChannelError';
+  }
+}
+
+export interface ChannelSender {
+  readonly channel: Channel;
+  send(message: OutgoingMessage): Promise<SendResult>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration object, read from the environment once at start-up.
+ * Secrets have no defaults: the local stack (`npm start`) generates and prints its own.
+ */
+const secret = (min: number) => z.string().min(min, `must be at least ${min} characters`);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+
+  TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('comms'),
+  /** SMS and voice run on their own queue so a per-sender rate limit applies to them only. */
+  TEMPORAL_PHONE_TASK_QUEUE: z.string().min(1).default('comms-phone'),
+  PHONE_MESSAGES_PER_SECOND: z.coerce.number().positive().default(10),
+
+  API_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** Public URL of the API as patients and Twilio reach it (links, webhooks, signatures). */
+  PUBLIC_BASE_URL: z.url().transform((u) => u.replace(/\/+$/, '')),
+  PLATFORM_API_KEY: secret(24),
+  LINK_SIGNING_SECRET: secret(32),
+
+  SMTP_HOST: z.string().min(1),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+  SMTP_SECURE: bool.default(false),
+  SMTP_USER: z.string().optional(),
+  SMTP_PASS: z.string().optional(),
+
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits'),
+  TWILIO_AUTH_TOKEN: secret(16),
+  /** Only for tests and the local stack: the Twilio-compatible test server's URL. */
+  TWILIO_API_BASE_URL: z.url().optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = configSchema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => ({
+      variable: String(issue.path[0] ?? '(root)'),
+      message: issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message,
+    })),
+  );
+}

@@ -1,0 +1,32 @@
+import { ApiKeySchema, CallbackDeliverySchema, ConfirmTokenSchema, IdempotencyRecordSchema } from './access.js';
+import { AppointmentSchema, ResourceAlertSchema } from './appointment.js';
+import { CenterSchema, EventSettingSchema, TemplateSchema } from './center.js';
+import { LocationSchema, PatientSchema, ResourceSchema, ServiceSchema } from './directory.js';
+import { CreditEntrySchema, MessageEventSchema, MessageSchema, OptOutSchema } from './message.js';
+
+export * from './access.js';
+export * from './appointment.js';
+export * from './center.js';
+export * from './directory.js';
+export * from './message.js';
+
+/** The explicit entity list given to MikroORM. */
+export const entities = [
+  CenterSchema,
+  EventSettingSchema,
+  TemplateSchema,
+  PatientSchema,
+  ResourceSchema,
+  ServiceSchema,
+  LocationSchema,
+  AppointmentSchema,
+  ResourceAlertSchema,
+  MessageSchema,
+  MessageEventSchema,
+  CreditEntrySchema,
+  OptOutSchema,
+  ApiKeySchema,
+  ConfirmTokenSchema,
+  IdempotencyRecordSchema,
+  CallbackDeliverySchema,
+];

@@ -1,0 +1,127 @@
+import { EntitySchema, type Opt } from '@mikro-orm/core';
+import type { Channel, EventKind, LedgerKind, Locale, MessageStatus, RecipientKind, SkipReason } from '../../domain/events.js';
+import { BaseRow, CenterOwned, baseProperties, centerOwnedProperties } from './base.js';
+
+/** E1: one row per message and channel, sent or not. */
+export class Message extends CenterOwned {
+  /** Derived from appointment + event + due time/revision + channel; never from run ids. */
+  idempotencyKey!: string;
+  appointmentId: string | null = null;
+  eventKind!: EventKind;
+  channel!: Channel;
+  recipientKind!: RecipientKind;
+  /** Patient or resource id; null for center admins. */
+  recipientId: string | null = null;
+  /** Email address or phone number used (kept for the summary; never logged). */
+  recipientAddress: string | null = null;
+  locale: Opt<Locale> = 'it';
+  subject: string | null = null;
+  body: string | null = null;
+  status: Opt<MessageStatus> = 'scheduled';
+  skipReason: SkipReason | null = null;
+  /** Sanitised provider error. */
+  failureReason: string | null = null;
+  providerId: string | null = null;
+  segments: number | null = null;
+  credits: Opt<number> = 0;
+  dueAt!: Date;
+  sentAt: Date | null = null;
+  deliveredAt: Date | null = null;
+  readAt: Date | null = null;
+  failedAt: Date | null = null;
+  openCount: Opt<number> = 0;
+}
+
+export const MessageSchema = new EntitySchema<Message>({
+  class: Message,
+  tableName: 'messages',
+  indexes: [
+    { properties: ['centerId', 'createdAt'] },
+    { properties: ['centerId', 'appointmentId'] },
+    { properties: ['centerId', 'recipientId', 'eventKind', 'dueAt'] },
+  ],
+  properties: {
+    ...centerOwnedProperties,
+    idempotencyKey: { type: 'string', length: 300, unique: true },
+    appointmentId: { kind: 'm:1', entity: 'Appointment', mapToPk: true, nullable: true, deleteRule: 'set null', fieldName: 'appointment_id' },
+    eventKind: { type: 'string', length: 40 },
+    channel: { type: 'string', length: 10 },
+    recipientKind: { type: 'string', length: 10 },
+    recipientId: { type: 'uuid', nullable: true },
+    recipientAddress: { type: 'string', nullable: true },
+    locale: { type: 'string', length: 5 },
+    subject: { type: 'text', nullable: true },
+    body: { type: 'text', nullable: true },
+    status: { type: 'string', length: 12, index: true },
+    skipReason: { type: 'string', length: 30, nullable: true },
+    failureReason: { type: 'text', nullable: true },
+    providerId: { type: 'string', length: 100, nullable: true, index: true },
+    segments: { type: 'integer', nullable: true },
+    credits: { type: 'integer' },
+    dueAt: { type: 'Date', columnType: 'timestamptz' },
+    sentAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
+    deliveredAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
+    readAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
+    failedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
+    openCount: { type: 'integer' },
+  },
+});
+
+/** E1: the status history of one message (callbacks, opens, retries). */
+export class MessageEvent extends BaseRow {
+  messageId!: string;
+  status!: MessageStatus | 'opened' | 'retry';
+  detail: string | null = null;
+}
+
+export const MessageEventSchema = new EntitySchema<MessageEvent>({
+  class: MessageEvent,
+  tableName: 'message_events',
+  properties: {
+    ...baseProperties,
+    messageId: { kind: 'm:1', entity: 'Message', mapToPk: true, deleteRule: 'cascade', index: true, fieldName: 'message_id' },
+    status: { type: 'string', length: 12 },
+    detail: { type: 'text', nullable: true },
+  },
+});
+
+/** F1: the credit ledger; balance = sum(amount). One debit and one refund per message at most. */
+export class CreditEntry extends CenterOwned {
+  messageId: string | null = null;
+  kind!: LedgerKind;
+  /** Negative for debits. */
+  amount!: number;
+  note: string | null = null;
+}
+
+export const CreditEntrySchema = new EntitySchema<CreditEntry>({
+  class: CreditEntry,
+  tableName: 'credit_ledger',
+  uniques: [{ properties: ['messageId', 'kind'] }],
+  properties: {
+    ...centerOwnedProperties,
+    messageId: { kind: 'm:1', entity: 'Message', mapToPk: true, nullable: true, deleteRule: 'set null', fieldName: 'message_id' },
+    kind: { type: 'string', length: 10 },
+    amount: { type: 'integer' },
+    note: { type: 'string', nullable: true },
+  },
+});
+
+/** X1: an address (phone or email) that opted out of a channel for one center. */
+export class OptOut extends CenterOwned {
+  channel!: Channel;
+  address!: string;
+  source!: string;
+}
+
+export const OptOutSchema = new EntitySchema<OptOut>({
+  class: OptOut,
+  tableName: 'opt_outs',
+  uniques: [{ properties: ['centerId', 'channel', 'address'] }],
+  properties: {
+    ...centerOwnedProperties,
+    channel: { type: 'string', length: 10 },
+    address: { type: 'string' },
+    source: { type: 'string', length: 30 },
+  },
+});

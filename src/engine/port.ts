@@ -1,0 +1,57 @@
+/**
+ * What the API and the webhooks ask of the engine. The Temporal implementation lives in
+ * src/engine/temporal-engine.ts; callers depend on this interface only. Everything here is
+ * ids, times and flags: never names, phones, emails or texts (they would land in Temporal).
+ */
+
+/** One revision of an appointment as the workflow sees it (ISO-8601 UTC times). */
+export interface AppointmentSnapshot {
+  centerId: string;
+  /** Internal appointment id (uuid). */
+  appointmentId: string;
+  revision: number;
+  patientId: string;
+  resourceId: string | null;
+  serviceId: string | null;
+  locationId: string | null;
+  startAt: string;
+  endAt: string;
+  bookedAt: string;
+  bookedOnline: boolean;
+}
+
+export type PatientAnswer = 'confirm' | 'cancel';
+export type AnswerVia = 'link' | 'sms' | 'voice' | 'api';
+
+export interface TimelineEntry {
+  /** e.g. appointment.reminder */
+  eventKind: string;
+  /** planned | sent | skipped | failed | cancelled */
+  state: string;
+  at: string;
+  channel?: string;
+  reason?: string;
+  messageId?: string;
+}
+
+export interface AlertProgress {
+  alertId: string;
+  affected: number;
+  notified: number;
+  done: boolean;
+}
+
+export interface Engine {
+  /** Created or modified: signal-with-start; a repeated or stale revision changes nothing. */
+  appointmentChanged(snapshot: AppointmentSnapshot): Promise<void>;
+  appointmentCancelled(centerId: string, appointmentId: string, eventId: string): Promise<void>;
+  attendance(centerId: string, appointmentId: string, attended: boolean, eventId: string): Promise<void>;
+  patientAnswered(centerId: string, appointmentId: string, answer: PatientAnswer, via: AnswerVia, eventId: string): Promise<void>;
+  /** Re-plan every running appointment of the center (X3). */
+  policyChanged(centerId: string): Promise<void>;
+  /** B4: starts the fan-out; returns the alert id. */
+  resourceAlert(input: { centerId: string; alertId: string; resourceId: string; day: string; kind: 'delay' | 'absence'; delayMinutes: number | null }): Promise<void>;
+  alertProgress(centerId: string, alertId: string): Promise<AlertProgress | null>;
+  /** X6: planned, sent and skipped steps; null when the appointment has no workflow. */
+  timeline(centerId: string, appointmentId: string): Promise<TimelineEntry[] | null>;
+}
