@@ -11,8 +11,9 @@ export const sendingWindowSchema = z.strictObject({ from: hhmm, to: hhmm });
 export type SendingWindow = z.infer<typeof sendingWindowSchema>;
 
 /** Keys 1..7 = Monday..Sunday (ISO); a missing day means no sending that day. */
+// partialRecord: zod 4's record over an enum demands every key, but a missing day is allowed.
 export const sendingHoursSchema = z
-  .record(z.enum(['1', '2', '3', '4', '5', '6', '7']), z.array(sendingWindowSchema).max(4))
+  .partialRecord(z.enum(['1', '2', '3', '4', '5', '6', '7']), z.array(sendingWindowSchema).max(4))
   .nullable()
   .default(null);
 export type SendingHours = z.infer<typeof sendingHoursSchema>;
