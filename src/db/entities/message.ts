@@ -30,6 +30,8 @@ export class Message extends CenterOwned {
   readAt: Date | null = null;
   failedAt: Date | null = null;
   openCount: Opt<number> = 0;
+  /** B2-confirm: the text asks the patient to confirm or cancel (links, reply words, keypress). */
+  asksConfirmation: Opt<boolean> = false;
 }
 
 export const MessageSchema = new EntitySchema<Message>({
@@ -64,6 +66,7 @@ export const MessageSchema = new EntitySchema<Message>({
     readAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
     failedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
     openCount: { type: 'integer' },
+    asksConfirmation: { type: 'boolean' },
   },
 });
 

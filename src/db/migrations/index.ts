@@ -1,4 +1,8 @@
 import { Migration20261125170714 } from './Migration20261125170714.js';
+import { Migration20261125171655 } from './Migration20261125171655.js';
 
 /** Committed migrations, in order. `npm run migration:create` writes new files; list them here. */
-export const migrationsList = [{ name: 'Migration20261125170714', class: Migration20261125170714 }];
+export const migrationsList = [
+  { name: 'Migration20261125170714', class: Migration20261125170714 },
+  { name: 'Migration20261125171655', class: Migration20261125171655 },
+];
