@@ -1,0 +1,69 @@
+import type { MessageStatus } from './events.js';
+
+/**
+ * Provider delivery statuses mapped to ours (E1), and the rule that a message's status only
+ * moves forward. Providers retry callbacks and do not order them, so a late `sent` must never
+ * overwrite `delivered`, and a duplicate must change nothing.
+ */
+
+/** The statuses a provider callback can move a message to. */
+export type DeliveryUpdate = Extract<MessageStatus, 'sent' | 'delivered' | 'read' | 'failed'>;
+
+const TWILIO_MESSAGE_STATUSES = new Map<string, DeliveryUpdate | null>(Object.entries({
+  // Still on Twilio's side: nothing a clinic needs to see.
+  queued: null,
+  accepted: null,
+  scheduled: null,
+  sending: null,
+  sent: 'sent',
+  delivered: 'delivered',
+  // Group MMS: at least one recipient got it.
+  partially_delivered: 'delivered',
+  read: 'read',
+  undelivered: 'failed',
+  failed: 'failed',
+  canceled: 'failed',
+} satisfies Record<string, DeliveryUpdate | null>));
+
+const TWILIO_CALL_STATUSES = new Map<string, DeliveryUpdate | null>(Object.entries({
+  queued: null,
+  initiated: null,
+  ringing: null,
+  'in-progress': null,
+  // The call was answered and ran to its end: the message was heard.
+  completed: 'delivered',
+  busy: 'failed',
+  'no-answer': 'failed',
+  failed: 'failed',
+  canceled: 'failed',
+} satisfies Record<string, DeliveryUpdate | null>));
+
+/** Twilio `MessageStatus` → our status; null = no change (still in transit, or unknown). */
+export function mapTwilioMessageStatus(status: string): DeliveryUpdate | null {
+  return TWILIO_MESSAGE_STATUSES.get(status.trim().toLowerCase()) ?? null;
+}
+
+/** Twilio `CallStatus` → our status; null = no change. */
+export function mapTwilioCallStatus(status: string): DeliveryUpdate | null {
+  return TWILIO_CALL_STATUSES.get(status.trim().toLowerCase()) ?? null;
+}
+
+/** The forward path; statuses off it (skipped, failed) are final. */
+const FORWARD: readonly MessageStatus[] = ['scheduled', 'sending', 'sent', 'delivered', 'read'];
+
+/**
+ * The status a message should take when `next` is reported while it is `current`, or null when
+ * the report must be ignored (duplicate, out of order, or the message is already final).
+ *
+ * - forward only: scheduled → sending → sent → delivered → read (steps may be skipped: an email
+ *   goes from sent to read, a late `delivered` after `read` is ignored);
+ * - `failed` is final, and reachable only before the message was delivered;
+ * - `skipped` is final and never reached through a provider report.
+ */
+export function advanceStatus(current: MessageStatus, next: MessageStatus): MessageStatus | null {
+  const from = FORWARD.indexOf(current);
+  if (from === -1) return null; // failed or skipped: final
+  if (next === 'failed') return from < FORWARD.indexOf('delivered') ? 'failed' : null;
+  const to = FORWARD.indexOf(next);
+  return to > from ? next : null;
+}
