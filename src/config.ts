@@ -16,8 +16,7 @@ export const configSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('comms'),
-  /** SMS and voice run on their own queue so a per-sender rate limit applies to them only. */
-  TEMPORAL_PHONE_TASK_QUEUE: z.string().min(1).default('comms-phone'),
+  /** Per-sender limit of SMS + voice sends; they run on the queue `{TEMPORAL_TASK_QUEUE}-phone`. */
   PHONE_MESSAGES_PER_SECOND: z.coerce.number().positive().default(10),
 
   API_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
@@ -31,6 +30,12 @@ export const configSchema = z.object({
   SMTP_SECURE: bool.default(false),
   SMTP_USER: z.string().optional(),
   SMTP_PASS: z.string().optional(),
+
+  /** Platform senders used when a center has none of its own (A3). */
+  DEFAULT_EMAIL_FROM: z.email(),
+  DEFAULT_EMAIL_FROM_NAME: z.string().min(1).default('Clinic'),
+  DEFAULT_SMS_FROM: z.string().regex(/^(\+[1-9]\d{6,14}|[A-Za-z0-9 ]{1,11})$/, 'must be an E.164 number or an alphanumeric sender id (max 11)'),
+  DEFAULT_VOICE_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number'),
 
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits'),
   TWILIO_AUTH_TOKEN: secret(16),

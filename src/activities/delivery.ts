@@ -1,0 +1,135 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ChannelError, type OutgoingMessage } from '../channels/types.js';
+import type { Channel } from '../domain/events.js';
+import { debitForMessage, refundForMessage } from '../db/credits.js';
+import { Center, Message, MessageEvent, OptOut, Patient } from '../db/entities/index.js';
+import type { ActivityDeps } from './deps.js';
+import { notifyCenter } from './notices.js';
+import type { DebitResult, SendOutcome } from './types.js';
+
+const SENT = new Set(['sent', 'delivered', 'read']);
+/** B6: this many failures in 24 hours makes a "repeated delivery failures" notice. */
+const FAILURE_NOTICE_THRESHOLD = 5;
+/** Provider codes that mean our own setup is wrong, not the recipient (B6 misconfigured). */
+const MISCONFIGURED_CODES = new Set(['EAUTH', '20003', '21606', '21659', '21212']);
+
+const dayKey = (d: Date) => d.toISOString().slice(0, 10);
+
+async function logEvent(em: EntityManager, messageId: string, status: MessageEvent['status'], detail: string | null = null) {
+  em.create(MessageEvent, { messageId, status, detail });
+  await em.flush();
+}
+
+/** F1: one debit per message (unique ledger row); too few credits → skipped + B6 warning once a day. */
+export function createDebitCredits(deps: ActivityDeps) {
+  return async function debitCredits({ messageId }: { messageId: string }): Promise<DebitResult> {
+    const em = deps.orm.em.fork();
+    const message = await em.findOneOrFail(Message, { id: messageId });
+    if (message.status !== 'scheduled' && message.status !== 'sending') return { ok: message.status !== 'skipped', reason: message.skipReason };
+    const result = await debitForMessage(em, { centerId: message.centerId, messageId, amount: message.credits });
+    const center = await em.findOneOrFail(Center, { id: message.centerId }, { refresh: true });
+    const today = dayKey(new Date());
+    if (!result.ok) {
+      await em.nativeUpdate(Message, { id: messageId, status: 'scheduled' }, { status: 'skipped', skipReason: 'no_credits' });
+      await logEvent(em, messageId, 'skipped', 'no_credits');
+      await notifyCenter(deps, em, { centerId: center.id, kind: 'credits_exhausted', slot: today });
+      return { ok: false, reason: 'no_credits' };
+    }
+    if (result.balance <= center.lowCreditThreshold) {
+      await notifyCenter(deps, em, { centerId: center.id, kind: 'credits_low', slot: today, detail: String(result.balance) });
+    }
+    return { ok: true, reason: null };
+  };
+}
+
+/** The provider call. `sending` before, `sent` + provider id after; a retry that finds `sent` does nothing. */
+export function createSendMessage(deps: ActivityDeps) {
+  return async function sendMessage({ messageId }: { messageId: string }): Promise<SendOutcome> {
+    const em = deps.orm.em.fork();
+    const message = await em.findOneOrFail(Message, { id: messageId });
+    if (SENT.has(message.status)) return { status: 'already_sent' };
+    if (message.status === 'skipped' || message.status === 'failed') {
+      throw ApplicationFailure.nonRetryable(`message is ${message.status}`, 'not_sendable');
+    }
+    const center = await em.findOneOrFail(Center, { id: message.centerId });
+    // A1 and X1 are checked again at send time: the switch or an opt-out may have changed since.
+    const blocked = !center.communicationsEnabled ? 'master_off' : (await isOptedOut(em, message)) ? 'opted_out' : null;
+    if (blocked) {
+      await em.nativeUpdate(Message, { id: messageId }, { status: 'skipped', skipReason: blocked });
+      await refundForMessage(em, { centerId: center.id, messageId });
+      await logEvent(em, messageId, 'skipped', blocked);
+      return { status: 'already_sent' };
+    }
+    if (message.status !== 'sending') {
+      await em.nativeUpdate(Message, { id: messageId }, { status: 'sending' });
+      await logEvent(em, messageId, 'sending');
+    }
+    try {
+      const result = await deps.channels[message.channel].send(outgoing(deps, center, message));
+      await em.nativeUpdate(Message, { id: messageId, status: 'sending' }, { status: 'sent', providerId: result.providerId, sentAt: new Date() });
+      await logEvent(em, messageId, 'sent');
+      return { status: 'sent' };
+    } catch (err) {
+      if (!(err instanceof ChannelError)) throw err;
+      await logEvent(em, messageId, 'retry', `${err.code ?? 'error'}: ${err.message}`);
+      if (err.retryable) throw ApplicationFailure.retryable(err.message, err.code ?? 'provider_retryable');
+      throw ApplicationFailure.nonRetryable(err.message, err.code ?? 'provider_permanent');
+    }
+  };
+}
+
+/** A permanent failure: the row says why, the credits come back (F1), admins hear of patterns (B6). */
+export function createFailMessage(deps: ActivityDeps) {
+  return async function failMessage({ messageId, reason }: { messageId: string; reason: string }): Promise<void> {
+    const em = deps.orm.em.fork();
+    const message = await em.findOneOrFail(Message, { id: messageId });
+    if (message.status === 'failed' || SENT.has(message.status)) return;
+    await em.nativeUpdate(Message, { id: messageId }, { status: 'failed', failureReason: reason.slice(0, 500), failedAt: new Date() });
+    await refundForMessage(em, { centerId: message.centerId, messageId });
+    await logEvent(em, messageId, 'failed', reason.slice(0, 500));
+    const today = dayKey(new Date());
+    if (MISCONFIGURED_CODES.has(reason)) {
+      await notifyCenter(deps, em, { centerId: message.centerId, kind: 'channel_misconfigured', slot: `${message.channel}:${today}`, detail: message.channel });
+    }
+    const recentFailures = await em.count(Message, { centerId: message.centerId, status: 'failed', failedAt: { $gte: new Date(Date.now() - 24 * 3600_000) } });
+    if (recentFailures >= FAILURE_NOTICE_THRESHOLD) {
+      await notifyCenter(deps, em, { centerId: message.centerId, kind: 'delivery_failures', slot: today, detail: String(recentFailures) });
+    }
+  };
+}
+
+async function isOptedOut(em: EntityManager, message: Message): Promise<boolean> {
+  if (!message.recipientAddress) return false;
+  const optOut = await em.count(OptOut, { centerId: message.centerId, channel: message.channel, address: message.recipientAddress });
+  if (optOut > 0) return true;
+  if (message.recipientKind !== 'patient' || !message.recipientId) return false;
+  const patient = await em.findOne(Patient, { id: message.recipientId });
+  return patient?.optedOutChannels.includes(message.channel as Channel) ?? false;
+}
+
+function outgoing(deps: ActivityDeps, center: Center, message: Message): OutgoingMessage {
+  const isEmail = message.channel === 'email';
+  const unsubscribable = message.eventKind === 'appointment.post_visit' || message.eventKind === 'recall';
+  return {
+    messageId: message.id,
+    centerId: center.id,
+    channel: message.channel,
+    to: message.recipientAddress ?? '',
+    subject: message.subject,
+    text: message.body ?? '',
+    locale: message.locale,
+    senders: {
+      emailFromName: center.emailFromName,
+      emailFromAddress: center.emailFromAddress,
+      emailReplyTo: center.emailReplyTo,
+      smsSenderId: center.smsSenderId,
+      voiceCallerNumber: center.voiceCallerNumber,
+    },
+    unsubscribeUrl: isEmail && unsubscribable ? deps.links.unsubscribeUrl(message.id) : null,
+    trackingPixelUrl: isEmail && center.readTracking ? deps.links.trackingPixelUrl(message.id) : null,
+    actionLinks: isEmail && message.asksConfirmation ? { confirmUrl: deps.links.confirmUrl(message.id), cancelUrl: deps.links.cancelUrl(message.id) } : null,
+    gatherUrl: message.channel === 'voice' && message.asksConfirmation ? deps.links.gatherUrl(message.id) : null,
+    statusCallbackUrl: isEmail ? null : deps.links.statusCallbackUrl(message.id),
+  };
+}

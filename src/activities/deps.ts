@@ -1,0 +1,20 @@
+import type { Client } from '@temporalio/client';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import type { ChannelSender } from '../channels/types.js';
+import type { Channel } from '../domain/events.js';
+import type { Links } from '../links.js';
+
+/** Everything activities touch, built once by the worker and passed in (no module singletons). */
+export interface ActivityDeps {
+  orm: MikroORM;
+  channels: Record<Channel, ChannelSender>;
+  links: Links;
+  /** Starts and signals other workflows (recalls, alert fan-out). */
+  temporal: Client;
+  taskQueue: string;
+  logger: Logger;
+  /** X4 callbacks; injectable for tests. */
+  fetch?: typeof fetch;
+  now?: () => Date;
+}

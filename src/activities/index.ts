@@ -1,0 +1,36 @@
+import type { ActivityDeps } from './deps.js';
+import { createFindAlertAppointments, createRecordAlertProgress, createSignalAlert } from './alerts.js';
+import {
+  createDeliverCallback,
+  createLoadAppointmentPolicy,
+  createMarkAppointmentCancelled,
+  createRecordAttendance,
+  createRecordPatientAnswer,
+  createScheduleRecall,
+  createSupersedeRecall,
+} from './appointments.js';
+import { createDebitCredits, createFailMessage, createSendMessage } from './delivery.js';
+import { createPrepareMessages } from './prepare.js';
+import type { EngineActivities } from './types.js';
+
+export type { ActivityDeps } from './deps.js';
+
+/** All activities, built from their dependencies once by the worker. */
+export function createActivities(deps: ActivityDeps): EngineActivities {
+  return {
+    loadAppointmentPolicy: createLoadAppointmentPolicy(deps),
+    prepareMessages: createPrepareMessages(deps),
+    debitCredits: createDebitCredits(deps),
+    sendMessage: createSendMessage(deps),
+    failMessage: createFailMessage(deps),
+    recordPatientAnswer: createRecordPatientAnswer(deps),
+    recordAttendance: createRecordAttendance(deps),
+    markAppointmentCancelled: createMarkAppointmentCancelled(deps),
+    deliverCallback: createDeliverCallback(deps),
+    scheduleRecall: createScheduleRecall(deps),
+    supersedeRecall: createSupersedeRecall(deps),
+    findAlertAppointments: createFindAlertAppointments(deps),
+    signalAlert: createSignalAlert(deps),
+    recordAlertProgress: createRecordAlertProgress(deps),
+  };
+}

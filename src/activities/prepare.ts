@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { messageCost } from '../domain/credits.js';
+import type { Channel, Locale, SkipReason } from '../domain/events.js';
+import { localDayKey, startOfLocalDay, endOfLocalDay } from '../domain/local-time.js';
+import { appointmentScope, messageKey } from '../domain/message-key.js';
+import { decideChannels, type ChannelDecision } from '../domain/rules.js';
+import { smsSegments } from '../domain/sms-segments.js';
+import { loadEventSetting } from '../db/event-settings.js';
+import { Message, OptOut } from '../db/entities/index.js';
+import type { PrepareInput, PreparedMessage } from './types.js';
+import type { ActivityDeps } from './deps.js';
+import { loadSubject, render, renderContext, templateFor, type MessageSubject } from './render.js';
+
+/** Events whose emails carry List-Unsubscribe (X1): marketing-like, not appointment-critical. */
+const UNSUBSCRIBABLE = new Set(['appointment.post_visit', 'recall']);
+
+/**
+ * prepareMessages: apply the sending rules (A1 A2 B1 C1 C2 D1 X1, B2-day), render each enabled
+ * channel's text and insert one message row per channel under its idempotency key. Skips are
+ * rows too, with their reason (E1). Running it twice for the same step returns the same rows.
+ */
+export function createPrepareMessages(deps: ActivityDeps) {
+  return async function prepareMessages(input: PrepareInput): Promise<PreparedMessage[]> {
+    const em = deps.orm.em.fork();
+    const setting = await loadEventSetting(em, input.centerId, input.eventKind);
+    if (setting.channels.length === 0) return [];
+    const subject = await loadSubject(em, input.centerId, input.appointmentId, input.patientId);
+    const person = input.recipient === 'patient' ? subject.patient : subject.resource;
+    if (!person) return [];
+
+    const scope = input.appointmentId ? appointmentScope(input.centerId, input.appointmentId) : `center:${input.centerId}`;
+    const keyOf = (channel: Channel) => messageKey({ scope, eventKind: input.eventKind, slot: input.slot, channel, recipientId: person.id });
+    const existing = await em.find(Message, { idempotencyKey: { $in: setting.channels.map(keyOf) } });
+    if (existing.length === setting.channels.length) return existing.map(toPrepared);
+
+    return em.transactional(async (tx) => {
+      const decisions = decideChannels(await rulesInput(tx, input, subject, setting.channels, setting.options));
+      const dueAt = new Date(input.dueAt);
+      const onePerDay = input.eventKind === 'appointment.reminder' && optionOf(setting.options, 'onePerDay') === true;
+      if (onePerDay && subject.patient) {
+        // Serialise reminders of one patient so two appointments cannot both pass the check.
+        await tx.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [`reminder-day:${subject.patient.id}`]);
+      }
+      const rows: Message[] = [];
+      for (const decision of decisions) {
+        const idempotencyKey = keyOf(decision.channel);
+        let reason: SkipReason | null = input.forcedSkip ?? (decision.send ? null : decision.reason);
+        if (!reason && onePerDay && (await hasReminderThatDay(tx, subject, dueAt))) reason = 'one_per_day';
+        rows.push(await composeRow(tx, deps, { input, subject, decision, reason, idempotencyKey, options: setting.options }));
+      }
+      // ON CONFLICT DO NOTHING: a concurrent or repeated run keeps the first row.
+      await tx.createQueryBuilder(Message).insert(rows).onConflict('idempotency_key').ignore().execute();
+      const stored = await tx.find(Message, { idempotencyKey: { $in: rows.map((r) => r.idempotencyKey) } });
+      return stored.map(toPrepared);
+    });
+  };
+}
+
+function optionOf(options: unknown, key: string): unknown {
+  return typeof options === 'object' && options !== null ? (options as Record<string, unknown>)[key] : undefined;
+}
+
+async function rulesInput(em: EntityManager, input: PrepareInput, subject: MessageSubject, channels: Channel[], options: unknown) {
+  const { center, patient, resource, service, appointment } = subject;
+  const forPatient = input.recipient === 'patient';
+  const contacts = forPatient
+    ? { email: patient?.email ?? null, mobile: patient?.mobile ?? null, landline: patient?.landline ?? null }
+    : { email: resource?.email ?? null, mobile: resource?.mobile ?? null, landline: resource?.phone ?? null };
+  const addresses = [contacts.email, contacts.mobile, contacts.landline].filter((a): a is string => !!a);
+  const optOuts = addresses.length ? await em.find(OptOut, { centerId: center.id, address: { $in: addresses } }) : [];
+  const optedOut = new Set<Channel>([...(forPatient ? patient?.optedOutChannels ?? [] : []), ...optOuts.map((o) => o.channel)]);
+  return {
+    recipient: input.recipient,
+    masterEnabled: center.communicationsEnabled,
+    eventChannels: channels,
+    bookedOnline: appointment?.bookedOnline ?? false,
+    onlineOnly: optionOf(options, 'onlineOnly') === true,
+    privacyRequired: center.privacyRequired,
+    privacyConsent: patient?.privacyConsent ?? false,
+    preference: forPatient ? patient?.channelPreference ?? null : null,
+    resourceMemoEnabled: resource?.memoEnabled ?? true,
+    serviceMemoEnabled: service?.memoEnabled ?? true,
+    contacts,
+    optedOut: [...optedOut],
+  };
+}
+
+/** B2-day: another appointment's reminder already goes to this patient that local day. */
+async function hasReminderThatDay(em: EntityManager, subject: MessageSubject, dueAt: Date): Promise<boolean> {
+  const day = localDayKey(dueAt, subject.center.timeZone);
+  const other = await em.count(Message, {
+    centerId: subject.center.id,
+    recipientId: subject.patient!.id,
+    eventKind: 'appointment.reminder',
+    appointmentId: { $ne: subject.appointment?.id ?? null },
+    status: { $nin: ['skipped', 'failed'] },
+    dueAt: { $gte: startOfLocalDay(day, subject.center.timeZone), $lt: endOfLocalDay(day, subject.center.timeZone) },
+  });
+  return other > 0;
+}
+
+/** One message row: recipient, reason, rendered text in the recipient's language, credits. */
+async function composeRow(
+  em: EntityManager,
+  deps: ActivityDeps,
+  args: { input: PrepareInput; subject: MessageSubject; decision: ChannelDecision; reason: SkipReason | null; idempotencyKey: string; options: unknown },
+): Promise<Message> {
+  const { input, subject, decision, reason, idempotencyKey, options } = args;
+  const person = input.recipient === 'patient' ? subject.patient! : subject.resource!;
+  const locale: Locale = person.locale ?? subject.center.locale;
+  const id = randomUUID();
+  const requestConfirmation = input.eventKind === 'appointment.reminder' && optionOf(options, 'requestConfirmation') === true;
+  const survey = input.eventKind === 'appointment.post_visit' && optionOf(options, 'kind') === 'survey';
+  const template = await templateFor(em, { centerId: input.centerId, eventKind: input.eventKind, channel: decision.channel, locale, requestConfirmation, survey });
+  const surveyUrl = optionOf(options, 'surveyUrl');
+  const ctx = renderContext(subject, {
+    confirmUrl: requestConfirmation ? deps.links.confirmUrl(id) : null,
+    cancelUrl: requestConfirmation ? deps.links.cancelUrl(id) : null,
+    surveyUrl: typeof surveyUrl === 'string' ? surveyUrl : null,
+    unsubscribeUrl: UNSUBSCRIBABLE.has(input.eventKind) ? deps.links.unsubscribeUrl(id) : null,
+    delayMinutes: input.delayMinutes ?? null,
+  });
+  const options_ = { locale, timeZone: subject.center.timeZone };
+  const body = render(template.body, ctx, options_);
+  const segments = decision.channel === 'sms' ? Math.max(1, smsSegments(body).segments) : 1;
+  const prices = { email: subject.center.priceEmail, smsSegment: subject.center.priceSmsSegment, voice: subject.center.priceVoice };
+  const row = new Message();
+  Object.assign(row, {
+    id,
+    centerId: input.centerId,
+    idempotencyKey,
+    appointmentId: input.appointmentId,
+    eventKind: input.eventKind,
+    channel: decision.channel,
+    recipientKind: input.recipient,
+    recipientId: person.id,
+    recipientAddress: decision.address,
+    locale,
+    subject: template.subject === null ? null : render(template.subject, ctx, options_),
+    body,
+    segments: decision.channel === 'sms' ? segments : null,
+    credits: reason ? 0 : messageCost({ channel: decision.channel, segments, prices }),
+    dueAt: new Date(input.dueAt),
+    status: reason ? 'skipped' : 'scheduled',
+    skipReason: reason,
+    asksConfirmation: requestConfirmation,
+  });
+  return row;
+}
+
+function toPrepared(row: Message): PreparedMessage {
+  return { messageId: row.id, channel: row.channel, status: row.status, reason: row.skipReason };
+}

@@ -1,0 +1,67 @@
+import type { Channel, EventKind, SkipReason } from '../domain/events.js';
+import type { ReminderOptions, SecondReminderOptions } from '../domain/policy.js';
+
+/** What an appointment workflow needs to plan, read fresh at every wake-up (X3). No patient data. */
+export interface AppointmentPolicy {
+  timeZone: string;
+  /** The row still exists and is not cancelled on the booking side. */
+  appointmentStatus: string;
+  reminder: ReminderOptions & { channels: Channel[] };
+  secondReminder: SecondReminderOptions & { channels: Channel[] };
+  postVisit: { delayMinutes: number; channels: Channel[] };
+  resourceReminder: { leadMinutes: number; channels: Channel[] };
+  /** B2-second: no-show ratio ≥ 30 % over past appointments. */
+  unreliable: boolean;
+}
+
+export type Recipient = 'patient' | 'resource';
+
+export interface PrepareInput {
+  centerId: string;
+  appointmentId: string | null;
+  eventKind: EventKind;
+  /** Distinguishes repeats of one event (revision, due time, alert id): part of the idempotency key. */
+  slot: string;
+  dueAt: string;
+  recipient: Recipient;
+  /** Recall messages go to the patient of a recall, not of an appointment. */
+  patientId?: string;
+  /** Record the message as skipped for this reason (e.g. expired, X2) instead of applying the rules. */
+  forcedSkip?: SkipReason;
+  /** B4: render the start as start + delay. */
+  delayMinutes?: number | null;
+}
+
+export interface PreparedMessage {
+  messageId: string;
+  channel: Channel;
+  status: 'scheduled' | 'skipped' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
+  reason: SkipReason | null;
+}
+
+export interface DebitResult {
+  ok: boolean;
+  reason: SkipReason | null;
+}
+
+export interface SendOutcome {
+  status: 'sent' | 'already_sent';
+}
+
+/** The activity functions as workflows see them (`proxyActivities<EngineActivities>`). */
+export interface EngineActivities {
+  loadAppointmentPolicy(input: { centerId: string; appointmentId: string }): Promise<AppointmentPolicy>;
+  prepareMessages(input: PrepareInput): Promise<PreparedMessage[]>;
+  debitCredits(input: { messageId: string }): Promise<DebitResult>;
+  sendMessage(input: { messageId: string }): Promise<SendOutcome>;
+  failMessage(input: { messageId: string; reason: string }): Promise<void>;
+  recordPatientAnswer(input: { centerId: string; appointmentId: string; answer: 'confirm' | 'cancel'; via: string; eventId: string }): Promise<{ callbackId: string | null }>;
+  recordAttendance(input: { centerId: string; appointmentId: string; attended: boolean }): Promise<void>;
+  markAppointmentCancelled(input: { centerId: string; appointmentId: string }): Promise<void>;
+  deliverCallback(input: { callbackId: string }): Promise<void>;
+  scheduleRecall(input: { centerId: string; appointmentId: string }): Promise<{ recallWorkflowId: string | null }>;
+  supersedeRecall(input: { centerId: string; appointmentId: string }): Promise<void>;
+  findAlertAppointments(input: { centerId: string; resourceId: string; day: string }): Promise<string[]>;
+  signalAlert(input: { centerId: string; alertId: string; appointmentIds: string[]; kind: 'delay' | 'absence'; delayMinutes: number | null }): Promise<number>;
+  recordAlertProgress(input: { centerId: string; alertId: string; affected: number; notified: number }): Promise<void>;
+}

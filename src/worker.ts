@@ -1,0 +1,104 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import pino, { type Logger } from 'pino';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { createActivities } from './activities/index.js';
+import type { EngineActivities } from './activities/types.js';
+import { channelSettingsFromConfig, createChannels } from './channels/index.js';
+import { loadConfig, type Config } from './config.js';
+import { openOrm } from './db/orm.js';
+import { createLinks } from './links.js';
+import { phoneTaskQueue } from './workflows/task-queues.js';
+
+export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+/** Written by `npm run build:workflows`; production workers load it instead of bundling at start. */
+export const prebuiltBundlePath = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
+
+export async function workflowBundle(logger?: Logger): Promise<WorkflowBundle> {
+  if (existsSync(prebuiltBundlePath)) return { code: readFileSync(prebuiltBundlePath, 'utf8') };
+  logger?.info('bundling workflow code');
+  return bundleWorkflowCode({ workflowsPath, logger: undefined });
+}
+
+/**
+ * The two workers of one process: the main queue runs workflows, database activities and email;
+ * the phone queue runs only SMS / voice sends under a per-sender rate limit (A3, bars).
+ */
+export async function createWorkers(input: {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue: string;
+  activities: EngineActivities;
+  bundle: WorkflowBundle;
+  phoneMessagesPerSecond: number;
+}): Promise<Worker[]> {
+  const activities = input.activities as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const main = await Worker.create({
+    connection: input.connection,
+    namespace: input.namespace,
+    taskQueue: input.taskQueue,
+    workflowBundle: input.bundle,
+    activities,
+  });
+  const phone = await Worker.create({
+    connection: input.connection,
+    namespace: input.namespace,
+    taskQueue: phoneTaskQueue(input.taskQueue),
+    activities: { sendMessage: input.activities.sendMessage },
+    maxTaskQueueActivitiesPerSecond: input.phoneMessagesPerSecond,
+  });
+  return [main, phone];
+}
+
+/** Builds every dependency once from config and runs the workers until `signal` aborts. */
+export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?: Logger; signal?: AbortSignal }): Promise<void> {
+  const { config } = deps;
+  const logger = deps.logger ?? pino({ level: config.LOG_LEVEL });
+  const orm = deps.orm ?? (await openOrm(config.DATABASE_URL));
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const channels = createChannels({
+    ...channelSettingsFromConfig(config),
+    defaultEmailFrom: { name: config.DEFAULT_EMAIL_FROM_NAME, address: config.DEFAULT_EMAIL_FROM },
+    defaultSmsFrom: config.DEFAULT_SMS_FROM,
+    defaultVoiceFrom: config.DEFAULT_VOICE_FROM,
+  });
+  const activities = createActivities({
+    orm,
+    channels,
+    links: createLinks({ publicBaseUrl: config.PUBLIC_BASE_URL, secret: config.LINK_SIGNING_SECRET }),
+    temporal: client,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    logger,
+  });
+  const workers = await createWorkers({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    activities,
+    bundle: await workflowBundle(logger),
+    phoneMessagesPerSecond: config.PHONE_MESSAGES_PER_SECOND,
+  });
+  deps.signal?.addEventListener('abort', () => workers.forEach((w) => w.shutdown()));
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
+  try {
+    await Promise.all(workers.map((w) => w.run()));
+  } finally {
+    await channels.close();
+    await clientConnection.close();
+    await connection.close();
+    if (!deps.orm) await orm.close();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const controller = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort());
+  runWorker({ config: loadConfig(), signal: controller.signal }).catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

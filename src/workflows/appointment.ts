@@ -1,0 +1,314 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { EngineActivities, AppointmentPolicy, PrepareInput, Recipient } from '../activities/types.js';
+import type { EventKind, SkipReason } from '../domain/events.js';
+import { isStillUseful, type Plan, planPostVisit, planReminder, planResourceReminder, planSecondReminder } from '../domain/schedule.js';
+import type { AppointmentSnapshot, TimelineEntry } from '../engine/port.js';
+import {
+  appointmentCancelled,
+  appointmentChanged,
+  attendanceRecorded,
+  patientAnswered,
+  policyChanged,
+  resourceAlerted,
+  timelineQuery,
+} from './definitions.js';
+import { AppointmentStart, AppointmentStatus, CenterId, NextMessageAt, PatientId, ResourceId, AppointmentId } from './search-attributes.js';
+import { phoneTaskQueue } from './task-queues.js';
+
+// Activity presets, named once. Local activities for database-only steps (no server round trip);
+// regular activities for the provider call so each send is visible and retried on its own.
+const db = proxyLocalActivities<EngineActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+const sendRetry = { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '10m', maximumAttempts: 12 };
+const emailSender = proxyActivities<EngineActivities>({ startToCloseTimeout: '2m', retry: sendRetry });
+const phoneSender = () => proxyActivities<EngineActivities>({ taskQueue: phoneTaskQueue(workflowInfo().taskQueue), startToCloseTimeout: '2m', retry: sendRetry });
+const callbacks = proxyActivities<EngineActivities>({
+  startToCloseTimeout: '30s',
+  // X4: retried until the booking system accepts it.
+  retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '1h' },
+});
+const control = proxyActivities<EngineActivities>({ startToCloseTimeout: '30s' });
+
+/** How long a finished appointment's workflow stays open for late attendance reports. */
+const KEEP_OPEN_AFTER_END_MS = 30 * 24 * 3600_000;
+const MAX_HISTORY_EVENTS = 2_000;
+
+type Status = 'booked' | 'confirmed' | 'cancelled' | 'attended' | 'no_show';
+
+/** A message-producing step: an event for one recipient, once per slot. */
+interface Step {
+  eventKind: EventKind;
+  slot: string;
+  recipient: Recipient;
+  at: number;
+  skip?: SkipReason;
+  delayMinutes?: number | null;
+}
+
+type Action =
+  | { type: 'answer'; eventId: string; answer: 'confirm' | 'cancel'; via: string }
+  | { type: 'attendance'; attended: boolean }
+  | { type: 'cancelled' };
+
+export interface AppointmentWorkflowInput {
+  snapshot: AppointmentSnapshot;
+  /** Carried across continue-as-new. */
+  carried?: Carried;
+}
+
+interface Carried {
+  status: Status;
+  done: Record<string, string>;
+  timeline: TimelineEntry[];
+  seenEvents: string[];
+  pending: Step[];
+  actions: Action[];
+}
+
+const stepKey = (s: Pick<Step, 'eventKind' | 'slot' | 'recipient'>) => `${s.eventKind}|${s.slot}|${s.recipient}`;
+
+/**
+ * One appointment's messages, from booking to recall: confirmations (B1), reminder (B2-rem,
+ * B2-confirm, B2-min, B2-day, B2-hours), second reminder (B2-second), resource messages (B5),
+ * alerts (B4), after-visit message (B3). It sleeps until the next due time; any signal wakes it
+ * to re-plan with the center's current policy (X3).
+ */
+export async function appointmentWorkflow(input: AppointmentWorkflowInput): Promise<void> {
+  let snapshot = input.snapshot;
+  const state: Carried = input.carried ?? {
+    status: 'booked',
+    done: {},
+    timeline: [],
+    seenEvents: [],
+    pending: [
+      { eventKind: 'appointment.created', slot: `r${snapshot.revision}`, recipient: 'patient', at: 0 },
+      { eventKind: 'resource.new_appointment', slot: `r${snapshot.revision}`, recipient: 'resource', at: 0 },
+    ],
+    actions: [],
+  };
+  let planned: Step[] = [];
+  let wake = false;
+  const background: Promise<unknown>[] = [];
+
+  const firstSeen = (eventId: string) => {
+    if (state.seenEvents.includes(eventId)) return false;
+    state.seenEvents.push(eventId);
+    if (state.seenEvents.length > 50) state.seenEvents.shift();
+    return true;
+  };
+  const isOpen = () => state.status === 'booked' || state.status === 'confirmed';
+
+  setHandler(appointmentChanged, (next) => {
+    if (next.revision <= snapshot.revision || !isOpen()) return; // X5: repeated or stale revision
+    const moved = next.startAt !== snapshot.startAt || next.endAt !== snapshot.endAt || next.locationId !== snapshot.locationId;
+    const newResource = next.resourceId !== snapshot.resourceId;
+    snapshot = next;
+    if (moved || newResource) state.pending.push({ eventKind: 'appointment.modified', slot: `r${next.revision}`, recipient: 'patient', at: 0 });
+    if (newResource) state.pending.push({ eventKind: 'resource.new_appointment', slot: `r${next.revision}`, recipient: 'resource', at: 0 });
+    wake = true;
+  });
+  setHandler(appointmentCancelled, ({ eventId }) => {
+    if (!firstSeen(eventId) || !isOpen()) return;
+    state.status = 'cancelled';
+    state.pending.push({ eventKind: 'appointment.cancelled', slot: 'cancel', recipient: 'patient', at: 0 });
+    wake = true;
+  });
+  setHandler(patientAnswered, ({ eventId, answer, via }) => {
+    if (!firstSeen(eventId) || !isOpen()) return;
+    if (answer === 'confirm' && state.status === 'confirmed') return;
+    state.status = answer === 'confirm' ? 'confirmed' : 'cancelled';
+    state.actions.push({ type: 'answer', eventId, answer, via });
+    if (answer === 'cancel') state.pending.push({ eventKind: 'appointment.cancelled', slot: 'cancel', recipient: 'patient', at: 0 });
+    wake = true;
+  });
+  setHandler(attendanceRecorded, ({ eventId, attended }) => {
+    if (!firstSeen(eventId) || state.status === 'cancelled') return;
+    state.status = attended ? 'attended' : 'no_show';
+    state.actions.push({ type: 'attendance', attended });
+    wake = true;
+  });
+  setHandler(resourceAlerted, ({ alertId, kind, delayMinutes }) => {
+    if (!firstSeen(`alert:${alertId}`) || !isOpen()) return;
+    if (kind === 'absence') {
+      state.status = 'cancelled';
+      state.actions.push({ type: 'cancelled' });
+      state.pending.push({ eventKind: 'alert.cancellation', slot: alertId, recipient: 'patient', at: 0 });
+    } else {
+      state.pending.push({ eventKind: 'alert.delay', slot: alertId, recipient: 'patient', at: 0, delayMinutes });
+    }
+    wake = true;
+  });
+  setHandler(policyChanged, () => {
+    wake = true;
+  });
+  setHandler(timelineQuery, () => [
+    ...state.timeline,
+    ...planned
+      .filter((s) => !state.done[stepKey(s)])
+      .map((s) => ({ eventKind: s.eventKind, state: s.skip ? 'will_skip' : 'planned', at: new Date(s.at).toISOString(), reason: s.skip })),
+  ]);
+
+  const record = (entry: TimelineEntry) => {
+    state.timeline.push(entry);
+    if (state.timeline.length > 200) state.timeline.shift();
+  };
+
+  /** The saga of one step: prepare (rules, render, insert) → debit → send → refund on permanent failure. */
+  async function deliver(step: Step, now: number): Promise<void> {
+    const key = stepKey(step);
+    if (state.done[key]) return;
+    const useful = isStillUseful({
+      eventKind: step.eventKind,
+      dueAt: new Date(step.at || now),
+      now: new Date(now),
+      startAt: new Date(snapshot.startAt),
+    });
+    const prepareInput: PrepareInput = {
+      centerId: snapshot.centerId,
+      appointmentId: snapshot.appointmentId,
+      eventKind: step.eventKind,
+      slot: step.slot,
+      dueAt: new Date(step.at || now).toISOString(),
+      recipient: step.recipient,
+      forcedSkip: step.skip ?? (useful ? undefined : 'expired'),
+      delayMinutes: step.delayMinutes ?? null,
+    };
+    const prepared = await db.prepareMessages(prepareInput);
+    await Promise.all(
+      prepared.map(async (message) => {
+        const base = { eventKind: step.eventKind, channel: message.channel, messageId: message.messageId };
+        if (message.status === 'skipped') return record({ ...base, state: 'skipped', reason: message.reason ?? undefined, at: new Date(now).toISOString() });
+        if (message.status !== 'scheduled' && message.status !== 'sending') return; // finished by an earlier run
+        const debit = await db.debitCredits({ messageId: message.messageId });
+        if (!debit.ok) return record({ ...base, state: 'skipped', reason: debit.reason ?? 'no_credits', at: new Date(now).toISOString() });
+        const sender = message.channel === 'email' ? emailSender : phoneSender();
+        try {
+          await sender.sendMessage({ messageId: message.messageId });
+          record({ ...base, state: 'sent', at: new Date(Date.now()).toISOString() });
+        } catch (err) {
+          if (!(err instanceof ActivityFailure)) throw err;
+          const reason = err.cause instanceof ApplicationFailure ? err.cause.type ?? err.cause.message : 'send failed';
+          await db.failMessage({ messageId: message.messageId, reason: String(reason) });
+          record({ ...base, state: 'failed', reason: String(reason), at: new Date(Date.now()).toISOString() });
+        }
+      }),
+    );
+    state.done[key] = prepared.length ? 'done' : 'nothing';
+  }
+
+  async function runAction(action: Action): Promise<void> {
+    const ids = { centerId: snapshot.centerId, appointmentId: snapshot.appointmentId };
+    if (action.type === 'answer') {
+      const { callbackId } = await db.recordPatientAnswer({ ...ids, answer: action.answer, via: action.via, eventId: action.eventId });
+      record({ eventKind: `patient.${action.answer}`, state: 'received', at: new Date(Date.now()).toISOString(), channel: action.via });
+      if (callbackId) background.push(callbacks.deliverCallback({ callbackId }));
+    } else if (action.type === 'attendance') {
+      await db.recordAttendance({ ...ids, attended: action.attended });
+      if (action.attended) await control.scheduleRecall(ids);
+    } else {
+      await db.markAppointmentCancelled(ids);
+    }
+  }
+
+  function plan(policy: AppointmentPolicy, now: number): Step[] {
+    if (state.status === 'cancelled') return [];
+    const start = new Date(snapshot.startAt);
+    const end = new Date(snapshot.endAt);
+    const common = { startAt: start, bookedAt: new Date(snapshot.bookedAt), now: new Date(now), timeZone: policy.timeZone };
+    const slot = `start:${snapshot.startAt}`;
+    const steps: Step[] = [];
+    const add = (eventKind: EventKind, recipient: Recipient, result: Plan | null, stepSlot = slot) => {
+      if (!result) return;
+      const step: Step = { eventKind, slot: stepSlot, recipient, at: result.at.getTime() };
+      if (result.kind === 'skip') step.skip = result.reason;
+      // A reminder that fell due before a change was already covered by the change notice.
+      if (eventKind === 'appointment.reminder' && step.at < now && anyDone('appointment.reminder')) step.skip = 'superseded';
+      steps.push(step);
+    };
+    if (state.status === 'booked' || state.status === 'confirmed') {
+      if (policy.reminder.channels.length) add('appointment.reminder', 'patient', planReminder({ ...common, options: policy.reminder }));
+      if (policy.secondReminder.channels.length) {
+        add(
+          'appointment.second_reminder',
+          'patient',
+          planSecondReminder({
+            ...common,
+            options: policy.secondReminder,
+            sendingHours: policy.reminder.sendingHours,
+            confirmed: state.status === 'confirmed',
+            unreliable: policy.unreliable,
+          }),
+        );
+      }
+      if (policy.resourceReminder.channels.length) {
+        const at = planResourceReminder({ ...common, options: { leadMinutes: policy.resourceReminder.leadMinutes } });
+        add('resource.reminder', 'resource', at);
+      }
+    }
+    if (state.status !== 'no_show' && policy.postVisit.channels.length) {
+      add('appointment.post_visit', 'patient', planPostVisit({ endAt: end, options: policy.postVisit }), `end:${snapshot.endAt}`);
+    }
+    return steps;
+  }
+
+  const anyDone = (eventKind: EventKind) => Object.keys(state.done).some((k) => k.startsWith(`${eventKind}|`));
+
+  upsertSearchAttributes([
+    { key: CenterId, value: snapshot.centerId },
+    { key: AppointmentId, value: snapshot.appointmentId },
+    { key: PatientId, value: snapshot.patientId },
+    ...(snapshot.resourceId ? [{ key: ResourceId, value: snapshot.resourceId }] : []),
+  ]);
+
+  // B2-recall: booking this service again supersedes a pending recall.
+  if (!input.carried) await control.supersedeRecall({ centerId: snapshot.centerId, appointmentId: snapshot.appointmentId });
+
+  for (;;) {
+    while (state.actions.length) await runAction(state.actions.shift()!);
+    while (state.pending.length) await deliver(state.pending.shift()!, Date.now());
+
+    const policy = await db.loadAppointmentPolicy({ centerId: snapshot.centerId, appointmentId: snapshot.appointmentId });
+    const now = Date.now();
+    planned = plan(policy, now);
+    for (const step of planned) {
+      if (!state.done[stepKey(step)] && (step.skip || step.at <= now)) await deliver(step, Date.now());
+    }
+    const upcoming = planned.filter((s) => !state.done[stepKey(s)]).map((s) => s.at);
+    const next = upcoming.length ? Math.min(...upcoming) : null;
+    upsertSearchAttributes([
+      { key: AppointmentStart, value: new Date(snapshot.startAt) },
+      { key: AppointmentStatus, value: state.status },
+      { key: NextMessageAt, value: next === null ? null : new Date(next) },
+    ]);
+
+    const closeAt = state.status === 'cancelled' ? Date.now() : new Date(snapshot.endAt).getTime() + KEEP_OPEN_AFTER_END_MS;
+    const wakeAt = next ?? closeAt;
+    if (next === null && Date.now() >= closeAt && !state.actions.length && !state.pending.length) break;
+
+    wake = false;
+    const nextStep = planned.find((s) => s.at === next);
+    await condition(() => wake || state.actions.length > 0 || state.pending.length > 0, Math.max(1, wakeAt - Date.now()), {
+      summary: nextStep ? `next: ${nextStep.eventKind} to ${nextStep.recipient}` : 'waiting for attendance / late changes',
+    });
+
+    const info = workflowInfo();
+    if ((info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) && !background.length) {
+      await continueAsNew<typeof appointmentWorkflow>({ snapshot, carried: state });
+    }
+  }
+  await Promise.all(background);
+  log.info('appointment workflow finished', { status: state.status });
+}

@@ -1,0 +1,40 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { AlertProgress, AnswerVia, AppointmentSnapshot, PatientAnswer, TimelineEntry } from '../engine/port.js';
+
+/**
+ * Messages into the workflows, typed once and used by the engine client (API side) through
+ * `getHandle(...).signal(...)`. Payloads are ids, times and flags only.
+ */
+export const appointmentChanged = defineSignal<[AppointmentSnapshot]>('appointmentChanged');
+export const appointmentCancelled = defineSignal<[{ eventId: string; reason: 'booking' | 'absence' }]>('appointmentCancelled');
+export const patientAnswered = defineSignal<[{ eventId: string; answer: PatientAnswer; via: AnswerVia }]>('patientAnswered');
+export const attendanceRecorded = defineSignal<[{ eventId: string; attended: boolean }]>('attendanceRecorded');
+export const resourceAlerted = defineSignal<[{ alertId: string; kind: 'delay' | 'absence'; delayMinutes: number | null }]>('resourceAlerted');
+export const policyChanged = defineSignal<[]>('policyChanged');
+export const recallSuperseded = defineSignal<[{ appointmentId: string }]>('recallSuperseded');
+
+export const timelineQuery = defineQuery<TimelineEntry[]>('timeline');
+export const alertProgressQuery = defineQuery<AlertProgress>('alertProgress');
+
+export const appointmentWorkflowId = (centerId: string, appointmentId: string) => `appointment-${centerId}-${appointmentId}`;
+export const recallWorkflowId = (centerId: string, patientId: string, serviceId: string) => `recall-${centerId}-${patientId}-${serviceId}`;
+export const alertWorkflowId = (centerId: string, alertId: string) => `alert-${centerId}-${alertId}`;
+export const callbackWorkflowId = (centerId: string, callbackId: string) => `callback-${centerId}-${callbackId}`;
+
+export interface RecallInput {
+  centerId: string;
+  patientId: string;
+  serviceId: string;
+  /** The attended appointment the recall counts from. */
+  appointmentId: string;
+  dueAt: string;
+}
+
+export interface AlertInput {
+  centerId: string;
+  alertId: string;
+  resourceId: string;
+  day: string;
+  kind: 'delay' | 'absence';
+  delayMinutes: number | null;
+}

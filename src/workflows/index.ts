@@ -1,0 +1,4 @@
+export { appointmentWorkflow } from './appointment.js';
+export { recallWorkflow } from './recall.js';
+export { resourceAlertWorkflow } from './alert.js';
+export { bookingCallbackWorkflow } from './callback.js';
