@@ -1,4 +1,4 @@
-import { DateTime, IANAZone } from 'luxon';
+import { IANAZone } from 'luxon';
 
 /**
  * Wall-clock helpers in a center's IANA time zone. Pure (no clock reads): every instant comes
@@ -17,7 +17,8 @@ const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 /** Throws a RangeError naming `field` unless `timeZone` is a known IANA zone. */
 export function assertTimeZone(timeZone: string, field = 'timeZone'): void {
-  if (typeof timeZone !== 'string' || !IANAZone.isValidZone(timeZone)) {
+  // IANAZone.create is cached by luxon, so validity is checked once per zone name.
+  if (typeof timeZone !== 'string' || timeZone === '' || !IANAZone.create(timeZone).isValid) {
     throw new RangeError(`${field}: not an IANA time zone: ${JSON.stringify(timeZone)}`);
   }
 }
@@ -29,44 +30,62 @@ export function assertInstant(value: Date, field: string): void {
   }
 }
 
+// Calendar arithmetic runs on plain UTC dates: a day key has no zone, and this is much
+// cheaper than building luxon DateTimes in hot planning loops.
 function parseDayKey(day: DayKey, field: string): { year: number; month: number; day: number } {
-  const m = DAY_KEY.exec(day);
-  const parsed = m ? DateTime.fromObject({ year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) }, { zone: 'utc' }) : null;
-  if (!parsed?.isValid) throw new RangeError(`${field}: not a yyyy-mm-dd date: ${JSON.stringify(day)}`);
-  return { year: parsed.year, month: parsed.month, day: parsed.day };
+  const m = typeof day === 'string' ? DAY_KEY.exec(day) : null;
+  const [year, month, d] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [NaN, NaN, NaN];
+  const check = new Date(Date.UTC(year, month - 1, d));
+  if (!m || check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== d) {
+    throw new RangeError(`${field}: not a yyyy-mm-dd date: ${JSON.stringify(day)}`);
+  }
+  return { year, month, day: d };
+}
+
+function formatUtcDay(ms: number): DayKey {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+function isoWeekdayOfUtc(ms: number): IsoWeekday {
+  return (((new Date(ms).getUTCDay() + 6) % 7) + 1) as IsoWeekday;
 }
 
 function parseHhmm(time: string, field: string): { hour: number; minute: number } {
-  const m = HHMM.exec(time);
+  const m = typeof time === 'string' ? HHMM.exec(time) : null;
   if (!m) throw new RangeError(`${field}: must be HH:MM, got ${JSON.stringify(time)}`);
   return { hour: Number(m[1]), minute: Number(m[2]) };
+}
+
+/** The wall-clock time of `at` in `timeZone`, as epoch ms read as if it were UTC. */
+function wallClockMs(at: Date, timeZone: string): number {
+  return at.getTime() + IANAZone.create(timeZone).offset(at.getTime()) * MINUTE_MS;
 }
 
 /** The local day (`yyyy-mm-dd`) of an instant in `timeZone`. */
 export function localDayKey(at: Date, timeZone: string): DayKey {
   assertInstant(at, 'at');
   assertTimeZone(timeZone);
-  return DateTime.fromJSDate(at, { zone: timeZone }).toFormat('yyyy-MM-dd');
+  return formatUtcDay(wallClockMs(at, timeZone));
 }
 
 /** The ISO weekday (1 = Monday … 7 = Sunday) of an instant in `timeZone`. */
 export function localWeekday(at: Date, timeZone: string): IsoWeekday {
   assertInstant(at, 'at');
   assertTimeZone(timeZone);
-  return DateTime.fromJSDate(at, { zone: timeZone }).weekday as IsoWeekday;
+  return isoWeekdayOfUtc(wallClockMs(at, timeZone));
 }
 
 /** The ISO weekday of a calendar day (the same in every zone). */
 export function dayKeyWeekday(day: DayKey): IsoWeekday {
   const { year, month, day: d } = parseDayKey(day, 'day');
-  return DateTime.fromObject({ year, month, day: d }, { zone: 'utc' }).weekday as IsoWeekday;
+  return isoWeekdayOfUtc(Date.UTC(year, month - 1, d));
 }
 
 /** Calendar arithmetic on day keys (no time zone involved). */
 export function addDays(day: DayKey, days: number): DayKey {
   const { year, month, day: d } = parseDayKey(day, 'day');
   if (!Number.isInteger(days)) throw new RangeError('days: must be an integer');
-  return DateTime.fromObject({ year, month, day: d }, { zone: 'utc' }).plus({ days }).toFormat('yyyy-MM-dd');
+  return formatUtcDay(Date.UTC(year, month - 1, d + days));
 }
 
 /**

@@ -102,24 +102,26 @@ export function fitToSendingHours(input: FitToSendingHoursInput): FitToSendingHo
   const hours = validHours(input.hours);
 
   const t = due.getTime();
-  const lo = Math.max(notBefore.getTime(), t - SEARCH_MS);
-  const hi = Math.min(deadline.getTime(), Math.max(t, notBefore.getTime()) + SEARCH_MS);
-
-  let best: number | null = null;
-  const consider = (candidate: number) => {
-    if (best === null) {
-      best = candidate;
-      return;
-    }
-    const d = Math.abs(candidate - t);
-    const bestD = Math.abs(best - t);
-    if (d < bestD || (d === bestD && candidate < best)) best = candidate;
-  };
-  for (const span of allowedSpans(hours, timeZone, lo, hi)) {
-    if (t >= span.start && t < span.end) return { at: new Date(t) };
-    if (t < span.start) consider(span.start);
-    // The last allowed minute of a window that ended before `due`.
-    else consider(Math.max(span.start, span.end - MINUTE_MS));
+  // Look one day either side first: any instant found there is nearer than anything beyond,
+  // so the wider week-long search only runs when those days have no window at all.
+  for (const reach of [DAY_MS, SEARCH_MS]) {
+    const found = nearestAllowed(t, hours, timeZone, notBefore.getTime(), deadline.getTime(), reach);
+    if (found !== null) return { at: new Date(found) };
   }
-  return best === null ? { skip: 'sending_hours' } : { at: new Date(best) };
+  return { skip: 'sending_hours' };
+}
+
+/** The allowed instant nearest to `t` within `reach` of it (and of notBefore), or null. */
+function nearestAllowed(t: number, hours: SendingHours, timeZone: string, notBefore: number, deadline: number, reach: number): number | null {
+  const lo = Math.max(notBefore, t - reach);
+  const hi = Math.min(deadline, Math.max(t, notBefore) + reach);
+  let best: number | null = null;
+  for (const span of allowedSpans(hours, timeZone, lo, hi)) {
+    if (t >= span.start && t < span.end) return t;
+    // Before a window: its start; after one: its last allowed minute.
+    const candidate = t < span.start ? span.start : Math.max(span.start, span.end - MINUTE_MS);
+    const d = Math.abs(candidate - t);
+    if (best === null || d < Math.abs(best - t) || (d === Math.abs(best - t) && candidate < best)) best = candidate;
+  }
+  return best;
 }
