@@ -1,0 +1,168 @@
+import { Connection } from '@temporalio/client';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { registerSearchAttributes } from './register-search-attributes.js';
+import { searchAttributeCliPairs } from './search-attributes.js';
+
+export interface TemporalDevServerOptions {
+  /** The Temporal CLI (see temporal-binaries.ts). */
+  cliPath: string;
+  /** Folder of the SQLite file (`temporal.db`), so workflows survive a restart. */
+  dataDir: string;
+  ip?: string;
+  port?: number;
+  uiPort?: number;
+  namespace?: string;
+  /** Every line the server prints (it is chatty; callers usually write it to a file). */
+  onLog?: (line: string) => void;
+  startTimeoutMs?: number;
+}
+
+export interface TemporalDevServer {
+  /** host:port for `Connection.connect({ address })`. */
+  address: string;
+  uiUrl: string;
+  namespace: string;
+  dbFile: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `temporal server start-dev` with a SQLite file in `dataDir`, waits until it answers,
+ * and registers the custom search attributes (also on a reused file, where the CLI's own
+ * `--search-attribute` flags are ignored).
+ */
+export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
+  const ip = options.ip ?? '127.0.0.1';
+  const port = options.port ?? 7233;
+  const uiPort = options.uiPort ?? 8233;
+  const namespace = options.namespace ?? 'default';
+  const dataDir = resolve(options.dataDir);
+  const dbFile = join(dataDir, 'temporal.db');
+  const pidFile = join(dataDir, 'server.pid');
+  mkdirSync(dataDir, { recursive: true });
+
+  await stopStaleServer(pidFile, dbFile);
+  for (const [what, p] of [['gRPC', port], ['Web UI', uiPort]] as const) {
+    if (!(await portIsFree(ip, p))) {
+      throw new Error(`Temporal dev server: ${what} port ${ip}:${p} is already in use (another \`npm start\` or Temporal server running?)`);
+    }
+  }
+
+  const args = ['server', 'start-dev', '--db-filename', dbFile, '--ip', ip, '--port', String(port), '--ui-port', String(uiPort)];
+  args.push('--namespace', namespace, '--log-level', 'warn');
+  for (const pair of searchAttributeCliPairs()) args.push('--search-attribute', pair);
+
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const recent: string[] = [];
+  const onLine = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line.trim()) continue;
+      recent.push(line);
+      if (recent.length > 30) recent.shift();
+      options.onLog?.(line);
+    }
+  };
+  child.stdout.on('data', onLine);
+  child.stderr.on('data', onLine);
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  let running = true;
+  void exited.then(() => (running = false));
+  // A crash of this process must not leave the server behind (it would hold the ports).
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  if (child.pid === undefined) throw new Error(`could not start ${options.cliPath}`);
+  writeFileSync(pidFile, String(child.pid));
+
+  const stop = async () => {
+    process.removeListener('exit', killOnExit);
+    if (running) {
+      child.kill('SIGINT');
+      const code = await Promise.race([exited, sleep(15_000).then(() => 'timeout' as const)]);
+      if (code === 'timeout') {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+    rmSync(pidFile, { force: true });
+  };
+
+  const address = `${ip}:${port}`;
+  try {
+    const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+    const connection = await waitForServer(address, deadline, () => running);
+    try {
+      await registerSearchAttributes(connection, namespace);
+    } finally {
+      await connection.close();
+    }
+  } catch (err) {
+    await stop();
+    const tail = recent.slice(-10).join('\n');
+    throw new Error(`Temporal dev server did not start: ${(err as Error).message}${tail ? `\nlast output:\n${tail}` : ''}`, { cause: err });
+  }
+  return { address, uiUrl: `http://${ip}:${uiPort}`, namespace, dbFile, pid: child.pid, stop };
+}
+
+async function waitForServer(address: string, deadline: number, isRunning: () => boolean): Promise<Connection> {
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (!isRunning()) throw new Error('the server process exited');
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return connection;
+      } catch (err) {
+        await connection.close();
+        throw err;
+      }
+    } catch (err) {
+      lastError = err;
+      await sleep(250);
+    }
+  }
+  throw new Error(`no answer on ${address}: ${String(lastError)}`);
+}
+
+function portIsFree(host: string, port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const probe = createServer();
+    probe.once('error', () => done(false));
+    probe.listen(port, host, () => probe.close(() => done(true)));
+  });
+}
+
+/** A server left behind by a killed run (its pid file remains) is stopped before starting anew. */
+async function stopStaleServer(pidFile: string, dbFile: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    return; // no pid file: nothing was left behind
+  }
+  rmSync(pidFile, { force: true });
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  let commandLine = '';
+  try {
+    commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return; // not running any more (or no /proc): nothing to stop
+  }
+  // Only a Temporal dev server on this very SQLite file, never an unrelated process that reused the pid.
+  if (!commandLine.includes('start-dev') || !commandLine.includes(dbFile)) return;
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 60; i++) {
+    await sleep(250);
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+  }
+  process.kill(pid, 'SIGKILL');
+}
