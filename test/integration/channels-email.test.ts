@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/dev/ports.js';
 import { createEmailChannel, type EmailChannel } from '../../src/channels/email.js';
 import { ChannelError, type OutgoingMessage } from '../../src/channels/types.js';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
+import { startSmtpCapture, type CapturedMail, type SmtpCapture } from '../support/smtp-capture.js';
 
 let smtp: SmtpCapture;
 let email: EmailChannel;
@@ -39,7 +39,7 @@ function message(overrides: Partial<OutgoingMessage> = {}): OutgoingMessage {
   };
 }
 
-function header(mail: { parsed: { headerLines: { key: string; line: string }[] } }, key: string): string | undefined {
+function header(mail: CapturedMail, key: string): string | undefined {
   const line = mail.parsed.headerLines.find((h) => h.key === key)?.line;
   return line?.slice(line.indexOf(':') + 1).replace(/\r?\n\s+/g, ' ').trim();
 }
