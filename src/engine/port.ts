@@ -41,6 +41,25 @@ export interface AlertProgress {
   done: boolean;
 }
 
+/**
+ * B7: one password / set-up-link message. The secret is not here: the API leaves it with a
+ * `SecretStash` (src/api/deps.ts) and passes only its opaque reference, which the send
+ * activity resolves (and destroys) when it renders the message, so no secret reaches Temporal
+ * history and the stored message copy shows it redacted.
+ */
+export interface PasswordMessageRequest {
+  centerId: string;
+  /** Unique per API request; the message's idempotency key derives from it. */
+  requestId: string;
+  recipientKind: 'patient' | 'resource';
+  /** Internal patient or resource id. */
+  recipientId: string;
+  secretRef: string;
+  /** What the reference holds, so the template can be chosen without opening it. */
+  hasPassword: boolean;
+  hasSetupUrl: boolean;
+}
+
 export interface Engine {
   /** Created or modified: signal-with-start; a repeated or stale revision changes nothing. */
   appointmentChanged(snapshot: AppointmentSnapshot): Promise<void>;
@@ -52,6 +71,10 @@ export interface Engine {
   /** B4: starts the fan-out; returns the alert id. */
   resourceAlert(input: { centerId: string; alertId: string; resourceId: string; day: string; kind: 'delay' | 'absence'; delayMinutes: number | null }): Promise<void>;
   alertProgress(centerId: string, alertId: string): Promise<AlertProgress | null>;
+  /** X4: deliver a recorded `callback_deliveries` row to the booking system, retried until accepted. */
+  deliverCallback(centerId: string, callbackId: string): Promise<void>;
   /** X6: planned, sent and skipped steps; null when the appointment has no workflow. */
   timeline(centerId: string, appointmentId: string): Promise<TimelineEntry[] | null>;
+  /** B7: send a password / set-up-link message (optional: absent = the API answers 501). */
+  sendPasswordMessage?(request: PasswordMessageRequest): Promise<void>;
 }

@@ -7,12 +7,13 @@ import {
   appointmentCancelled,
   appointmentChanged,
   appointmentWorkflowId,
+  callbackWorkflowId,
   attendanceRecorded,
   patientAnswered,
   policyChanged,
   timelineQuery,
 } from '../workflows/definitions.js';
-import type { appointmentWorkflow, resourceAlertWorkflow } from '../workflows/index.js';
+import type { appointmentWorkflow, bookingCallbackWorkflow, resourceAlertWorkflow } from '../workflows/index.js';
 import { AppointmentId, AppointmentStart, CenterId, PatientId } from '../workflows/search-attributes.js';
 import type { AlertProgress, Engine } from './port.js';
 
@@ -81,6 +82,14 @@ export function createTemporalEngine(deps: { client: Client; taskQueue: string; 
       if (live) return live;
       const row = await deps.orm.em.fork().findOne(ResourceAlert, { id: alertId, centerId });
       return row ? { alertId, affected: row.affectedCount, notified: row.notifiedCount, done: true } : null;
+    },
+    async deliverCallback(centerId, callbackId) {
+      await client.workflow.start<typeof bookingCallbackWorkflow>('bookingCallbackWorkflow', {
+        workflowId: callbackWorkflowId(centerId, callbackId),
+        taskQueue,
+        args: [{ callbackId }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
     },
     async timeline(centerId, appointmentId) {
       return ignoreMissing(handle(centerId, appointmentId).query(timelineQuery));

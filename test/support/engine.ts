@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import pino from 'pino';
+import { inject } from 'vitest';
+import { createActivities } from '../../src/activities/index.js';
+import { createChannels } from '../../src/channels/index.js';
+import { topUp } from '../../src/db/credits.js';
+import { Appointment, Center, EventSetting, Location, Patient, Resource, Service } from '../../src/db/entities/index.js';
+import { startTwilioTestServer, type TwilioTestServer } from '../../src/dev/twilio-server.js';
+import type { EventKind, Channel } from '../../src/domain/events.js';
+import type { AppointmentSnapshot, Engine } from '../../src/engine/port.js';
+import { registerSearchAttributes } from '../../src/engine/register-search-attributes.js';
+import { createTemporalEngine } from '../../src/engine/temporal-engine.js';
+import { createLinks, type Links } from '../../src/links.js';
+import { createWorkers, workflowsPath } from '../../src/worker.js';
+import { freshDatabase } from './db.js';
+import { startSmtpCapture, type SmtpCapture } from './smtp-capture.js';
+
+export const TWILIO_SID = `AC${'1'.repeat(32)}`;
+export const TWILIO_TOKEN = 'test-auth-token-0123456789';
+
+let bundle: Promise<WorkflowBundle> | undefined;
+/** The real workflow bundle, built once per test file. */
+export const testBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath, logger: undefined }));
+
+export interface EngineHarness {
+  db: Awaited<ReturnType<typeof freshDatabase>>;
+  env: TestWorkflowEnvironment;
+  smtp: SmtpCapture;
+  twilio: TwilioTestServer;
+  engine: Engine;
+  links: Links;
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything real: a migrated PostgreSQL database, the time-skipping Temporal test server, the
+ * real workflow bundle and activities, an SMTP server and the Twilio test server with the SDK.
+ */
+export async function startEngineHarness(options: { timeSkipping?: boolean } = {}): Promise<EngineHarness> {
+  const db = await freshDatabase();
+  const env =
+    options.timeSkipping === false
+      ? await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: inject('temporalCli') } } })
+      : await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('temporalTestServer') } } });
+  await registerSearchAttributes(env.connection);
+  const smtp = await startSmtpCapture();
+  const twilio = await startTwilioTestServer({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN });
+  const channels = createChannels({
+    smtp: { host: smtp.host, port: smtp.port, secure: false, auth: null },
+    defaultEmailFrom: { name: 'Clinic', address: 'no-reply@clinic.test' },
+    twilio: { accountSid: TWILIO_SID, authToken: TWILIO_TOKEN, apiBaseUrl: twilio.url },
+    defaultSmsFrom: '+390200000000',
+    defaultVoiceFrom: '+390200000001',
+  });
+  const links = createLinks({ publicBaseUrl: 'http://127.0.0.1:9', secret: 'test-link-secret-0123456789abcdef0123' });
+  const taskQueue = `test-${randomUUID()}`;
+  const activities = createActivities({ orm: db.orm, channels, links, temporal: env.client, taskQueue, logger: pino({ level: 'silent' }) });
+  const workers: Worker[] = await createWorkers({
+    connection: env.nativeConnection,
+    taskQueue,
+    activities,
+    bundle: await testBundle(),
+    phoneMessagesPerSecond: 1000,
+  });
+  const running = Promise.all(workers.map((w) => w.run()));
+  const engine = createTemporalEngine({ client: env.client, taskQueue, orm: db.orm });
+  return {
+    db,
+    env,
+    smtp,
+    twilio,
+    engine,
+    links,
+    taskQueue,
+    async stop() {
+      workers.forEach((w) => w.shutdown());
+      await running;
+      await channels.close();
+      await env.teardown();
+      await Promise.all([smtp.stop(), twilio.stop()]);
+      await db.close();
+    },
+  };
+}
+
+export interface Fixture {
+  center: Center;
+  patient: Patient;
+  resource: Resource;
+  service: Service;
+  location: Location;
+}
+
+/** A center with credits, one patient, one resource, one service and one location. */
+export async function createFixture(
+  h: EngineHarness,
+  overrides: { center?: Partial<Center>; patient?: Partial<Patient>; resource?: Partial<Resource>; service?: Partial<Service>; credits?: number } = {},
+): Promise<Fixture> {
+  const em = h.db.orm.em.fork();
+  const center = em.create(Center, { name: 'Poliambulatorio Test', phone: '+390612345678', adminEmails: ['admin@clinic.test'], ...overrides.center });
+  const patient = em.create(Patient, {
+    centerId: center.id,
+    externalId: `p-${randomUUID()}`,
+    firstName: 'Giulia',
+    lastName: 'Bianchi',
+    email: 'giulia.bianchi@example.com',
+    mobile: '+393331234567',
+    privacyConsent: true,
+    ...overrides.patient,
+  });
+  const resource = em.create(Resource, { centerId: center.id, externalId: `r-${randomUUID()}`, name: 'Dott. Rossi', email: 'rossi@clinic.test', ...overrides.resource });
+  const service = em.create(Service, { centerId: center.id, externalId: `s-${randomUUID()}`, name: 'Visita cardiologica', price: '80.00', durationMinutes: 30, ...overrides.service });
+  const location = em.create(Location, { centerId: center.id, externalId: `l-${randomUUID()}`, site: 'Sede Centro', notes: 'Registrarsi in accettazione' });
+  await em.flush();
+  await topUp(em, { centerId: center.id, amount: overrides.credits ?? 1000, note: 'test' });
+  return { center, patient, resource, service, location };
+}
+
+export async function setEvent(h: EngineHarness, centerId: string, eventKind: EventKind, channels: Channel[], options: Record<string, unknown> = {}) {
+  const em = h.db.orm.em.fork();
+  const row = (await em.findOne(EventSetting, { centerId, eventKind })) ?? em.create(EventSetting, { centerId, eventKind, channels, options });
+  Object.assign(row, { channels, options });
+  await em.flush();
+}
+
+/** Books an appointment `startInMs` from the server's now, as the booking path would. */
+export async function book(
+  h: EngineHarness,
+  f: Fixture,
+  input: { startInMs: number; durationMin?: number; patient?: Patient; bookedOnline?: boolean; bookedAgoMs?: number },
+): Promise<{ appointment: Appointment; snapshot: AppointmentSnapshot }> {
+  const em = h.db.orm.em.fork();
+  const now = await serverNow(h);
+  const startAt = new Date(now.getTime() + input.startInMs);
+  const appointment = em.create(Appointment, {
+    centerId: f.center.id,
+    externalId: `a-${randomUUID()}`,
+    patientId: (input.patient ?? f.patient).id,
+    resourceId: f.resource.id,
+    serviceId: f.service.id,
+    locationId: f.location.id,
+    startAt,
+    endAt: new Date(startAt.getTime() + (input.durationMin ?? 30) * 60_000),
+    bookedAt: new Date(now.getTime() - (input.bookedAgoMs ?? 0)),
+    bookedOnline: input.bookedOnline ?? false,
+    revision: 1,
+  });
+  await em.flush();
+  const snapshot = snapshotOf(appointment);
+  await h.engine.appointmentChanged(snapshot);
+  return { appointment, snapshot };
+}
+
+export function snapshotOf(a: Appointment): AppointmentSnapshot {
+  return {
+    centerId: a.centerId,
+    appointmentId: a.id,
+    revision: a.revision,
+    patientId: a.patientId,
+    resourceId: a.resourceId,
+    serviceId: a.serviceId,
+    locationId: a.locationId,
+    startAt: a.startAt.toISOString(),
+    endAt: a.endAt.toISOString(),
+    bookedAt: a.bookedAt.toISOString(),
+    bookedOnline: a.bookedOnline,
+  };
+}
+
+/** The test server's clock (it runs ahead of the wall clock once time has been skipped). */
+export async function serverNow(h: EngineHarness): Promise<Date> {
+  return new Date(Number(await h.env.currentTimeMs()));
+}
+
+/** Polls `probe` until `accept` holds (real time; the worker needs a moment to record a send). */
+export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (accept(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
