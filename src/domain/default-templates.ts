@@ -148,7 +148,7 @@ const IT: Record<Variant, Texts> = {
       'Questionario: [SURVEY_URL]',
     ),
     sms: "[TRD0]: Gentile [TRD3], grazie per la visita. Ci aiuti a migliorare con un breve questionario: [SURVEY_URL]",
-    voice: `${IT_VOICE_HELLO} La ringraziamo per averci scelto. La Sua opinione è importante: se desidera lasciarci un commento, chiami il numero: [TRD1]. Arrivederci.`,
+    voice: `${IT_VOICE_HELLO} La ringraziamo per averci scelto. La Sua opinione è importante. Se desidera lasciarci un commento, chiami il numero: [TRD1]. Arrivederci.`,
   },
   recall: {
     email: itPatientEmail(
@@ -338,7 +338,7 @@ const EN: Record<Variant, Texts> = {
       'Survey: [SURVEY_URL]',
     ),
     sms: '[TRD0]: Dear [TRD3], thank you for your visit. Help us improve with a short survey: [SURVEY_URL]',
-    voice: `${EN_VOICE_HELLO} Thank you for choosing us. Your opinion matters: if you would like to share it, please call: [TRD1]. Goodbye.`,
+    voice: `${EN_VOICE_HELLO} Thank you for choosing us. Your opinion matters. If you would like to share it, please call: [TRD1]. Goodbye.`,
   },
   recall: {
     email: enPatientEmail(

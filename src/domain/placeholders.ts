@@ -304,7 +304,6 @@ const MULTILINE = new Set<PlaceholderName>(['TRD14', 'TRD23', 'TRD24', 'NOTICE']
 /** No control characters, no "null"; one line unless the field is free text. */
 function clean(value: string | null | undefined, multiline: boolean): string {
   if (value === null || value === undefined) return '';
-  // eslint-disable-next-line no-control-regex
   const s = value.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
   if (!multiline) return s.replace(/\s+/g, ' ').trim();
   return s
@@ -450,6 +449,8 @@ const SEP_BEFORE_EMPTY = new RegExp(`\\s*${SEP}\\s*(?:${EMPTY}\\s*)+(?=$|[.,;:!?
 const EMPTY_BEFORE_SEP = new RegExp(`(^|[(:]\\s*)(?:${EMPTY}\\s*)+${SEP}\\s*`, 'g');
 /** A labelled clause left without its value: "Sede: ∅. " / "… Info: ∅" (after the list rules, so "Dove: ∅, ∅" counts). */
 const EMPTY_LABEL = new RegExp(`(?<=^|[.!?]\\s)\\s*[^.!?:${EMPTY}\\n]*:\\s*(?:${EMPTY}\\s*)+(?:[.;!?](?:\\s+|$)|$)`, 'g');
+/** Last resort, a colon left before nothing inside a longer sentence: "…chiami il numero: ∅." → "…chiami il numero." */
+const COLON_BEFORE_EMPTY = new RegExp(`\\s*:\\s*(?:${EMPTY}\\s*)+(?=[.;!?]|$)`, 'g');
 
 /**
  * Tidies a line that had empty values: no dangling label, separator or empty parentheses, no
@@ -461,6 +462,7 @@ function tidy(line: string): string | null {
     .replace(SEP_BEFORE_EMPTY, '')
     .replace(EMPTY_BEFORE_SEP, '$1')
     .replace(EMPTY_LABEL, '')
+    .replace(COLON_BEFORE_EMPTY, '')
     .replaceAll(EMPTY, '')
     .replace(/[ \t]{2,}/g, ' ')
     .replace(/[ \t]+([,.;:!?)])/g, '$1')

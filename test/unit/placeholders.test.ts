@@ -230,6 +230,7 @@ describe('A4: missing values render as nothing, cleanly', () => {
     const ctx = { ...fullContext(), location: null, center: { ...fullContext().center, phone: null } };
     expect(renderTemplate('Appuntamento alle [TRD9]. Sede: [TRD27]. Info: [TRD1]', ctx, IT)).toBe('Appuntamento alle 09:30.');
     expect(renderTemplate('Per disdire: [TRD1]\nGrazie', ctx, IT)).toBe('Grazie');
+    expect(renderTemplate('Importante: se vuole, chiami il numero: [TRD1]. Grazie', ctx, IT)).toBe('Importante: se vuole, chiami il numero. Grazie');
   });
 
   it('A4: lines without missing values are kept as written (trimmed), and blank runs shrink to one', () => {
