@@ -1,0 +1,73 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { findApiKey, hashApiKey } from '../db/api-keys.js';
+import { ApiKey } from '../db/entities/index.js';
+import type { ApiEnv, Caller, Scope } from './context.js';
+import { ApiError } from './problem.js';
+
+const challenge = { 'www-authenticate': 'Bearer' };
+
+function sameSecret(a: string, b: string): boolean {
+  // Hash first so both sides have the same length and the comparison time says nothing.
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}
+
+/**
+ * `Authorization: Bearer <key>`: the platform key from config (compared in constant time) or a
+ * stored center key. The platform key gets an `api_keys` row of its own (hash only) so that its
+ * Idempotency-Key records have an owner; a stored `platform` row never authenticates by itself.
+ */
+export function authenticate(platformKey: string): MiddlewareHandler<ApiEnv> {
+  let platformKeyId: string | null = null;
+  return async (c, next) => {
+    const header = c.req.header('authorization');
+    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    const presented = match?.[1];
+    if (!presented) throw new ApiError(401, 'An Authorization: Bearer <API key> header is required.', undefined, challenge);
+    const em = c.get('em');
+    let caller: Caller;
+    if (sameSecret(presented, platformKey)) {
+      platformKeyId ??= await platformKeyRow(em, platformKey);
+      caller = { kind: 'platform', keyId: platformKeyId };
+    } else {
+      const row = await findApiKey(em, presented);
+      if (!row || row.centerId === null || (row.scope !== 'booking' && row.scope !== 'admin')) {
+        throw new ApiError(401, 'The API key is not valid or has been revoked.', undefined, challenge);
+      }
+      caller = { kind: 'center', keyId: row.id, centerId: row.centerId, scope: row.scope };
+    }
+    c.set('caller', caller);
+    await next();
+  };
+}
+
+async function platformKeyRow(em: ApiEnv['Variables']['em'], key: string): Promise<string> {
+  const hash = hashApiKey(key);
+  await em.execute(
+    `insert into api_keys (id, created_at, updated_at, center_id, name, prefix, hash, scope)
+     values (gen_random_uuid(), now(), now(), null, 'platform (PLATFORM_API_KEY)', 'platform', ?, 'platform')
+     on conflict (hash) do nothing`,
+    [hash],
+  );
+  const row = await em.findOneOrFail(ApiKey, { hash });
+  return row.id;
+}
+
+/** 403 unless the caller has one of the scopes; `admin` covers everything of its own center. */
+export function requireScope(...scopes: Scope[]): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const caller = c.get('caller');
+    const scope: Scope = caller.kind === 'platform' ? 'platform' : caller.scope;
+    const allowed = scopes.includes(scope) || (scope === 'admin' && scopes.includes('booking'));
+    if (!allowed) throw new ApiError(403, `This operation needs a key with scope ${scopes.join(' or ')}; this key has scope ${scope}.`);
+    await next();
+  };
+}
+
+/** The center the caller is bound to (routes guarded by requireScope('booking' | 'admin') only). */
+export function callerCenterId(caller: Caller): string {
+  if (caller.kind !== 'center') throw new ApiError(403, 'This operation needs a center key.');
+  return caller.centerId;
+}

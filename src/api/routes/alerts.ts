@@ -1,0 +1,128 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Resource, ResourceAlert } from '../../db/entities/index.js';
+import type { AlertProgress } from '../../engine/port.js';
+import { callerCenterId, requireScope } from '../auth.js';
+import type { ApiEnv } from '../context.js';
+import type { RouteDeps } from '../deps.js';
+import { findPage, pageOf, pageQuery } from '../pagination.js';
+import { ApiError } from '../problem.js';
+import { externalIds, requireRef } from '../refs.js';
+import { bearer, day, errorResponses, externalId, idempotencyHeaders, isUuid, json, jsonBody, unprocessableResponse, uuidParam } from '../schemas.js';
+import { stamp, timestamps } from './directory.js';
+
+const alertView = z
+  .object({
+    id: z.uuid(),
+    resourceId: z.string(),
+    day: z.string(),
+    kind: z.enum(['delay', 'absence']),
+    delayMinutes: z.number().int().nullable(),
+    progress: z.object({
+      affected: z.number().int().openapi({ description: 'Appointments of that resource on that day.' }),
+      notified: z.number().int(),
+      done: z.boolean(),
+    }),
+    ...timestamps,
+  })
+  .openapi('Alert');
+
+const alertInput = z
+  .strictObject({
+    resourceId: externalId,
+    day: day.openapi({ description: 'The day in the center’s time zone.', example: '2026-12-01' }),
+    kind: z.enum(['delay', 'absence']),
+    delayMinutes: z.number().int().min(1).max(12 * 60).nullish().openapi({ description: 'Required for a delay: each patient’s new time is start + N.' }),
+  })
+  .superRefine((a, ctx) => {
+    if (a.kind === 'delay' && (a.delayMinutes === undefined || a.delayMinutes === null)) {
+      ctx.addIssue({ code: 'custom', path: ['delayMinutes'], message: 'is required for a delay' });
+    }
+    if (a.kind === 'absence' && a.delayMinutes !== undefined && a.delayMinutes !== null) {
+      ctx.addIssue({ code: 'custom', path: ['delayMinutes'], message: 'must be left out for an absence' });
+    }
+  })
+  .openapi('AlertInput');
+
+async function toViews(em: EntityManager, rows: ResourceAlert[], progress: (AlertProgress | null)[]): Promise<z.infer<typeof alertView>[]> {
+  const resources = await externalIds(em, Resource, rows.map((r) => r.resourceId));
+  return rows.map((a, i) => {
+    const p = progress[i] ?? null;
+    return {
+      id: a.id,
+      resourceId: resources.get(a.resourceId) ?? '',
+      day: a.day,
+      kind: a.kind,
+      delayMinutes: a.delayMinutes,
+      // The engine knows best while the fan-out runs; the row's counters otherwise.
+      progress: p ? { affected: p.affected, notified: p.notified, done: p.done } : { affected: a.affectedCount, notified: a.notifiedCount, done: false },
+      ...stamp(a),
+    };
+  });
+}
+
+const booking = [requireScope('booking')];
+const tags = ['Alerts'];
+
+const createAlert = createRoute({
+  method: 'post',
+  path: '/alerts',
+  tags,
+  summary: 'B4: a resource is late or absent on a day; every patient of that day is told at once',
+  security: bearer,
+  middleware: booking,
+  request: { headers: idempotencyHeaders, body: jsonBody(alertInput) },
+  responses: { 202: json(alertView, 'Accepted; follow its progress with GET /v1/alerts/{id}'), ...errorResponses, ...unprocessableResponse },
+});
+
+const getAlert = createRoute({
+  method: 'get',
+  path: '/alerts/{id}',
+  tags,
+  summary: 'An alert and how many patients have been told',
+  security: bearer,
+  middleware: booking,
+  request: { params: uuidParam },
+  responses: { 200: json(alertView, 'The alert'), ...errorResponses },
+});
+
+const listAlerts = createRoute({
+  method: 'get',
+  path: '/alerts',
+  tags,
+  summary: 'Alerts, newest first',
+  security: bearer,
+  middleware: booking,
+  request: { query: z.strictObject(pageQuery) },
+  responses: { 200: json(pageOf(alertView, 'AlertPage'), 'A page of alerts'), ...errorResponses },
+});
+
+export function alertRoutes(deps: RouteDeps) {
+  return new OpenAPIHono<ApiEnv>()
+    .openapi(createAlert, async (c) => {
+      const em = c.var.em;
+      const centerId = callerCenterId(c.var.caller);
+      const body = c.req.valid('json');
+      const resourceId = await requireRef(em, Resource, centerId, body.resourceId, 'resourceId');
+      const alert = em.create(ResourceAlert, { centerId, resourceId, day: body.day, kind: body.kind, delayMinutes: body.delayMinutes ?? null });
+      await em.flush();
+      await deps.engine.resourceAlert({ centerId, alertId: alert.id, resourceId, day: alert.day, kind: alert.kind, delayMinutes: alert.delayMinutes });
+      const [view] = await toViews(em, [alert], [null]);
+      return c.json(view!, 202);
+    })
+    .openapi(getAlert, async (c) => {
+      const em = c.var.em;
+      const centerId = callerCenterId(c.var.caller);
+      const { id } = c.req.valid('param');
+      const alert = isUuid(id) ? await em.findOne(ResourceAlert, { id, centerId }) : null;
+      if (!alert) throw ApiError.notFound('Alert');
+      const progress = await deps.engine.alertProgress(centerId, alert.id);
+      const [view] = await toViews(em, [alert], [progress]);
+      return c.json(view!, 200);
+    })
+    .openapi(listAlerts, async (c) => {
+      const em = c.var.em;
+      const centerId = callerCenterId(c.var.caller);
+      return c.json(await findPage(em, ResourceAlert, { centerId }, c.req.valid('query'), (rows) => toViews(em, rows, rows.map(() => null))), 200);
+    });
+}

@@ -1,0 +1,356 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
+import { Appointment, Location, Message, Patient, Resource, Service } from '../../db/entities/index.js';
+import { APPOINTMENT_STATUSES } from '../../domain/events.js';
+import type { AppointmentSnapshot, TimelineEntry } from '../../engine/port.js';
+import { callerCenterId, requireScope } from '../auth.js';
+import type { ApiEnv } from '../context.js';
+import type { RouteDeps } from '../deps.js';
+import { findPage, pageOf, pageQuery } from '../pagination.js';
+import { ApiError } from '../problem.js';
+import { externalIds, requireRef } from '../refs.js';
+import {
+  bearer,
+  conflictResponse,
+  errorResponses,
+  externalId,
+  idempotencyHeaders,
+  idParam,
+  isoDateTime,
+  json,
+  jsonBody,
+  unprocessableResponse,
+} from '../schemas.js';
+import { stamp, timestamps } from './directory.js';
+
+export const appointmentView = z
+  .object({
+    id: z.string(),
+    patientId: z.string(),
+    resourceId: z.string().nullable(),
+    serviceId: z.string().nullable(),
+    locationId: z.string().nullable(),
+    startAt: z.string(),
+    endAt: z.string(),
+    status: z.enum(APPOINTMENT_STATUSES),
+    notes: z.string().nullable(),
+    group: z.string().nullable(),
+    priceList: z.string().nullable(),
+    bookedOnline: z.boolean(),
+    bookedAt: z.string(),
+    revision: z.number().int(),
+    recallIntervalDays: z.number().int().nullable().openapi({ description: 'B2-recall: the manual interval, if any.' }),
+    confirmedAt: z.string().nullable(),
+    cancelledAt: z.string().nullable(),
+    ...timestamps,
+  })
+  .openapi('Appointment');
+
+type AppointmentView = z.infer<typeof appointmentView>;
+
+async function toViews(em: EntityManager, rows: Appointment[]): Promise<AppointmentView[]> {
+  const [patients, resources, services, locations] = await Promise.all([
+    externalIds(em, Patient, rows.map((r) => r.patientId)),
+    externalIds(em, Resource, rows.map((r) => r.resourceId)),
+    externalIds(em, Service, rows.map((r) => r.serviceId)),
+    externalIds(em, Location, rows.map((r) => r.locationId)),
+  ]);
+  const ext = (map: Map<string, string>, id: string | null) => (id === null ? null : (map.get(id) ?? null));
+  return rows.map((a) => ({
+    id: a.externalId,
+    patientId: ext(patients, a.patientId) ?? '',
+    resourceId: ext(resources, a.resourceId),
+    serviceId: ext(services, a.serviceId),
+    locationId: ext(locations, a.locationId),
+    startAt: a.startAt.toISOString(),
+    endAt: a.endAt.toISOString(),
+    status: a.status,
+    notes: a.notes,
+    group: a.groupName,
+    priceList: a.priceList,
+    bookedOnline: a.bookedOnline,
+    bookedAt: a.bookedAt.toISOString(),
+    revision: a.revision,
+    recallIntervalDays: a.manualRecallDays,
+    confirmedAt: a.confirmedAt?.toISOString() ?? null,
+    cancelledAt: a.cancelledAt?.toISOString() ?? null,
+    ...stamp(a),
+  }));
+}
+
+async function toView(em: EntityManager, row: Appointment): Promise<AppointmentView> {
+  const [view] = await toViews(em, [row]);
+  if (!view) throw new Error('unreachable: one row in, one view out');
+  return view;
+}
+
+/** The row of (center, external id), locked for the rest of the request's transaction when writing. */
+async function findAppointment(em: EntityManager, centerId: string, externalIdValue: string, lock: boolean): Promise<Appointment> {
+  const row = await em.findOne(Appointment, { centerId, externalId: externalIdValue }, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {});
+  if (!row) throw ApiError.notFound('Appointment');
+  return row;
+}
+
+export function snapshotOf(a: Appointment): AppointmentSnapshot {
+  return {
+    centerId: a.centerId,
+    appointmentId: a.id,
+    revision: a.revision,
+    patientId: a.patientId,
+    resourceId: a.resourceId,
+    serviceId: a.serviceId,
+    locationId: a.locationId,
+    startAt: a.startAt.toISOString(),
+    endAt: a.endAt.toISOString(),
+    bookedAt: a.bookedAt.toISOString(),
+    bookedOnline: a.bookedOnline,
+  };
+}
+
+const appointmentInput = z
+  .strictObject({
+    revision: z.number().int().min(0).openapi({ description: 'X5: the booking system’s revision; one not above the stored one is ignored.' }),
+    patientId: externalId,
+    resourceId: externalId.nullish(),
+    serviceId: externalId.nullish(),
+    locationId: externalId.nullish(),
+    startAt: isoDateTime,
+    endAt: isoDateTime,
+    notes: z.string().max(5000).nullish(),
+    group: z.string().max(255).nullish(),
+    priceList: z.string().max(255).nullish(),
+    bookedOnline: z.boolean().default(false).openapi({ description: 'B1: booked by the patient online.' }),
+    bookedAt: isoDateTime.optional().openapi({ description: 'B2-min: when it was booked; default now (kept on later revisions).' }),
+  })
+  .refine((a) => Date.parse(a.endAt) > Date.parse(a.startAt), { path: ['endAt'], message: 'must be after startAt' })
+  .openapi('AppointmentInput');
+
+const timelineEntry = z
+  .object({
+    eventKind: z.string(),
+    state: z.string().openapi({ description: 'planned, scheduled, sent, delivered, read, skipped, failed, cancelled…' }),
+    at: z.string(),
+    channel: z.string().nullable(),
+    reason: z.string().nullable(),
+    messageId: z.string().nullable(),
+    source: z.enum(['engine', 'message']).openapi({ description: 'engine = the workflow’s plan; message = a stored message row.' }),
+  })
+  .openapi('TimelineEntry');
+
+/** X6: the workflow's planned steps plus every stored message; a message row wins over the engine's copy of it. */
+export function mergeTimeline(engine: TimelineEntry[], messages: Message[]): z.infer<typeof timelineEntry>[] {
+  const stored = new Set(messages.map((m) => m.id));
+  const fromEngine = engine
+    .filter((e) => !e.messageId || !stored.has(e.messageId))
+    .map((e) => ({ eventKind: e.eventKind, state: e.state, at: e.at, channel: e.channel ?? null, reason: e.reason ?? null, messageId: e.messageId ?? null, source: 'engine' as const }));
+  const fromRows = messages.map((m) => ({
+    eventKind: m.eventKind,
+    state: m.status,
+    at: (m.failedAt ?? m.readAt ?? m.deliveredAt ?? m.sentAt ?? m.dueAt).toISOString(),
+    channel: m.channel,
+    reason: m.skipReason ?? m.failureReason,
+    messageId: m.id,
+    source: 'message' as const,
+  }));
+  return [...fromEngine, ...fromRows].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+}
+
+const booking = [requireScope('booking')];
+const tags = ['Appointments'];
+
+const listAppointments = createRoute({
+  method: 'get',
+  path: '/appointments',
+  tags,
+  summary: 'Appointments, newest first; optionally of one patient',
+  security: bearer,
+  middleware: booking,
+  request: { query: z.strictObject({ ...pageQuery, patientId: externalId.optional() }) },
+  responses: { 200: json(pageOf(appointmentView, 'AppointmentPage'), 'A page of appointments'), ...errorResponses },
+});
+
+const getAppointment = createRoute({
+  method: 'get',
+  path: '/appointments/{id}',
+  tags,
+  summary: 'One appointment by the booking system’s id',
+  security: bearer,
+  middleware: booking,
+  request: { params: idParam },
+  responses: { 200: json(appointmentView, 'The appointment'), ...errorResponses },
+});
+
+const putResult = z.object({ status: z.enum(['created', 'updated', 'ignored']), appointment: appointmentView }).openapi('AppointmentPutResult');
+
+const putAppointment = createRoute({
+  method: 'put',
+  path: '/appointments/{id}',
+  tags,
+  summary: 'Create or modify an appointment (B1); a stale revision changes nothing (X5)',
+  security: bearer,
+  middleware: booking,
+  request: { params: idParam, body: jsonBody(appointmentInput) },
+  responses: {
+    200: json(putResult, 'Updated, or ignored (revision not newer)'),
+    201: json(putResult, 'Created'),
+    ...errorResponses,
+    ...conflictResponse,
+    ...unprocessableResponse,
+  },
+});
+
+const cancelAppointment = createRoute({
+  method: 'post',
+  path: '/appointments/{id}/cancel',
+  tags,
+  summary: 'Cancel an appointment (B1); cancelling again changes nothing',
+  security: bearer,
+  middleware: booking,
+  request: { params: idParam, headers: idempotencyHeaders },
+  responses: { 200: json(appointmentView, 'The cancelled appointment'), ...errorResponses, ...unprocessableResponse },
+});
+
+const recordAttendance = createRoute({
+  method: 'post',
+  path: '/appointments/{id}/attendance',
+  tags,
+  summary: 'Attended or no-show (B2-second reliability, B3 after-visit messages)',
+  security: bearer,
+  middleware: booking,
+  request: { params: idParam, headers: idempotencyHeaders, body: jsonBody(z.strictObject({ attended: z.boolean() })) },
+  responses: { 200: json(appointmentView, 'The appointment'), ...errorResponses, ...conflictResponse, ...unprocessableResponse },
+});
+
+const setRecallInterval = createRoute({
+  method: 'put',
+  path: '/appointments/{id}/recall-interval',
+  tags,
+  summary: 'A manual recall interval for this appointment (B2-recall); null = the service’s or the center’s',
+  security: bearer,
+  middleware: booking,
+  request: { params: idParam, body: jsonBody(z.strictObject({ days: z.number().int().min(1).max(3650).nullable() })) },
+  responses: { 200: json(appointmentView, 'The appointment'), ...errorResponses },
+});
+
+const getTimeline = createRoute({
+  method: 'get',
+  path: '/appointments/{id}/timeline',
+  tags,
+  summary: 'X6: every planned, sent and skipped message of the appointment, in time order',
+  security: bearer,
+  middleware: booking,
+  request: { params: idParam },
+  responses: {
+    200: json(
+      z.object({
+        appointmentId: z.string(),
+        hasWorkflow: z.boolean().openapi({ description: 'false when the engine has no workflow for it (finished or never started).' }),
+        entries: z.array(timelineEntry),
+      }),
+      'The timeline',
+    ),
+    ...errorResponses,
+  },
+});
+
+export function appointmentRoutes(deps: RouteDeps) {
+  return new OpenAPIHono<ApiEnv>()
+    .openapi(listAppointments, async (c) => {
+      const em = c.var.em;
+      const centerId = callerCenterId(c.var.caller);
+      const query = c.req.valid('query');
+      const where: { centerId: string; patientId?: string } = { centerId };
+      if (query.patientId !== undefined) {
+        const patient = await em.findOne(Patient, { centerId, externalId: query.patientId }, { fields: ['id'] });
+        if (!patient) return c.json({ data: [], nextCursor: null }, 200);
+        where.patientId = patient.id;
+      }
+      return c.json(await findPage(em, Appointment, where, query, (rows) => toViews(em, rows)), 200);
+    })
+    .openapi(getAppointment, async (c) => {
+      const row = await findAppointment(c.var.em, callerCenterId(c.var.caller), c.req.valid('param').id, false);
+      return c.json(await toView(c.var.em, row), 200);
+    })
+    .openapi(putAppointment, async (c) => {
+      const em = c.var.em;
+      const centerId = callerCenterId(c.var.caller);
+      const externalIdValue = c.req.valid('param').id;
+      const body = c.req.valid('json');
+      const existing = await em.findOne(Appointment, { centerId, externalId: externalIdValue }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (existing && body.revision <= existing.revision) {
+        return c.json({ status: 'ignored' as const, appointment: await toView(em, existing) }, 200);
+      }
+      if (existing?.status === 'cancelled') {
+        throw new ApiError(409, 'The appointment is cancelled; a cancelled appointment cannot be modified. Book a new one.');
+      }
+      const refs = {
+        patientId: await requireRef(em, Patient, centerId, body.patientId, 'patientId'),
+        resourceId: body.resourceId ? await requireRef(em, Resource, centerId, body.resourceId, 'resourceId') : null,
+        serviceId: body.serviceId ? await requireRef(em, Service, centerId, body.serviceId, 'serviceId') : null,
+        locationId: body.locationId ? await requireRef(em, Location, centerId, body.locationId, 'locationId') : null,
+      };
+      const row = existing ?? em.create(Appointment, { centerId, externalId: externalIdValue, ...refs, startAt: new Date(body.startAt), endAt: new Date(body.endAt), bookedAt: deps.now() });
+      const startAt = new Date(body.startAt);
+      // A confirmation was for the old time: a moved appointment asks again (B2-confirm).
+      if (existing && existing.startAt.getTime() !== startAt.getTime() && existing.status === 'confirmed') {
+        row.status = 'booked';
+        row.confirmedAt = null;
+      }
+      Object.assign(row, refs);
+      row.startAt = startAt;
+      row.endAt = new Date(body.endAt);
+      row.notes = body.notes ?? null;
+      row.groupName = body.group ?? null;
+      row.priceList = body.priceList ?? null;
+      row.bookedOnline = body.bookedOnline;
+      if (body.bookedAt !== undefined) row.bookedAt = new Date(body.bookedAt);
+      row.revision = body.revision;
+      await em.flush();
+      await deps.engine.appointmentChanged(snapshotOf(row));
+      return c.json({ status: existing ? ('updated' as const) : ('created' as const), appointment: await toView(em, row) }, existing ? 200 : 201);
+    })
+    .openapi(cancelAppointment, async (c) => {
+      const em = c.var.em;
+      const row = await findAppointment(em, callerCenterId(c.var.caller), c.req.valid('param').id, true);
+      if (row.status !== 'cancelled') {
+        row.status = 'cancelled';
+        row.cancelledAt = deps.now();
+        await em.flush();
+        // One cancellation per appointment ever: a fixed event id lets the engine drop repeats.
+        await deps.engine.appointmentCancelled(row.centerId, row.id, `cancel:${row.id}`);
+      }
+      return c.json(await toView(em, row), 200);
+    })
+    .openapi(recordAttendance, async (c) => {
+      const em = c.var.em;
+      const row = await findAppointment(em, callerCenterId(c.var.caller), c.req.valid('param').id, true);
+      const { attended } = c.req.valid('json');
+      if (row.status === 'cancelled') throw new ApiError(409, 'The appointment is cancelled; attendance cannot be recorded.');
+      const status = attended ? 'attended' : 'no_show';
+      if (row.status !== status) {
+        row.status = status;
+        await em.flush();
+        await deps.engine.attendance(row.centerId, row.id, attended, `attendance:${row.id}:${randomUUID()}`);
+      }
+      return c.json(await toView(em, row), 200);
+    })
+    .openapi(setRecallInterval, async (c) => {
+      const em = c.var.em;
+      const row = await findAppointment(em, callerCenterId(c.var.caller), c.req.valid('param').id, true);
+      row.manualRecallDays = c.req.valid('json').days;
+      await em.flush();
+      return c.json(await toView(em, row), 200);
+    })
+    .openapi(getTimeline, async (c) => {
+      const em = c.var.em;
+      const centerId = callerCenterId(c.var.caller);
+      const row = await findAppointment(em, centerId, c.req.valid('param').id, false);
+      const [planned, messages] = await Promise.all([
+        deps.engine.timeline(centerId, row.id),
+        em.find(Message, { centerId, appointmentId: row.id }, { orderBy: { createdAt: 'asc' } }),
+      ]);
+      return c.json({ appointmentId: row.externalId, hasWorkflow: planned !== null, entries: mergeTimeline(planned ?? [], messages) }, 200);
+    });
+}

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+/**
+ * F1: the credit ledger. Every change runs in one transaction that first locks the center row
+ * (`FOR UPDATE`), so concurrent debits of one center queue up and the balance can never go
+ * below zero; `centers.credit_balance` is updated in the same transaction and always equals
+ * the sum of the center's ledger rows. A ledger row is unique per (message, kind): a repeated
+ * debit or refund of the same message is a no-op that answers the first outcome.
+ */
+
+export class CenterNotFoundError extends Error {
+  constructor(readonly centerId: string) {
+    super(`Center ${centerId} not found`);
+    this.name = 'CenterNotFoundError';
+  }
+}
+
+async function lockBalance(tx: EntityManager, centerId: string): Promise<number> {
+  const [row] = await tx.execute<{ credit_balance: number }[]>(`select credit_balance from centers where id = ? for update`, [centerId]);
+  if (!row) throw new CenterNotFoundError(centerId);
+  return row.credit_balance;
+}
+
+async function addEntry(
+  tx: EntityManager,
+  entry: { centerId: string; messageId: string | null; kind: 'debit' | 'refund' | 'topup'; amount: number; note: string | null },
+): Promise<{ id: string; balance: number }> {
+  const id = randomUUID();
+  await tx.execute(
+    `insert into credit_ledger (id, created_at, updated_at, center_id, message_id, kind, amount, note) values (?, now(), now(), ?, ?, ?, ?, ?)`,
+    [id, entry.centerId, entry.messageId, entry.kind, entry.amount, entry.note],
+  );
+  const [row] = await tx.execute<{ credit_balance: number }[]>(
+    `update centers set credit_balance = credit_balance + ?, updated_at = now() where id = ? returning credit_balance`,
+    [entry.amount, entry.centerId],
+  );
+  return { id, balance: row?.credit_balance ?? 0 };
+}
+
+async function existingEntry(tx: EntityManager, messageId: string, kind: 'debit' | 'refund'): Promise<{ amount: number } | null> {
+  const [row] = await tx.execute<{ amount: number }[]>(`select amount from credit_ledger where message_id = ? and kind = ?`, [messageId, kind]);
+  return row ?? null;
+}
+
+export async function topUp(em: EntityManager, input: { centerId: string; amount: number; note: string | null }): Promise<{ entryId: string; balance: number }> {
+  if (!Number.isInteger(input.amount) || input.amount <= 0) throw new RangeError('amount: must be a whole number > 0');
+  return em.transactional(async (tx) => {
+    await lockBalance(tx, input.centerId);
+    const { id, balance } = await addEntry(tx, { centerId: input.centerId, messageId: null, kind: 'topup', amount: input.amount, note: input.note });
+    return { entryId: id, balance };
+  });
+}
+
+export type DebitOutcome = { ok: true; balance: number } | { ok: false; reason: 'no_credits'; balance: number };
+
+/** Debits `amount` for one message unless already debited; refuses (no row) when the balance is short. */
+export async function debitForMessage(em: EntityManager, input: { centerId: string; messageId: string; amount: number }): Promise<DebitOutcome> {
+  if (!Number.isInteger(input.amount) || input.amount < 0) throw new RangeError('amount: must be a whole number ≥ 0');
+  return em.transactional(async (tx) => {
+    const balance = await lockBalance(tx, input.centerId);
+    if (await existingEntry(tx, input.messageId, 'debit')) return { ok: true, balance };
+    if (balance < input.amount) return { ok: false, reason: 'no_credits', balance };
+    const after = await addEntry(tx, { centerId: input.centerId, messageId: input.messageId, kind: 'debit', amount: -input.amount, note: null });
+    return { ok: true, balance: after.balance };
+  });
+}
+
+/** Gives back what a message was debited (once); false when it was never debited. */
+export async function refundForMessage(em: EntityManager, input: { centerId: string; messageId: string }): Promise<{ refunded: boolean }> {
+  return em.transactional(async (tx) => {
+    await lockBalance(tx, input.centerId);
+    if (await existingEntry(tx, input.messageId, 'refund')) return { refunded: true };
+    const debit = await existingEntry(tx, input.messageId, 'debit');
+    if (!debit) return { refunded: false };
+    await addEntry(tx, { centerId: input.centerId, messageId: input.messageId, kind: 'refund', amount: -debit.amount, note: null });
+    return { refunded: true };
+  });
+}
+
+/** The ledger's sum, for checks: it always equals `centers.credit_balance`. */
+export async function ledgerSum(em: EntityManager, centerId: string): Promise<number> {
+  const [row] = await em.execute<{ sum: string | null }[]>(`select sum(amount) as sum from credit_ledger where center_id = ?`, [centerId]);
+  return Number(row?.sum ?? 0);
+}
