@@ -4,8 +4,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { registerSearchAttributes } from './register-search-attributes.js';
-import { searchAttributeCliPairs } from './search-attributes.js';
+import { registerSearchAttributes } from '../engine/register-search-attributes.js';
 
 export interface TemporalDevServerOptions {
   /** The Temporal CLI (see temporal-binaries.ts). */
@@ -33,8 +32,8 @@ export interface TemporalDevServer {
 
 /**
  * Starts `temporal server start-dev` with a SQLite file in `dataDir`, waits until it answers,
- * and registers the custom search attributes (also on a reused file, where the CLI's own
- * `--search-attribute` flags are ignored).
+ * and registers the custom search attributes through the operator API (the CLI's own
+ * `--search-attribute` flags are ignored on a reused SQLite file).
  */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   const ip = options.ip ?? '127.0.0.1';
@@ -55,7 +54,6 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
 
   const args = ['server', 'start-dev', '--db-filename', dbFile, '--ip', ip, '--port', String(port), '--ui-port', String(uiPort)];
   args.push('--namespace', namespace, '--log-level', 'warn');
-  for (const pair of searchAttributeCliPairs()) args.push('--search-attribute', pair);
 
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const recent: string[] = [];
