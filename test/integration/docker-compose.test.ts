@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { configSchema, loadConfig } from '../../src/config.js';
+import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
+
+// Docker cannot run on these machines: the deployment file is checked by reading it.
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const compose = parse(readFileSync(`${root}docker-compose.yml`, 'utf8')) as {
+  services: Record<string, { image?: string; build?: unknown; environment?: Record<string, string>; command?: string[]; depends_on?: unknown }>;
+};
+const dockerfile = readFileSync(`${root}Dockerfile`, 'utf8');
+const services = compose.services;
+const configKeys = Object.keys(configSchema.shape);
+/** Keys the config cannot do without: no default and not optional. */
+const requiredKeys = Object.entries(configSchema.shape)
+  .filter(([, schema]) => !schema.safeParse(undefined).success)
+  .map(([key]) => key);
+
+/** What an operator would export before `docker compose up` (the `${VAR:?}` ones). */
+const operatorEnv: Record<string, string> = {
+  POSTGRES_PASSWORD: 'a-strong-database-password',
+  PLATFORM_API_KEY: 'p'.repeat(32),
+  LINK_SIGNING_SECRET: 's'.repeat(40),
+  TWILIO_ACCOUNT_SID: `AC${'ab'.repeat(16)}`,
+  TWILIO_AUTH_TOKEN: 't'.repeat(32),
+  DEFAULT_VOICE_FROM: '+390212345678',
+};
+
+/** Compose's own interpolation: `${VAR}`, `${VAR:-default}`, `${VAR:?error}`, `$$`. */
+function interpolate(value: string, env: Record<string, string>): string {
+  return value
+    .replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_m, name: string, op?: string, arg?: string) => {
+      const set = env[name];
+      if (set !== undefined && set !== '') return set;
+      if (op === '-') return arg ?? '';
+      if (op === '?') throw new Error(`${name}: ${arg}`);
+      return '';
+    })
+    .replace(/\$\$/g, '$');
+}
+
+describe('deployment: docker-compose.yml', () => {
+  it('deployment: has PostgreSQL, Temporal on PostgreSQL, the Temporal UI, api, worker and a mail catcher', () => {
+    expect(Object.keys(services)).toEqual(expect.arrayContaining(['postgres', 'temporal', 'temporal-ui', 'api', 'worker', 'mailcatcher']));
+    expect(services.postgres?.image).toMatch(/^postgres:\d+/);
+    expect(services.temporal?.image).toMatch(/^temporalio\/auto-setup:/);
+    expect(services.temporal?.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgres' });
+    expect(services['temporal-ui']?.environment?.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    expect(services.mailcatcher?.image).toMatch(/^maildev\//);
+  });
+
+  it('deployment: api and worker are built from the Dockerfile on Node 20 and run the real entry points', () => {
+    expect(dockerfile).toMatch(/^FROM node:20\b/m);
+    for (const name of ['api', 'worker']) expect(services[name]?.build, name).toBe('.');
+    expect(services.api?.command?.join(' ')).toContain('src/server.ts');
+    expect(services.worker?.command?.join(' ')).toContain('src/worker.ts');
+    expect(services.migrate?.command?.join(' ')).toContain('src/db/cli.ts up');
+  });
+
+  it('Security: every env key of api and worker is a config key, every required key is provided, secrets have no defaults', () => {
+    for (const name of ['api', 'worker']) {
+      const env = services[name]?.environment ?? {};
+      const keys = Object.keys(env);
+      expect(keys.filter((key) => !configKeys.includes(key)), `${name}: unknown config keys`).toEqual([]);
+      expect(requiredKeys.filter((key) => !keys.includes(key)), `${name}: missing required keys`).toEqual([]);
+      for (const secret of ['PLATFORM_API_KEY', 'LINK_SIGNING_SECRET', 'TWILIO_AUTH_TOKEN']) {
+        expect(env[secret], `${name}: ${secret} must be required, not defaulted`).toMatch(/^\$\{\w+:\?[^}]*\}$/);
+      }
+    }
+  });
+
+  it('deployment: with the operator secrets set, the interpolated env of api and worker is a valid config pointing at the compose services', () => {
+    for (const name of ['api', 'worker']) {
+      const raw = services[name]?.environment ?? {};
+      const env = Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, interpolate(String(value), operatorEnv)]));
+      const config = loadConfig(env);
+      expect(new URL(config.DATABASE_URL).hostname).toBe('postgres');
+      expect(config.TEMPORAL_ADDRESS).toBe('temporal:7233');
+      expect(config.SMTP_HOST).toBe('mailcatcher');
+      expect(config.NODE_ENV).toBe('production');
+    }
+    // Without them, compose refuses to start instead of running with made-up secrets.
+    const raw = services.api?.environment ?? {};
+    expect(() => Object.values(raw).forEach((value) => interpolate(String(value), {}))).toThrow(/set /);
+  });
+
+  it('X6-search: the one-shot Temporal setup registers exactly the search attributes the workflows set', () => {
+    const script = services['temporal-search-attributes']?.command?.join(' ') ?? '';
+    const registered: Record<string, string> = {};
+    for (const [, type, names] of script.matchAll(/search-attribute create --type (\w+)((?:\s+--name \w+)+)/g)) {
+      for (const [, attribute] of (names ?? '').matchAll(/--name (\w+)/g)) registered[attribute!] = type!.toUpperCase();
+    }
+    expect(registered).toEqual(Object.fromEntries(SEARCH_ATTRIBUTES.map((key) => [key.name, key.type])));
+  });
+});
