@@ -94,5 +94,5 @@ export const idempotencyHeaders = z.object({
     .min(1)
     .max(200)
     .optional()
-    .openapi({ param: { name: 'Idempotency-Key', in: 'header' }, description: 'Repeat a POST safely: the first answer is replayed.' }),
+    .openapi({ param: { name: 'idempotency-key', in: 'header' }, description: 'Idempotency-Key: repeat a POST safely, the first answer is replayed (X5).' }),
 });

@@ -51,12 +51,11 @@ export const appointmentView = z
 type AppointmentView = z.infer<typeof appointmentView>;
 
 async function toViews(em: EntityManager, rows: Appointment[]): Promise<AppointmentView[]> {
-  const [patients, resources, services, locations] = await Promise.all([
-    externalIds(em, Patient, rows.map((r) => r.patientId)),
-    externalIds(em, Resource, rows.map((r) => r.resourceId)),
-    externalIds(em, Service, rows.map((r) => r.serviceId)),
-    externalIds(em, Location, rows.map((r) => r.locationId)),
-  ]);
+  // One after the other: inside a write's transaction they share one connection.
+  const patients = await externalIds(em, Patient, rows.map((r) => r.patientId));
+  const resources = await externalIds(em, Resource, rows.map((r) => r.resourceId));
+  const services = await externalIds(em, Service, rows.map((r) => r.serviceId));
+  const locations = await externalIds(em, Location, rows.map((r) => r.locationId));
   const ext = (map: Map<string, string>, id: string | null) => (id === null ? null : (map.get(id) ?? null));
   return rows.map((a) => ({
     id: a.externalId,
@@ -349,7 +348,7 @@ export function appointmentRoutes(deps: RouteDeps) {
       const row = await findAppointment(em, centerId, c.req.valid('param').id, false);
       const [planned, messages] = await Promise.all([
         deps.engine.timeline(centerId, row.id),
-        em.find(Message, { centerId, appointmentId: row.id }, { orderBy: { createdAt: 'asc' } }),
+        em.find(Message, { centerId, appointmentId: row.id }, { orderBy: { createdAt: 'asc', id: 'asc' } }),
       ]);
       return c.json({ appointmentId: row.externalId, hasWorkflow: planned !== null, entries: mergeTimeline(planned ?? [], messages) }, 200);
     });

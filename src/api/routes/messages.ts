@@ -53,11 +53,9 @@ const messageDetail = messageView
   .openapi('MessageDetail');
 
 async function toViews(em: EntityManager, rows: Message[], readTracking: boolean): Promise<z.infer<typeof messageView>[]> {
-  const [appointments, patients, resources] = await Promise.all([
-    externalIds(em, Appointment, rows.map((m) => m.appointmentId)),
-    externalIds(em, Patient, rows.map((m) => (m.recipientKind === 'patient' ? m.recipientId : null))),
-    externalIds(em, Resource, rows.map((m) => (m.recipientKind === 'resource' ? m.recipientId : null))),
-  ]);
+  const appointments = await externalIds(em, Appointment, rows.map((m) => m.appointmentId));
+  const patients = await externalIds(em, Patient, rows.map((m) => (m.recipientKind === 'patient' ? m.recipientId : null)));
+  const resources = await externalIds(em, Resource, rows.map((m) => (m.recipientKind === 'resource' ? m.recipientId : null)));
   const iso = (d: Date | null) => d?.toISOString() ?? null;
   return rows.map((m) => ({
     id: m.id,

@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { loadSubject, renderContext } from '../../activities/render.js';
+import { renderContext } from '../../activities/render.js';
 import { loadEventSettings } from '../../db/event-settings.js';
-import { Appointment, Template } from '../../db/entities/index.js';
+import { Appointment, Location, Patient, Resource, Service, Template } from '../../db/entities/index.js';
 import { defaultTemplate, type DefaultTemplateOptions } from '../../domain/default-templates.js';
 import { CHANNELS, EVENT_KINDS, LOCALES, type Channel, type EventKind, type Locale } from '../../domain/events.js';
 import { renderMessage, validateTemplate, type TemplateValidation } from '../../domain/placeholders.js';
@@ -148,7 +148,8 @@ export function templateRoutes(deps: RouteDeps) {
     .openapi(listTemplates, async (c) => {
       const em = c.var.em;
       const centerId = callerCenterId(c.var.caller);
-      const [rows, optionsOf] = await Promise.all([em.find(Template, { centerId }), defaultsFor(em, centerId)]);
+      const rows = await em.find(Template, { centerId });
+      const optionsOf = await defaultsFor(em, centerId);
       const byKey = new Map(rows.map((r) => [`${r.eventKind}|${r.channel}|${r.locale}`, r]));
       const data = EVENT_KINDS.flatMap((kind) =>
         CHANNELS.flatMap((ch) => LOCALES.map((loc) => view(kind, ch, loc, byKey.get(`${kind}|${ch}|${loc}`), optionsOf(kind)))),
@@ -188,7 +189,7 @@ export function templateRoutes(deps: RouteDeps) {
       const centerId = callerCenterId(c.var.caller);
       const p = c.req.valid('param');
       const input = c.req.valid('json');
-      const appointment = await em.findOne(Appointment, { centerId, externalId: input.appointmentId }, { fields: ['id'] });
+      const appointment = await em.findOne(Appointment, { centerId, externalId: input.appointmentId });
       if (!appointment) throw ApiError.unprocessable('appointmentId', `No appointment with id "${input.appointmentId}" in this center.`);
       let template: { subject: string | null; body: string };
       if (input.body !== undefined) {
@@ -200,7 +201,15 @@ export function templateRoutes(deps: RouteDeps) {
         template = { subject: current.subject, body: current.body };
       }
       const center = await loadCenter(em, centerId);
-      const subject = await loadSubject(em, centerId, appointment.id);
+      // Loaded one by one: this POST runs in a transaction on one connection.
+      const subject = {
+        center,
+        appointment,
+        patient: await em.findOne(Patient, { id: appointment.patientId, centerId }),
+        resource: appointment.resourceId ? await em.findOne(Resource, { id: appointment.resourceId, centerId }) : null,
+        service: appointment.serviceId ? await em.findOne(Service, { id: appointment.serviceId, centerId }) : null,
+        location: appointment.locationId ? await em.findOne(Location, { id: appointment.locationId, centerId }) : null,
+      };
       const sample = `${deps.config.PUBLIC_BASE_URL}/l/preview`;
       // Links and per-event values are examples: a preview must not mint real confirm tokens.
       const ctx = renderContext(subject, {

@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiHarness, expectProblem, PLATFORM_KEY, type ApiHarness } from '../support/api.js';
+
+describe('API center settings and event settings', () => {
+  let h: ApiHarness;
+  let center: Awaited<ReturnType<ApiHarness['newCenter']>>;
+  beforeAll(async () => {
+    h = await apiHarness();
+    center = await h.newCenter('Centro Medico San Luca');
+  });
+  afterAll(() => h?.close());
+
+  it('A1 A3 A4-read B6 C2-privacy F1 X4: an admin reads and changes the center settings', async () => {
+    const res = await h.call('PATCH', '/v1/center', {
+      key: center.adminKey,
+      body: {
+        phone: '+390612345678',
+        website: 'https://www.sanluca.example',
+        senders: { emailFromName: 'San Luca', emailFromAddress: 'noreply@sanluca.example', emailReplyTo: 'info@sanluca.example', smsSenderId: 'SanLuca', voiceCallerNumber: '+390612345678' },
+        privacyRequired: true,
+        readTracking: true,
+        adminEmails: ['admin@sanluca.example'],
+        prices: { smsSegment: 2 },
+        lowCreditThreshold: 20,
+        callback: { url: 'https://booking.example/hooks', secret: 'a-long-enough-secret-123' },
+      },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({
+      phone: '+390612345678',
+      senders: { smsSenderId: 'SanLuca', emailReplyTo: 'info@sanluca.example' },
+      privacyRequired: true,
+      readTracking: true,
+      adminEmails: ['admin@sanluca.example'],
+      prices: { email: 0, smsSegment: 2, voice: 2 },
+      lowCreditThreshold: 20,
+      callback: { url: 'https://booking.example/hooks', secretSet: true },
+    });
+    expect(JSON.stringify(res.body)).not.toContain('a-long-enough-secret-123');
+    const read = await h.call('GET', '/v1/center', { key: center.adminKey });
+    expect(read.body).toEqual(res.body);
+  });
+
+  it('A1 X3: switching communications off re-plans scheduled work (engine.policyChanged); a cosmetic change does not', async () => {
+    h.engine.calls = [];
+    const off = await h.call('PATCH', '/v1/center', { key: center.adminKey, body: { communicationsEnabled: false } });
+    expect(off.body.communicationsEnabled).toBe(false);
+    expect(h.engine.callsOf('policyChanged')).toEqual([[center.id]]);
+    await h.call('PATCH', '/v1/center', { key: center.adminKey, body: { website: null } });
+    expect(h.engine.callsOf('policyChanged')).toHaveLength(1);
+    await h.call('PATCH', '/v1/center', { key: center.adminKey, body: { communicationsEnabled: true, timeZone: 'Europe/London' } });
+    expect(h.engine.callsOf('policyChanged')).toHaveLength(2);
+  });
+
+  it('A3: SMS sender ids must be alphanumeric ≤ 11 with a letter, or E.164; emails valid; time zones IANA — 400 naming the field, nothing changed', async () => {
+    const before = await h.fingerprint();
+    const cases: [unknown, string][] = [
+      [{ senders: { smsSenderId: 'TwelveChars1' } }, 'senders.smsSenderId'],
+      [{ senders: { smsSenderId: '12345' } }, 'senders.smsSenderId'],
+      [{ senders: { smsSenderId: 'San Luca' } }, 'senders.smsSenderId'],
+      [{ senders: { emailFromAddress: 'not-an-email' } }, 'senders.emailFromAddress'],
+      [{ senders: { voiceCallerNumber: '0612345678' } }, 'senders.voiceCallerNumber'],
+      [{ timeZone: 'Europe/Atlantis' }, 'timeZone'],
+      [{ adminEmails: ['ok@example.com', 'nope'] }, 'adminEmails.1'],
+      [{ communicationsEnabled: 'yes' }, 'communicationsEnabled'],
+      [{ masterSwitch: true }, 'masterSwitch'],
+      [{ senders: { fax: '+39061234567' } }, 'senders.fax'],
+      [{ prices: { sms: 3 } }, 'prices.sms'],
+    ];
+    for (const [body, field] of cases) expectProblem(await h.call('PATCH', '/v1/center', { key: center.adminKey, body }), 400, field);
+    expect(await h.fingerprint()).toBe(before);
+    const ok = await h.call('PATCH', '/v1/center', { key: center.adminKey, body: { senders: { smsSenderId: '+393331234567' } } });
+    expect(ok.body.senders.smsSenderId).toBe('+393331234567');
+  });
+
+  it('X4: a callback URL without a secret is refused (422 naming callback.secret)', async () => {
+    const other = await h.newCenter('Senza segreto');
+    const before = await h.fingerprint();
+    expectProblem(await h.call('PATCH', '/v1/center', { key: other.adminKey, body: { callback: { url: 'https://booking.example/x' } } }), 422, 'callback.secret');
+    expect(await h.fingerprint()).toBe(before);
+  });
+
+  it('center settings need an admin key: booking → 403, none → 401, nothing changed', async () => {
+    const before = await h.fingerprint();
+    expectProblem(await h.call('PATCH', '/v1/center', { key: center.bookingKey, body: { name: 'X' } }), 403);
+    expectProblem(await h.call('PATCH', '/v1/center', { body: { name: 'X' } }), 401);
+    expectProblem(await h.call('PATCH', '/v1/center', { key: PLATFORM_KEY, body: { name: 'X' } }), 403);
+    expect(await h.fingerprint()).toBe(before);
+  });
+
+  it('each center sees only itself', async () => {
+    const other = await h.newCenter('Altro Centro');
+    expect((await h.call('GET', '/v1/center', { key: other.adminKey })).body.name).toBe('Altro Centro');
+    expect((await h.call('GET', '/v1/center', { key: center.adminKey })).body.name).toBe('Centro Medico San Luca');
+  });
+
+  it('A2: every event kind is listed with its default channels and options until changed', async () => {
+    const res = await h.call('GET', '/v1/event-settings', { key: center.adminKey });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toHaveLength(13);
+    const reminder = res.body.data.find((s: { eventKind: string }) => s.eventKind === 'appointment.reminder');
+    expect(reminder).toMatchObject({ channels: ['email', 'sms'], custom: false, options: { leadMinutes: 1440, requestConfirmation: false } });
+  });
+
+  it('A2 B2-rem X3: PUT replaces channels and options (defaults filled), and re-plans scheduled messages', async () => {
+    h.engine.calls = [];
+    const res = await h.call('PUT', '/v1/event-settings/appointment.reminder', {
+      key: center.adminKey,
+      body: { channels: ['sms'], options: { leadMinutes: 120, requestConfirmation: true, sendingHours: { '1': [{ from: '08:00', to: '20:00' }] } } },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({ eventKind: 'appointment.reminder', channels: ['sms'], custom: true, options: { leadMinutes: 120, requestConfirmation: true, onePerDay: false, minimumLeadMinutes: 0 } });
+    expect(h.engine.callsOf('policyChanged')).toEqual([[center.id]]);
+    const read = await h.call('GET', '/v1/event-settings/appointment.reminder', { key: center.adminKey });
+    expect(read.body).toEqual(res.body);
+  });
+
+  it('A2: bad event settings → 400 naming the field (options validated per event kind); nothing changed', async () => {
+    const before = await h.fingerprint();
+    const put = (kind: string, body: unknown) => h.call('PUT', `/v1/event-settings/${kind}`, { key: center.adminKey, body });
+    expectProblem(await put('appointment.reminder', { channels: ['sms'], options: { leadMinutes: 5 } }), 400, 'options.leadMinutes');
+    expectProblem(await put('appointment.reminder', { channels: ['sms'], options: { colour: 'red' } }), 400, 'options.colour');
+    expectProblem(await put('appointment.reminder', { channels: ['fax'] }), 400, 'channels.0');
+    expectProblem(await put('appointment.reminder', { channels: ['sms', 'sms'] }), 400, 'channels');
+    expectProblem(await put('appointment.reminder', { options: {} }), 400, 'channels');
+    expectProblem(await put('appointment.reminder', { channels: ['sms'], extra: 1 }), 400, 'extra');
+    expectProblem(await put('appointment.reminder', { channels: 'sms' }), 400, 'channels');
+    expectProblem(await put('appointment.nope', { channels: [] }), 400, 'eventKind');
+    expectProblem(await h.call('PUT', '/v1/event-settings/recall', { key: center.bookingKey, body: { channels: [] } }), 403);
+    expectProblem(await h.call('PUT', '/v1/event-settings/recall', { body: { channels: [] } }), 401);
+    expect(await h.fingerprint()).toBe(before);
+    expect(h.engine.callsOf('policyChanged')).toHaveLength(1);
+  });
+
+  it('A2: settings are per center: another center still has the defaults', async () => {
+    const other = await h.newCenter('Defaults');
+    const res = await h.call('GET', '/v1/event-settings/appointment.reminder', { key: other.adminKey });
+    expect(res.body).toMatchObject({ channels: ['email', 'sms'], custom: false });
+  });
+});
