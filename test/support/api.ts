@@ -138,7 +138,19 @@ export async function apiHarness(options: Partial<Pick<AppDeps, 'rateLimit' | 'b
     return parts.join('\n');
   }
 
-  return { db, engine, secrets, app, call, newCenter, fingerprint, close: () => db.close() };
+  /** Tables in which some row contains `text` (e.g. a secret that must be stored nowhere). */
+  async function tablesContaining(text: string): Promise<string[]> {
+    const conn = db.orm.em.getConnection();
+    const tables = await conn.execute<{ table_name: string }[]>(`select table_name from information_schema.tables where table_schema = 'public'`);
+    const found: string[] = [];
+    for (const { table_name } of tables) {
+      const [row] = await conn.execute<{ n: number }[]>(`select count(*)::int as n from "${table_name}" t where strpos(t::text, ?) > 0`, [text]);
+      if ((row?.n ?? 0) > 0) found.push(table_name);
+    }
+    return found;
+  }
+
+  return { db, engine, secrets, app, call, newCenter, fingerprint, tablesContaining, close: () => db.close() };
 }
 
 /** The common shape of every error answer. */
