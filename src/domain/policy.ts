@@ -84,11 +84,25 @@ export const eventOptionSchemas = {
 
 export type EventOptions<K extends EventKind> = z.infer<(typeof eventOptionSchemas)[K]>;
 
-/** Channels enabled by default for a new center: email everywhere, SMS for reminders. */
+/**
+ * Channels enabled by default for a new center: what every clinic expects (confirmations by
+ * email, reminders and alerts by email and SMS, notices to admins); optional messages (second
+ * reminder, after-visit, resource messages) start off until the center turns them on.
+ */
 export function defaultChannels(kind: EventKind): Channel[] {
-  if (kind === 'appointment.reminder' || kind === 'alert.delay' || kind === 'alert.cancellation') return ['email', 'sms'];
-  if (kind === 'appointment.second_reminder') return ['sms'];
-  return ['email'];
+  switch (kind) {
+    case 'appointment.reminder':
+    case 'alert.delay':
+    case 'alert.cancellation':
+      return ['email', 'sms'];
+    case 'appointment.second_reminder':
+    case 'appointment.post_visit':
+    case 'resource.reminder':
+    case 'resource.new_appointment':
+      return [];
+    default:
+      return ['email'];
+  }
 }
 
 export function parseEventOptions<K extends EventKind>(kind: K, raw: unknown): EventOptions<K> {

@@ -76,6 +76,8 @@ interface Carried {
   seenEvents: string[];
   pending: Step[];
   actions: Action[];
+  /** When the last modification arrived (workflow time). */
+  lastChangeAt?: number;
 }
 
 const stepKey = (s: Pick<Step, 'eventKind' | 'slot' | 'recipient'>) => `${s.eventKind}|${s.slot}|${s.recipient}`;
@@ -116,6 +118,7 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     const moved = next.startAt !== snapshot.startAt || next.endAt !== snapshot.endAt || next.locationId !== snapshot.locationId;
     const newResource = next.resourceId !== snapshot.resourceId;
     snapshot = next;
+    state.lastChangeAt = Date.now();
     if (moved || newResource) state.pending.push({ eventKind: 'appointment.modified', slot: `r${next.revision}`, recipient: 'patient', at: 0 });
     if (newResource) state.pending.push({ eventKind: 'resource.new_appointment', slot: `r${next.revision}`, recipient: 'resource', at: 0 });
     wake = true;
@@ -234,12 +237,16 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
       if (!result) return;
       const step: Step = { eventKind, slot: stepSlot, recipient, at: result.at.getTime() };
       if (result.kind === 'skip') step.skip = result.reason;
-      // A reminder that fell due before a change was already covered by the change notice.
-      if (eventKind === 'appointment.reminder' && step.at < now && anyDone('appointment.reminder')) step.skip = 'superseded';
       steps.push(step);
     };
     if (state.status === 'booked' || state.status === 'confirmed') {
-      if (policy.reminder.channels.length) add('appointment.reminder', 'patient', planReminder({ ...common, options: policy.reminder }));
+      if (policy.reminder.channels.length) {
+        // A move announced after the new reminder time had passed: the patient had a reminder and
+        // now gets the change notice, so another reminder would only repeat it.
+        const due = start.getTime() - policy.reminder.leadMinutes * 60_000;
+        const superseded = anyDone('appointment.reminder') && due <= (state.lastChangeAt ?? 0);
+        add('appointment.reminder', 'patient', superseded ? { kind: 'skip', reason: 'superseded', at: new Date(due) } : planReminder({ ...common, options: policy.reminder }));
+      }
       if (policy.secondReminder.channels.length) {
         add(
           'appointment.second_reminder',

@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
 import { createChannels } from '../../src/channels/index.js';
 import { topUp } from '../../src/db/credits.js';
-import { Appointment, Center, EventSetting, Location, Patient, Resource, Service } from '../../src/db/entities/index.js';
+import { Appointment, Center, EventSetting, Location, Message, Patient, Resource, Service } from '../../src/db/entities/index.js';
 import { startTwilioTestServer, type TwilioTestServer } from '../../src/dev/twilio-server.js';
 import type { EventKind, Channel } from '../../src/domain/events.js';
 import type { AppointmentSnapshot, Engine } from '../../src/engine/port.js';
@@ -32,6 +32,8 @@ export interface EngineHarness {
   engine: Engine;
   links: Links;
   taskQueue: string;
+  /** X2: runs `outage` with no worker polling (the system is "down"), then starts them again. */
+  withWorkersDown(outage: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -58,14 +60,21 @@ export async function startEngineHarness(options: { timeSkipping?: boolean } = {
   const links = createLinks({ publicBaseUrl: 'http://127.0.0.1:9', secret: 'test-link-secret-0123456789abcdef0123' });
   const taskQueue = `test-${randomUUID()}`;
   const activities = createActivities({ orm: db.orm, channels, links, temporal: env.client, taskQueue, logger: pino({ level: 'silent' }) });
-  const workers: Worker[] = await createWorkers({
-    connection: env.nativeConnection,
-    taskQueue,
-    activities,
-    bundle: await testBundle(),
-    phoneMessagesPerSecond: 1000,
-  });
-  const running = Promise.all(workers.map((w) => w.run()));
+  const startWorkers = async () => {
+    const workers: Worker[] = await createWorkers({
+      connection: env.nativeConnection,
+      taskQueue,
+      activities,
+      bundle: await testBundle(),
+      phoneMessagesPerSecond: 1000,
+    });
+    return { workers, running: Promise.all(workers.map((w) => w.run())) };
+  };
+  let current = await startWorkers();
+  const stopWorkers = async () => {
+    current.workers.forEach((w) => w.shutdown());
+    await current.running;
+  };
   const engine = createTemporalEngine({ client: env.client, taskQueue, orm: db.orm });
   return {
     db,
@@ -75,9 +84,16 @@ export async function startEngineHarness(options: { timeSkipping?: boolean } = {
     engine,
     links,
     taskQueue,
+    async withWorkersDown(outage) {
+      await stopWorkers();
+      try {
+        await outage();
+      } finally {
+        current = await startWorkers();
+      }
+    },
     async stop() {
-      workers.forEach((w) => w.shutdown());
-      await running;
+      await stopWorkers();
       await channels.close();
       await env.teardown();
       await Promise.all([smtp.stop(), twilio.stop()]);
@@ -184,3 +200,31 @@ export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) 
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** A new revision from the booking system: moves the appointment by `shiftMs`. */
+export async function modify(h: EngineHarness, appointment: Appointment, shiftMs: number): Promise<Appointment> {
+  const em = h.db.orm.em.fork();
+  const row = await em.findOneOrFail(Appointment, { id: appointment.id });
+  row.startAt = new Date(row.startAt.getTime() + shiftMs);
+  row.endAt = new Date(row.endAt.getTime() + shiftMs);
+  row.revision += 1;
+  await em.flush();
+  await h.engine.appointmentChanged(snapshotOf(row));
+  return row;
+}
+
+export async function cancel(h: EngineHarness, appointment: Appointment): Promise<void> {
+  const em = h.db.orm.em.fork();
+  await em.nativeUpdate(Appointment, { id: appointment.id }, { status: 'cancelled', cancelledAt: new Date() });
+  await h.engine.appointmentCancelled(appointment.centerId, appointment.id, `cancel-${appointment.id}`);
+}
+
+export const messagesOf = (h: EngineHarness, appointmentId: string) =>
+  h.db.orm.em.fork().find(Message, { appointmentId }, { orderBy: { createdAt: 'asc' } });
+
+/** `eventKind:channel:status[:reason]` lines, sorted, for compact assertions. */
+export const summary = (rows: Message[], eventKind?: string) =>
+  rows
+    .filter((m) => !eventKind || m.eventKind === eventKind)
+    .map((m) => [m.eventKind, m.channel, m.status, m.skipReason].filter(Boolean).join(':'))
+    .sort();

@@ -1,32 +1,134 @@
+import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Message } from '../../src/db/entities/index.js';
-import { book, createFixture, eventually, setEvent, startEngineHarness, type EngineHarness } from '../support/engine.js';
+import {
+  book,
+  cancel,
+  createFixture,
+  eventually,
+  messagesOf,
+  modify,
+  serverNow,
+  setEvent,
+  startEngineHarness,
+  summary,
+  type EngineHarness,
+} from '../support/engine.js';
 
-const HOUR = 3600_000;
+const MIN = 60_000;
+const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
-describe('appointment workflow on the time-skipping server', () => {
+describe('appointment workflow: reminders and changes (time-skipping server)', () => {
   let h: EngineHarness;
   beforeAll(async () => {
     h = await startEngineHarness();
   }, 180_000);
   afterAll(() => h?.stop());
 
-  const messagesOf = (appointmentId: string) => h.db.orm.em.fork().find(Message, { appointmentId }, { orderBy: { createdAt: 'asc' } });
+  const settled = (id: string, accept: (lines: string[]) => boolean) =>
+    eventually(async () => summary(await messagesOf(h, id)), accept);
 
   it('B1 + B2-rem: a booking is confirmed at once and reminded by email and SMS a day before', async () => {
     const f = await createFixture(h);
     await setEvent(h, f.center.id, 'appointment.reminder', ['email', 'sms'], { leadMinutes: 24 * 60 });
     const { appointment } = await book(h, f, { startInMs: 3 * DAY });
-    let rows = await eventually(() => messagesOf(appointment.id), (r) => r.some((m) => m.status === 'sent'));
-    expect(rows.filter((m) => m.eventKind === 'appointment.created').map((m) => [m.channel, m.status])).toEqual([['email', 'sent']]);
-    expect(rows.some((m) => m.eventKind === 'appointment.reminder')).toBe(false);
+    expect(await settled(appointment.id, (l) => l.includes('appointment.created:email:sent'))).toEqual(['appointment.created:email:sent']);
 
     await h.env.sleep(2 * DAY + HOUR);
-    rows = await eventually(() => messagesOf(appointment.id), (r) => r.filter((m) => m.eventKind === 'appointment.reminder' && m.status === 'sent').length === 2);
-    const reminders = rows.filter((m) => m.eventKind === 'appointment.reminder');
-    expect(reminders.map((m) => `${m.channel}:${m.status}`).sort()).toEqual(['email:sent', 'sms:sent']);
+    const lines = await settled(appointment.id, (l) => l.filter((x) => x.endsWith(':sent')).length === 3);
+    expect(lines).toEqual(['appointment.created:email:sent', 'appointment.reminder:email:sent', 'appointment.reminder:sms:sent']);
     const sms = h.twilio.messages.find((m) => m.to === f.patient.mobile);
     expect(sms?.body).toContain('Giulia');
+    const rows = await messagesOf(h, appointment.id);
+    const reminder = rows.find((m) => m.eventKind === 'appointment.reminder' && m.channel === 'email')!;
+    // Due 24 h before the start (re-planned at wake-up, so within a moment of it).
+    expect(reminder.dueAt.getTime() - (appointment.startAt.getTime() - DAY)).toBeGreaterThanOrEqual(0);
+    expect(reminder.dueAt.getTime() - (appointment.startAt.getTime() - DAY)).toBeLessThan(MIN);
+  });
+
+  it('B2-min: booked 4 h before with a 12 h minimum lead → no reminder, listed as skipped (E1)', async () => {
+    const f = await createFixture(h);
+    await setEvent(h, f.center.id, 'appointment.reminder', ['sms'], { leadMinutes: 2 * 60, minimumLeadMinutes: 12 * 60 });
+    const { appointment } = await book(h, f, { startInMs: 4 * HOUR });
+    const lines = await settled(appointment.id, (l) => l.some((x) => x.startsWith('appointment.reminder')));
+    expect(lines).toContain('appointment.reminder:sms:skipped:minimum_lead');
+    const smsBefore = h.twilio.messages.length;
+    await h.env.sleep(3 * HOUR);
+    expect(h.twilio.messages.length).toBe(smsBefore);
+  });
+
+  it('B2-hours: a reminder due at night moves to the opening of the sending hours, still before the visit', async () => {
+    const f = await createFixture(h);
+    const now = DateTime.fromJSDate(await serverNow(h), { zone: 'Europe/Rome' });
+    // The visit is at 10:00 Rome time three days from now; lead 7 h → due 03:00, outside 09:00–18:00.
+    const visit = now.plus({ days: 3 }).set({ hour: 10, minute: 0, second: 0, millisecond: 0 });
+    const everyDay = Object.fromEntries(['1', '2', '3', '4', '5', '6', '7'].map((d) => [d, [{ from: '09:00', to: '18:00' }]]));
+    await setEvent(h, f.center.id, 'appointment.reminder', ['email'], { leadMinutes: 7 * 60, sendingHours: everyDay });
+    const { appointment } = await book(h, f, { startInMs: visit.toMillis() - now.toMillis() });
+    await h.env.sleep(visit.toMillis() - now.toMillis() - 30 * MIN);
+    await settled(appointment.id, (l) => l.includes('appointment.reminder:email:sent'));
+    const reminder = (await messagesOf(h, appointment.id)).find((m) => m.eventKind === 'appointment.reminder')!;
+    expect(DateTime.fromJSDate(reminder.dueAt, { zone: 'Europe/Rome' }).toFormat('HH:mm')).toBe('09:00');
+    expect(reminder.sentAt!.getTime()).toBeLessThan(appointment.startAt.getTime());
+  });
+
+  it('cancel before the reminder: the patient is told of the cancellation and no reminder goes out', async () => {
+    const f = await createFixture(h);
+    await setEvent(h, f.center.id, 'appointment.reminder', ['email', 'sms'], { leadMinutes: 24 * 60 });
+    const { appointment } = await book(h, f, { startInMs: 3 * DAY });
+    await settled(appointment.id, (l) => l.includes('appointment.created:email:sent'));
+    await cancel(h, appointment);
+    await settled(appointment.id, (l) => l.includes('appointment.cancelled:email:sent'));
+    await h.env.sleep(3 * DAY);
+    const lines = summary(await messagesOf(h, appointment.id));
+    expect(lines).toEqual(['appointment.cancelled:email:sent', 'appointment.created:email:sent']);
+  });
+
+  it('modify after the reminder was sent: a change notice, no repeated reminder; a later move gets a new reminder', async () => {
+    const f = await createFixture(h);
+    await setEvent(h, f.center.id, 'appointment.reminder', ['email'], { leadMinutes: 24 * 60 });
+    const { appointment } = await book(h, f, { startInMs: 2 * DAY });
+    await h.env.sleep(DAY + HOUR);
+    await settled(appointment.id, (l) => l.includes('appointment.reminder:email:sent'));
+
+    const moved = await modify(h, appointment, HOUR); // one hour later, same day
+    await settled(moved.id, (l) => l.includes('appointment.modified:email:sent'));
+    let rows = await eventually(() => messagesOf(h, appointment.id), (r) => r.some((m) => m.skipReason === 'superseded'));
+    expect(rows.filter((m) => m.eventKind === 'appointment.reminder' && m.status === 'sent')).toHaveLength(1);
+    expect(summary(rows, 'appointment.reminder')).toContain('appointment.reminder:email:skipped:superseded');
+
+    await modify(h, moved, 5 * DAY); // postponed by five days: a fresh reminder the day before
+    await h.env.sleep(5 * DAY + HOUR);
+    rows = await eventually(
+      () => messagesOf(h, appointment.id),
+      (r) => r.filter((m) => m.eventKind === 'appointment.reminder' && m.status === 'sent').length === 2,
+    );
+    expect(rows.filter((m) => m.eventKind === 'appointment.reminder' && m.status === 'sent')).toHaveLength(2);
+    expect(rows.filter((m) => m.eventKind === 'appointment.modified' && m.status === 'sent')).toHaveLength(2);
+  });
+
+  it('X5: a repeated or stale revision changes nothing and sends nothing twice', async () => {
+    const f = await createFixture(h);
+    const { appointment, snapshot } = await book(h, f, { startInMs: 5 * DAY });
+    await settled(appointment.id, (l) => l.includes('appointment.created:email:sent'));
+    await h.engine.appointmentChanged(snapshot);
+    await h.engine.appointmentChanged({ ...snapshot, revision: 0, startAt: new Date(0).toISOString() });
+    await h.env.sleep(MIN);
+    expect(summary(await messagesOf(h, appointment.id))).toEqual(['appointment.created:email:sent']);
+  });
+
+  it('X3: a longer lead time set after booking applies to the appointment already booked', async () => {
+    const f = await createFixture(h);
+    await setEvent(h, f.center.id, 'appointment.reminder', ['email'], { leadMinutes: 24 * 60 });
+    const { appointment } = await book(h, f, { startInMs: 4 * DAY });
+    await settled(appointment.id, (l) => l.includes('appointment.created:email:sent'));
+    await setEvent(h, f.center.id, 'appointment.reminder', ['email'], { leadMinutes: 3 * 24 * 60 });
+    await h.engine.policyChanged(f.center.id);
+    await h.env.sleep(DAY + HOUR);
+    const rows = await eventually(() => messagesOf(h, appointment.id), (r) => r.some((m) => m.eventKind === 'appointment.reminder'));
+    const reminder = rows.find((m) => m.eventKind === 'appointment.reminder')!;
+    expect(reminder.status).toBe('sent');
+    expect(reminder.dueAt.getTime() - (appointment.startAt.getTime() - 3 * DAY)).toBeGreaterThanOrEqual(0);
+    expect(reminder.dueAt.getTime() - (appointment.startAt.getTime() - 3 * DAY)).toBeLessThan(MIN);
   });
 });
