@@ -56,6 +56,8 @@ export interface AppDeps {
 }
 
 export type App = OpenAPIHono<ApiEnv>;
+export type { SecretStash } from './deps.js';
+export type { RateLimitOptions } from './rate-limit.js';
 
 /** The whole HTTP surface: /v1 REST API, /openapi.json, /docs, /healthz, and the webhook sub-apps. */
 export function createApp(deps: AppDeps): App {
@@ -76,7 +78,7 @@ export function createApp(deps: AppDeps): App {
       await deps.orm.em.fork().execute('select 1');
       return c.json({ status: 'ok' }, 200);
     } catch (error) {
-      deps.logger?.error({ err: error }, 'health check: database unreachable');
+      deps.logger?.error({ error: error instanceof Error ? error.name : 'unknown' }, 'health check: database unreachable');
       return problemResponse(c, 503, 'The database is not reachable.');
     }
   });
@@ -156,6 +158,7 @@ function toProblem(error: Error, c: Context, logger: Logger | undefined): Respon
     const detail = status === 400 && /JSON/i.test(error.message) ? 'The body is not valid JSON.' : error.message || 'Request rejected.';
     return problemResponse(c, status, detail, status === 400 ? [{ field: '(body)', message: detail }] : undefined);
   }
-  logger?.error({ err: error, route: c.req.routePath }, 'unhandled error');
+  // Name and route only: driver errors quote the failing SQL with its values (patient data).
+  logger?.error({ error: error.name, route: c.req.routePath, method: c.req.method }, 'unhandled error');
   return problemResponse(c, 500, 'Something went wrong on our side.');
 }

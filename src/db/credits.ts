@@ -27,9 +27,11 @@ async function addEntry(
   entry: { centerId: string; messageId: string | null; kind: 'debit' | 'refund' | 'topup'; amount: number; note: string | null },
 ): Promise<{ id: string; balance: number }> {
   const id = randomUUID();
+  // Millisecond timestamps like the ORM's own rows, so list cursors (createdAt, id) stay exact.
+  const now = new Date();
   await tx.execute(
-    `insert into credit_ledger (id, created_at, updated_at, center_id, message_id, kind, amount, note) values (?, now(), now(), ?, ?, ?, ?, ?)`,
-    [id, entry.centerId, entry.messageId, entry.kind, entry.amount, entry.note],
+    `insert into credit_ledger (id, created_at, updated_at, center_id, message_id, kind, amount, note) values (?, ?, ?, ?, ?, ?, ?, ?)`,
+    [id, now, now, entry.centerId, entry.messageId, entry.kind, entry.amount, entry.note],
   );
   const [row] = await tx.execute<{ credit_balance: number }[]>(
     `update centers set credit_balance = credit_balance + ?, updated_at = now() where id = ? returning credit_balance`,

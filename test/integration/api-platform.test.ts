@@ -1,4 +1,6 @@
+import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/api/app.js';
 import { apiHarness, expectProblem, PLATFORM_KEY, type ApiHarness } from '../support/api.js';
 
 describe('API platform, security and plumbing', () => {
@@ -84,6 +86,11 @@ describe('API platform, security and plumbing', () => {
     const ledger = await h.call('GET', '/v1/credits/ledger', { key: center.adminKey });
     expect(ledger.body.data).toEqual([expect.objectContaining({ kind: 'topup', amount: 500, note: 'first pack', messageId: null })]);
     expectProblem(await h.call('GET', '/v1/credits/ledger', { key: center.bookingKey }), 403);
+    for (const amount of [1, 2, 3]) await h.call('POST', '/v1/credits/top-ups', { key: PLATFORM_KEY, body: { centerId: center.id, amount } });
+    const page1 = await h.call('GET', '/v1/credits/ledger?limit=3', { key: center.adminKey });
+    const page2 = await h.call('GET', `/v1/credits/ledger?limit=3&cursor=${page1.body.nextCursor}`, { key: center.adminKey });
+    expect([...page1.body.data, ...page2.body.data].map((e: { amount: number }) => e.amount)).toEqual([3, 2, 1, 500]);
+    expect(page2.body.nextCursor).toBeNull();
     const before = await h.fingerprint();
     expectProblem(await h.call('POST', '/v1/credits/top-ups', { key: PLATFORM_KEY, body: { centerId: '00000000-0000-4000-8000-000000000000', amount: 5 } }), 422, 'centerId');
     expectProblem(await h.call('POST', '/v1/credits/top-ups', { key: PLATFORM_KEY, body: { centerId: center.id, amount: -5 } }), 400, 'amount');
@@ -195,6 +202,15 @@ describe('API platform, security and plumbing', () => {
     const docs = await h.call('GET', '/docs');
     expect(docs.status).toBe(200);
     expect(docs.body).toContain('swagger-ui');
+  });
+
+  it('webhook sub-apps are mounted at /webhooks and /l, outside the API-key guard', async () => {
+    const webhooks = new Hono().post('/twilio/inbound', (c) => c.text('twiml'));
+    const links = new Hono().get('/confirm/:token', (c) => c.text(`page ${c.req.param('token')}`));
+    const app = createApp({ orm: h.db.orm, engine: h.engine, config: { PLATFORM_API_KEY: PLATFORM_KEY, PUBLIC_BASE_URL: 'https://x.test' }, webhooks: { webhooks, links } });
+    expect(await (await app.request('/webhooks/twilio/inbound', { method: 'POST' })).text()).toBe('twiml');
+    expect(await (await app.request('/l/confirm/abc')).text()).toBe('page abc');
+    expect((await app.request('/v1/center')).status).toBe(401);
   });
 
   it('an unknown route → 404 problem+json', async () => {
