@@ -33,20 +33,35 @@ export async function notifyCenter(deps: ActivityDeps, em: EntityManager, input:
       status: center.communicationsEnabled ? ('sending' as const) : ('skipped' as const),
       skipReason: center.communicationsEnabled ? null : ('master_off' as const),
     });
-    await em.createQueryBuilder(Message).insert(row).onConflict('idempotency_key').ignore().execute('run');
-    // A retry finds the row still `sending` and tries again; `sent` or `skipped` means done.
-    const stored = await em.findOneOrFail(Message, { idempotencyKey: key }, { refresh: true });
-    if (stored.status !== 'sending') continue;
+    if (!(await claim(em, row))) continue; // told already, or another attempt is telling right now
+    if (row.status !== 'sending') continue; // A1 off: recorded as skipped
     const result = await deps.channels.email.send({
-      messageId: stored.id,
+      messageId: row.id,
       centerId: center.id,
       channel: 'email',
       to: address,
-      subject: stored.subject,
-      text: stored.body ?? '',
+      subject: row.subject,
+      text: row.body ?? '',
       locale: center.locale,
       senders: { emailFromName: center.emailFromName, emailFromAddress: center.emailFromAddress, emailReplyTo: center.emailReplyTo },
     });
-    await em.nativeUpdate(Message, { id: stored.id }, { status: 'sent', providerId: result.providerId, sentAt: new Date() });
+    await em.nativeUpdate(Message, { id: row.id }, { status: 'sent', providerId: result.providerId, sentAt: new Date() });
   }
+}
+
+/**
+ * Whoever inserts the notice row sends it; a later attempt may take over a row left `sending`
+ * for two minutes (its sender crashed). Concurrent attempts never both send.
+ */
+async function claim(em: EntityManager, row: Message): Promise<boolean> {
+  const inserted = await em.createQueryBuilder(Message).insert(row).onConflict('idempotency_key').ignore().execute('run');
+  if (inserted.affectedRows === 1) return true;
+  const stale = await em.getConnection().execute<{ id: string }[]>(
+    `update messages set updated_at = now() where idempotency_key = ? and status = 'sending'
+       and updated_at < now() - interval '2 minutes' returning id`,
+    [row.idempotencyKey],
+  );
+  if (!stale.length) return false;
+  row.id = stale[0]!.id;
+  return true;
 }
