@@ -1,9 +1,10 @@
 import type { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+// The SDK's own codec (CommonJS named export that Node's ESM loader detects; `@temporalio/proto`'s
+// `temporal` namespace is not, so importing it by name fails under tsx / plain Node).
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 
-const INDEXED = temporal.api.enums.v1.IndexedValueType;
-const TYPES = { KEYWORD: INDEXED.INDEXED_VALUE_TYPE_KEYWORD, DATETIME: INDEXED.INDEXED_VALUE_TYPE_DATETIME } as const;
+const TYPES = { KEYWORD: encodeSearchAttributeIndexedValueType('KEYWORD')!, DATETIME: encodeSearchAttributeIndexedValueType('DATETIME')! } as const;
 
 /** X6: registers the operators' search attributes on a server (dev, test or self-hosted). */
 export async function registerSearchAttributes(connection: Connection, namespace = 'default'): Promise<void> {
