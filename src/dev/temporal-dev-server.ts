@@ -1,10 +1,11 @@
 import { Connection } from '@temporalio/client';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { registerSearchAttributes } from '../engine/register-search-attributes.js';
+import { readPidFile, stopStaleProcess } from './stale-process.js';
 
 export interface TemporalDevServerOptions {
   /** The Temporal CLI (see temporal-binaries.ts). */
@@ -45,7 +46,9 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   const pidFile = join(dataDir, 'server.pid');
   mkdirSync(dataDir, { recursive: true });
 
-  await stopStaleServer(pidFile, dbFile);
+  const stalePid = readPidFile(pidFile);
+  if (stalePid !== null) await stopStaleProcess(stalePid, ['start-dev', dbFile]);
+  rmSync(pidFile, { force: true });
   for (const [what, p] of [['gRPC', port], ['Web UI', uiPort]] as const) {
     if (!(await portIsFree(ip, p))) {
       throw new Error(`Temporal dev server: ${what} port ${ip}:${p} is already in use (another \`npm start\` or Temporal server running?)`);
@@ -133,34 +136,4 @@ function portIsFree(host: string, port: number): Promise<boolean> {
     probe.once('error', () => done(false));
     probe.listen(port, host, () => probe.close(() => done(true)));
   });
-}
-
-/** A server left behind by a killed run (its pid file remains) is stopped before starting anew. */
-async function stopStaleServer(pidFile: string, dbFile: string): Promise<void> {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(pidFile, 'utf8').trim());
-  } catch {
-    return; // no pid file: nothing was left behind
-  }
-  rmSync(pidFile, { force: true });
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  let commandLine = '';
-  try {
-    commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return; // not running any more (or no /proc): nothing to stop
-  }
-  // Only a Temporal dev server on this very SQLite file, never an unrelated process that reused the pid.
-  if (!commandLine.includes('start-dev') || !commandLine.includes(dbFile)) return;
-  process.kill(pid, 'SIGINT');
-  for (let i = 0; i < 60; i++) {
-    await sleep(250);
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-  }
-  process.kill(pid, 'SIGKILL');
 }
