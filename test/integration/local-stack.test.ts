@@ -1,0 +1,74 @@
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/dev/ports.js';
+import { startLocalStack, type LocalStack } from '../../src/dev/stack.js';
+
+const rootDir = mkdtempSync(join(tmpdir(), 'comms-stack-'));
+chmodSync(rootDir, 0o755); // like a cloned repository folder, so PostgreSQL (as `postgres`) can enter it
+afterAll(() => rmSync(rootDir, { recursive: true, force: true }));
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const probe = createServer();
+    probe.once('error', () => done(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => done(true)));
+  });
+}
+
+describe('local stack: `npm start` in one process', () => {
+  it('local-stack: starts everything, answers /healthz, and a second start reuses the data, secrets and demo center', async () => {
+    const ports = {
+      API_PORT: await freePort(),
+      LOCAL_POSTGRES_PORT: await freePort(),
+      LOCAL_TEMPORAL_PORT: await freePort(),
+      LOCAL_TEMPORAL_UI_PORT: await freePort(),
+      LOCAL_SMTP_PORT: await freePort(),
+      LOCAL_MAIL_UI_PORT: await freePort(),
+      LOCAL_TWILIO_PORT: await freePort(),
+    };
+    // Nothing of the caller's environment: the stack must provide every setting itself.
+    const env = { ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), LOG_LEVEL: 'warn' };
+
+    let stack: LocalStack = await startLocalStack({ rootDir, env });
+    let firstKeys: LocalStack['demo']['keys'];
+    let firstSecrets: LocalStack['secrets']['values'];
+    try {
+      expect(stack.postgres).toEqual({ embedded: true, dataDir: join(rootDir, '.data', 'postgres') });
+      expect(stack.secrets.created).toBe(true);
+      expect(statSync(stack.secrets.file).mode & 0o777).toBe(0o600);
+      expect(stack.demo.created).toBe(true);
+      firstKeys = stack.demo.keys;
+      firstSecrets = stack.secrets.values;
+      expect(firstKeys).not.toBeNull();
+      expect(stack.urls.postgres).not.toContain('local-only'); // printed without the password
+
+      expect(await (await fetch(stack.urls.healthz)).json()).toEqual({ status: 'ok' });
+      expect((await fetch(stack.urls.docs)).status).toBe(200);
+      expect((await fetch(stack.urls.temporalUi!)).status).toBe(200);
+      expect(await (await fetch(stack.urls.mailApi)).json()).toEqual([]);
+      expect(await (await fetch(stack.urls.twilioRecorded)).json()).toEqual({ messages: [], calls: [], callbacks: [] });
+      // The demo admin key reaches its center through the API.
+      const center = await fetch(`${stack.urls.api}/v1/center`, { headers: { authorization: `Bearer ${firstKeys!.admin}` } });
+      expect(center.status).toBe(200);
+      expect(await center.json()).toMatchObject({ name: 'Poliambulatorio Demo', timeZone: 'Europe/Rome' });
+    } finally {
+      await stack.stop();
+    }
+    for (const port of Object.values(ports)) expect(await portIsFree(port), `port ${port} released`).toBe(true);
+
+    stack = await startLocalStack({ rootDir, env });
+    try {
+      expect(stack.secrets.created).toBe(false);
+      expect(stack.secrets.values).toEqual(firstSecrets);
+      expect(stack.demo).toMatchObject({ created: false, keys: null });
+      const center = await fetch(`${stack.urls.api}/v1/center`, { headers: { authorization: `Bearer ${firstKeys!.admin}` } });
+      expect(center.status).toBe(200);
+      expect(existsSync(join(rootDir, '.data', 'temporal', 'temporal.db'))).toBe(true);
+    } finally {
+      await stack.stop();
+    }
+  });
+});
