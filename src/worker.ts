@@ -9,6 +9,7 @@ import type { EngineActivities } from './activities/types.js';
 import { channelSettingsFromConfig, createChannels } from './channels/index.js';
 import { loadConfig, type Config } from './config.js';
 import { openOrm } from './db/orm.js';
+import { createSecretStash } from './db/secret-stash.js';
 import { createLinks } from './links.js';
 import { phoneTaskQueue } from './workflows/task-queues.js';
 
@@ -70,6 +71,7 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     orm,
     channels,
     links: createLinks({ publicBaseUrl: config.PUBLIC_BASE_URL, secret: config.LINK_SIGNING_SECRET }),
+    secrets: createSecretStash({ orm, key: config.LINK_SIGNING_SECRET }),
     temporal: client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     logger,

@@ -7,6 +7,9 @@ import { Center, Message, MessageEvent, OptOut, Patient } from '../db/entities/i
 import type { ActivityDeps } from './deps.js';
 import { notifyCenter } from './notices.js';
 import type { DebitResult, SendOutcome } from './types.js';
+import { loadEventSetting } from '../db/event-settings.js';
+import { renderText } from './prepare.js';
+import { loadSubject } from './render.js';
 
 const SENT = new Set(['sent', 'delivered', 'read']);
 /** B6: this many failures in 24 hours makes a "repeated delivery failures" notice. */
@@ -61,14 +64,19 @@ export function createSendMessage(deps: ActivityDeps) {
       await logEvent(em, messageId, 'skipped', blocked);
       return { status: 'already_sent' };
     }
-    if (message.status !== 'sending') {
-      await em.nativeUpdate(Message, { id: messageId }, { status: 'sending' });
-      await logEvent(em, messageId, 'sending');
+    if (!(await claimForSending(em, messageId))) {
+      const now = await em.findOneOrFail(Message, { id: messageId }, { refresh: true });
+      if (SENT.has(now.status)) return { status: 'already_sent' };
+      // Another attempt holds the lease (e.g. a retry after a timeout while the first still runs).
+      throw ApplicationFailure.retryable('another attempt is sending this message', 'send_in_progress');
     }
+    await logEvent(em, messageId, 'sending');
+    const text = message.secretRef ? await withSecret(deps, em, message) : null;
     try {
-      const result = await deps.channels[message.channel].send(outgoing(deps, center, message));
+      const result = await deps.channels[message.channel].send({ ...outgoing(deps, center, message), ...text });
       await em.nativeUpdate(Message, { id: messageId, status: 'sending' }, { status: 'sent', providerId: result.providerId, sentAt: new Date() });
       await logEvent(em, messageId, 'sent');
+      if (message.secretRef) await deps.secrets.discard(em, message.secretRef);
       return { status: 'sent' };
     } catch (err) {
       if (!(err instanceof ChannelError)) throw err;
@@ -97,6 +105,23 @@ export function createFailMessage(deps: ActivityDeps) {
       await notifyCenter(deps, em, { centerId: message.centerId, kind: 'delivery_failures', slot: today, detail: String(recentFailures) });
     }
   };
+}
+
+/** Matches the send activity's start-to-close timeout: a `sending` row older than this is orphaned. */
+const SEND_LEASE = '2 minutes';
+
+/**
+ * Takes the message for one provider call: `scheduled` → `sending`, or a `sending` row whose
+ * lease ran out (its worker died mid-send: at-least-once, rather than a reminder lost).
+ */
+async function claimForSending(em: EntityManager, messageId: string): Promise<boolean> {
+  const claimed = await em.getConnection().execute<{ id: string }[]>(
+    `update messages set status = 'sending', updated_at = now()
+      where id = ? and (status = 'scheduled' or (status = 'sending' and updated_at < now() - interval '${SEND_LEASE}'))
+      returning id`,
+    [messageId],
+  );
+  return claimed.length === 1;
 }
 
 async function isOptedOut(em: EntityManager, message: Message): Promise<boolean> {
@@ -132,4 +157,24 @@ function outgoing(deps: ActivityDeps, center: Center, message: Message): Outgoin
     gatherUrl: message.channel === 'voice' && message.asksConfirmation ? deps.links.gatherUrl(message.id) : null,
     statusCallbackUrl: isEmail ? null : deps.links.statusCallbackUrl(message.id),
   };
+}
+
+/** B7: the text as sent, with the stashed secret; the stored copy stays redacted. */
+async function withSecret(deps: ActivityDeps, em: EntityManager, message: Message): Promise<{ subject: string | null; text: string }> {
+  const secret = await deps.secrets.peek(em, message.centerId, message.secretRef!);
+  if (!secret) throw ApplicationFailure.nonRetryable('the password or set-up link expired before it could be sent', 'secret_expired');
+  const recipient = message.recipientKind === 'resource' ? { resourceId: message.recipientId ?? undefined } : { patientId: message.recipientId ?? undefined };
+  const subject = await loadSubject(em, message.centerId, message.appointmentId, recipient);
+  const setting = await loadEventSetting(em, message.centerId, message.eventKind);
+  const rendered = await renderText(em, deps, {
+    messageId: message.id,
+    eventKind: message.eventKind,
+    channel: message.channel,
+    locale: message.locale,
+    subject,
+    options: setting.options,
+    delayMinutes: null,
+    secret,
+  });
+  return { subject: rendered.subject, text: rendered.body };
 }

@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { ChannelSender } from '../channels/types.js';
 import type { Channel } from '../domain/events.js';
+import type { SecretStash } from '../db/secret-stash.js';
 import type { Links } from '../links.js';
 
 /** Everything activities touch, built once by the worker and passed in (no module singletons). */
@@ -10,6 +11,8 @@ export interface ActivityDeps {
   orm: MikroORM;
   channels: Record<Channel, ChannelSender>;
   links: Links;
+  /** B7: encrypted one-message secrets (passwords, set-up links). */
+  secrets: SecretStash;
   /** Starts and signals other workflows (recalls, alert fan-out). */
   temporal: Client;
   taskQueue: string;

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { messageCost } from '../domain/credits.js';
-import type { Channel, Locale, SkipReason } from '../domain/events.js';
+import type { Channel, EventKind, Locale, SkipReason } from '../domain/events.js';
 import { localDayKey, startOfLocalDay, endOfLocalDay } from '../domain/local-time.js';
 import { appointmentScope, messageKey } from '../domain/message-key.js';
 import { decideChannels, type ChannelDecision } from '../domain/rules.js';
 import { smsSegments } from '../domain/sms-segments.js';
 import { loadEventSetting } from '../db/event-settings.js';
 import { Message, OptOut } from '../db/entities/index.js';
+import type { StashedSecret } from '../db/secret-stash.js';
 import type { PrepareInput, PreparedMessage } from './types.js';
 import type { ActivityDeps } from './deps.js';
 import { loadSubject, render, renderContext, templateFor, type MessageSubject } from './render.js';
@@ -25,7 +26,7 @@ export function createPrepareMessages(deps: ActivityDeps) {
     const em = deps.orm.em.fork();
     const setting = await loadEventSetting(em, input.centerId, input.eventKind);
     if (setting.channels.length === 0) return [];
-    const subject = await loadSubject(em, input.centerId, input.appointmentId, input.patientId);
+    const subject = await loadSubject(em, input.centerId, input.appointmentId, { patientId: input.patientId, resourceId: input.resourceId });
     const person = input.recipient === 'patient' ? subject.patient : subject.resource;
     if (!person) return [];
 
@@ -110,20 +111,19 @@ async function composeRow(
   const person = input.recipient === 'patient' ? subject.patient! : subject.resource!;
   const locale: Locale = person.locale ?? subject.center.locale;
   const id = randomUUID();
-  const requestConfirmation = input.eventKind === 'appointment.reminder' && optionOf(options, 'requestConfirmation') === true;
-  const survey = input.eventKind === 'appointment.post_visit' && optionOf(options, 'kind') === 'survey';
-  const template = await templateFor(em, { centerId: input.centerId, eventKind: input.eventKind, channel: decision.channel, locale, requestConfirmation, survey });
-  const surveyUrl = optionOf(options, 'surveyUrl');
-  const ctx = renderContext(subject, {
-    confirmUrl: requestConfirmation ? deps.links.confirmUrl(id) : null,
-    cancelUrl: requestConfirmation ? deps.links.cancelUrl(id) : null,
-    surveyUrl: typeof surveyUrl === 'string' ? surveyUrl : null,
-    unsubscribeUrl: UNSUBSCRIBABLE.has(input.eventKind) ? deps.links.unsubscribeUrl(id) : null,
+  const text = await renderText(em, deps, {
+    messageId: id,
+    eventKind: input.eventKind,
+    channel: decision.channel,
+    locale,
+    subject,
+    options,
     delayMinutes: input.delayMinutes ?? null,
+    // B7: the stored copy shows ••••••, never the secret; the send re-renders with it.
+    secret: input.secretRef ? { password: 'x', setupUrl: 'x' } : null,
+    redact: input.secretRef !== undefined,
   });
-  const options_ = { locale, timeZone: subject.center.timeZone };
-  const body = render(template.body, ctx, options_);
-  const segments = decision.channel === 'sms' ? Math.max(1, smsSegments(body).segments) : 1;
+  const segments = decision.channel === 'sms' ? Math.max(1, smsSegments(text.body).segments) : 1;
   const prices = { email: subject.center.priceEmail, smsSegment: subject.center.priceSmsSegment, voice: subject.center.priceVoice };
   const row = new Message();
   Object.assign(row, {
@@ -137,16 +137,61 @@ async function composeRow(
     recipientId: person.id,
     recipientAddress: decision.address,
     locale,
-    subject: template.subject === null ? null : render(template.subject, ctx, options_),
-    body,
+    subject: text.subject,
+    body: text.body,
     segments: decision.channel === 'sms' ? segments : null,
     credits: reason ? 0 : messageCost({ channel: decision.channel, segments, prices }),
     dueAt: new Date(input.dueAt),
     status: reason ? 'skipped' : 'scheduled',
     skipReason: reason,
-    asksConfirmation: requestConfirmation,
+    asksConfirmation: text.asksConfirmation,
+    secretRef: input.secretRef ?? null,
   });
   return row;
+}
+
+/**
+ * The text of one message: the center's template (or the default variant for the event's
+ * options), rendered in the recipient's language and the center's time zone. With a secret
+ * (B7) given as placeholders, the result is the redacted copy; with the real one, the sent text.
+ */
+export async function renderText(
+  em: EntityManager,
+  deps: ActivityDeps,
+  args: {
+    messageId: string;
+    eventKind: EventKind;
+    channel: Channel;
+    locale: Locale;
+    subject: MessageSubject;
+    options: unknown;
+    delayMinutes: number | null;
+    secret: StashedSecret | null;
+    redact?: boolean;
+  },
+): Promise<{ subject: string | null; body: string; asksConfirmation: boolean }> {
+  const { messageId, eventKind, channel, locale, subject, options } = args;
+  const asksConfirmation = eventKind === 'appointment.reminder' && optionOf(options, 'requestConfirmation') === true;
+  const survey = eventKind === 'appointment.post_visit' && optionOf(options, 'kind') === 'survey';
+  const template = await templateFor(em, { centerId: subject.center.id, eventKind, channel, locale, requestConfirmation: asksConfirmation, survey });
+  const surveyUrl = optionOf(options, 'surveyUrl');
+  const recallSetupUrl = optionOf(options, 'setupUrl');
+  const offerSetup = eventKind === 'recall' && optionOf(options, 'includeSetupLink') === true && subject.patient?.hasPassword === false;
+  const ctx = renderContext(subject, {
+    confirmUrl: asksConfirmation ? deps.links.confirmUrl(messageId) : null,
+    cancelUrl: asksConfirmation ? deps.links.cancelUrl(messageId) : null,
+    surveyUrl: typeof surveyUrl === 'string' ? surveyUrl : null,
+    unsubscribeUrl: UNSUBSCRIBABLE.has(eventKind) ? deps.links.unsubscribeUrl(messageId) : null,
+    delayMinutes: args.delayMinutes,
+    password: args.secret?.password ?? null,
+    setupUrl: args.secret?.setupUrl ?? (offerSetup && typeof recallSetupUrl === 'string' ? recallSetupUrl : null),
+  });
+  const options_ = { locale, timeZone: subject.center.timeZone, spoken: channel === 'voice', redact: args.redact ?? false };
+  return {
+    subject: template.subject === null ? null : render(template.subject, ctx, { ...options_, spoken: false }),
+    body: render(template.body, ctx, options_),
+    asksConfirmation,
+  };
 }
 
 function toPrepared(row: Message): PreparedMessage {

@@ -15,13 +15,18 @@ export interface MessageSubject {
   location: Location | null;
 }
 
-export async function loadSubject(em: EntityManager, centerId: string, appointmentId: string | null, patientId?: string): Promise<MessageSubject> {
+export async function loadSubject(
+  em: EntityManager,
+  centerId: string,
+  appointmentId: string | null,
+  recipients: { patientId?: string | undefined; resourceId?: string | undefined } = {},
+): Promise<MessageSubject> {
   const center = await em.findOneOrFail(Center, { id: centerId });
   const appointment = appointmentId ? await em.findOne(Appointment, { id: appointmentId, centerId }) : null;
   const scoped = <T>(id: string | null | undefined, load: (id: string) => Promise<T | null>) => (id ? load(id) : Promise.resolve(null));
   const [patient, resource, service, location] = await Promise.all([
-    scoped(patientId ?? appointment?.patientId, (id) => em.findOne(Patient, { id, centerId })),
-    scoped(appointment?.resourceId, (id) => em.findOne(Resource, { id, centerId })),
+    scoped(recipients.patientId ?? appointment?.patientId, (id) => em.findOne(Patient, { id, centerId })),
+    scoped(recipients.resourceId ?? appointment?.resourceId, (id) => em.findOne(Resource, { id, centerId })),
     scoped(appointment?.serviceId, (id) => em.findOne(Service, { id, centerId })),
     scoped(appointment?.locationId, (id) => em.findOne(Location, { id, centerId })),
   ]);
@@ -68,6 +73,6 @@ export async function templateFor(
   });
 }
 
-export function render(text: string, ctx: RenderContext, options: { locale: Locale; timeZone: string; redact?: boolean }): string {
+export function render(text: string, ctx: RenderContext, options: { locale: Locale; timeZone: string; redact?: boolean; spoken?: boolean }): string {
   return renderTemplate(text, ctx, options);
 }

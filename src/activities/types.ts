@@ -24,8 +24,11 @@ export interface PrepareInput {
   slot: string;
   dueAt: string;
   recipient: Recipient;
-  /** Recall messages go to the patient of a recall, not of an appointment. */
+  /** Recall and password messages name their recipient directly. */
   patientId?: string;
+  resourceId?: string;
+  /** B7: the stashed secret ([PASSWORD] / [SETUP_URL]) the message carries. */
+  secretRef?: string;
   /** Record the message as skipped for this reason (e.g. expired, X2) instead of applying the rules. */
   forcedSkip?: SkipReason;
   /** B4: render the start as start + delay. */

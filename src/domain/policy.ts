@@ -57,7 +57,9 @@ export const recallOptionsSchema = z.strictObject({
   /** B2-recall: three predefined intervals (days); one may be the default for new appointments. */
   intervalsDays: z.array(z.number().int().min(1).max(3650)).max(3).default([180, 365, 730]),
   defaultIntervalDays: z.number().int().min(1).max(3650).nullable().default(null),
+  /** Offer patients without a password this account set-up page ([SETUP_URL]) in the recall. */
   includeSetupLink: z.boolean().default(false),
+  setupUrl: z.url().nullable().default(null),
 });
 
 export const resourceReminderOptionsSchema = z.strictObject({

@@ -13,7 +13,7 @@ import {
   policyChanged,
   timelineQuery,
 } from '../workflows/definitions.js';
-import type { appointmentWorkflow, bookingCallbackWorkflow, resourceAlertWorkflow } from '../workflows/index.js';
+import type { appointmentWorkflow, bookingCallbackWorkflow, passwordMessageWorkflow, resourceAlertWorkflow } from '../workflows/index.js';
 import { AppointmentId, AppointmentStart, CenterId, PatientId } from '../workflows/search-attributes.js';
 import type { AlertProgress, Engine } from './port.js';
 
@@ -89,6 +89,14 @@ export function createTemporalEngine(deps: { client: Client; taskQueue: string; 
         taskQueue,
         args: [{ callbackId }],
         workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+    },
+    async sendPasswordMessage(request) {
+      await client.workflow.start<typeof passwordMessageWorkflow>('passwordMessageWorkflow', {
+        workflowId: `password-${request.centerId}-${request.requestId}`,
+        taskQueue,
+        args: [request],
+        typedSearchAttributes: [{ key: CenterId, value: request.centerId }],
       });
     },
     async timeline(centerId, appointmentId) {

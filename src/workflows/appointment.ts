@@ -1,15 +1,4 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  condition,
-  continueAsNew,
-  log,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { condition, continueAsNew, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { EngineActivities, AppointmentPolicy, PrepareInput, Recipient } from '../activities/types.js';
 import type { EventKind, SkipReason } from '../domain/events.js';
 import { isStillUseful, type Plan, planPostVisit, planReminder, planResourceReminder, planSecondReminder } from '../domain/schedule.js';
@@ -24,17 +13,8 @@ import {
   timelineQuery,
 } from './definitions.js';
 import { AppointmentStart, AppointmentStatus, CenterId, NextMessageAt, PatientId, ResourceId, AppointmentId } from './search-attributes.js';
-import { phoneTaskQueue } from './task-queues.js';
+import { db, deliverStep } from './saga.js';
 
-// Activity presets, named once. Local activities for database-only steps (no server round trip);
-// regular activities for the provider call so each send is visible and retried on its own.
-const db = proxyLocalActivities<EngineActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
-const sendRetry = { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '10m', maximumAttempts: 12 };
-const emailSender = proxyActivities<EngineActivities>({ startToCloseTimeout: '2m', retry: sendRetry });
-const phoneSender = () => proxyActivities<EngineActivities>({ taskQueue: phoneTaskQueue(workflowInfo().taskQueue), startToCloseTimeout: '2m', retry: sendRetry });
 const callbacks = proxyActivities<EngineActivities>({
   startToCloseTimeout: '30s',
   // X4: retried until the booking system accepts it.
@@ -189,27 +169,13 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
       forcedSkip: step.skip ?? (useful ? undefined : 'expired'),
       delayMinutes: step.delayMinutes ?? null,
     };
-    const prepared = await db.prepareMessages(prepareInput);
-    await Promise.all(
-      prepared.map(async (message) => {
-        const base = { eventKind: step.eventKind, channel: message.channel, messageId: message.messageId };
-        if (message.status === 'skipped') return record({ ...base, state: 'skipped', reason: message.reason ?? undefined, at: new Date(now).toISOString() });
-        if (message.status !== 'scheduled' && message.status !== 'sending') return; // finished by an earlier run
-        const debit = await db.debitCredits({ messageId: message.messageId });
-        if (!debit.ok) return record({ ...base, state: 'skipped', reason: debit.reason ?? 'no_credits', at: new Date(now).toISOString() });
-        const sender = message.channel === 'email' ? emailSender : phoneSender();
-        try {
-          await sender.sendMessage({ messageId: message.messageId });
-          record({ ...base, state: 'sent', at: new Date(Date.now()).toISOString() });
-        } catch (err) {
-          if (!(err instanceof ActivityFailure)) throw err;
-          const reason = err.cause instanceof ApplicationFailure ? err.cause.type ?? err.cause.message : 'send failed';
-          await db.failMessage({ messageId: message.messageId, reason: String(reason) });
-          record({ ...base, state: 'failed', reason: String(reason), at: new Date(Date.now()).toISOString() });
-        }
-      }),
-    );
-    state.done[key] = prepared.length ? 'done' : 'nothing';
+    const outcomes = await deliverStep(prepareInput);
+    const at = new Date(Date.now()).toISOString();
+    for (const o of outcomes) {
+      if (o.state === 'done_before') continue;
+      record({ eventKind: step.eventKind, channel: o.channel, messageId: o.messageId, state: o.state, reason: 'reason' in o ? o.reason : undefined, at });
+    }
+    state.done[key] = outcomes.length ? 'done' : 'nothing';
   }
 
   async function runAction(action: Action): Promise<void> {

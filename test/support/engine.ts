@@ -4,8 +4,10 @@ import { bundleWorkflowCode, type Worker, type WorkflowBundle } from '@temporali
 import pino from 'pino';
 import { inject } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
+import type { EngineActivities } from '../../src/activities/types.js';
 import { createChannels } from '../../src/channels/index.js';
 import { topUp } from '../../src/db/credits.js';
+import { createSecretStash, type SecretStash } from '../../src/db/secret-stash.js';
 import { Appointment, Center, EventSetting, Location, Message, Patient, Resource, Service } from '../../src/db/entities/index.js';
 import { startTwilioTestServer, type TwilioTestServer } from '../../src/dev/twilio-server.js';
 import type { EventKind, Channel } from '../../src/domain/events.js';
@@ -31,6 +33,9 @@ export interface EngineHarness {
   twilio: TwilioTestServer;
   engine: Engine;
   links: Links;
+  secrets: SecretStash;
+  /** The same activity functions the worker runs, for saga-level tests. */
+  activities: EngineActivities;
   taskQueue: string;
   /** X2: runs `outage` with no worker polling (the system is "down"), then starts them again. */
   withWorkersDown(outage: () => Promise<void>): Promise<void>;
@@ -59,7 +64,8 @@ export async function startEngineHarness(options: { timeSkipping?: boolean } = {
   });
   const links = createLinks({ publicBaseUrl: 'http://127.0.0.1:9', secret: 'test-link-secret-0123456789abcdef0123' });
   const taskQueue = `test-${randomUUID()}`;
-  const activities = createActivities({ orm: db.orm, channels, links, temporal: env.client, taskQueue, logger: pino({ level: 'silent' }) });
+  const secrets = createSecretStash({ orm: db.orm, key: 'test-link-secret-0123456789abcdef0123' });
+  const activities = createActivities({ orm: db.orm, channels, links, secrets, temporal: env.client, taskQueue, logger: pino({ level: 'silent' }) });
   const startWorkers = async () => {
     const workers: Worker[] = await createWorkers({
       connection: env.nativeConnection,
@@ -83,6 +89,8 @@ export async function startEngineHarness(options: { timeSkipping?: boolean } = {
     twilio,
     engine,
     links,
+    secrets,
+    activities,
     taskQueue,
     async withWorkersDown(outage) {
       await stopWorkers();

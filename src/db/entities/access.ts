@@ -99,3 +99,22 @@ export const CallbackDeliverySchema = new EntitySchema<CallbackDelivery>({
     lastError: { type: 'text', nullable: true },
   },
 });
+
+/**
+ * B7: a password or set-up link waiting for the one message that carries it, AES-256-GCM
+ * encrypted, deleted when the message is sent or when it expires. Never in Temporal history.
+ */
+export class MessageSecret extends CenterOwned {
+  ciphertext!: string;
+  expiresAt!: Date;
+}
+
+export const MessageSecretSchema = new EntitySchema<MessageSecret>({
+  class: MessageSecret,
+  tableName: 'message_secrets',
+  properties: {
+    ...centerOwnedProperties,
+    ciphertext: { type: 'text' },
+    expiresAt: { type: 'Date', columnType: 'timestamptz', index: true },
+  },
+});

@@ -1,4 +1,4 @@
-import { ApiKeySchema, CallbackDeliverySchema, ConfirmTokenSchema, IdempotencyRecordSchema } from './access.js';
+import { ApiKeySchema, CallbackDeliverySchema, ConfirmTokenSchema, IdempotencyRecordSchema, MessageSecretSchema } from './access.js';
 import { AppointmentSchema, ResourceAlertSchema } from './appointment.js';
 import { CenterSchema, EventSettingSchema, TemplateSchema } from './center.js';
 import { LocationSchema, PatientSchema, ResourceSchema, ServiceSchema } from './directory.js';
@@ -29,4 +29,5 @@ export const entities = [
   ConfirmTokenSchema,
   IdempotencyRecordSchema,
   CallbackDeliverySchema,
+  MessageSecretSchema,
 ];

@@ -32,6 +32,8 @@ export class Message extends CenterOwned {
   openCount: Opt<number> = 0;
   /** B2-confirm: the text asks the patient to confirm or cancel (links, reply words, keypress). */
   asksConfirmation: Opt<boolean> = false;
+  /** B7: the stashed secret this message carries; the stored body is redacted. */
+  secretRef: string | null = null;
 }
 
 export const MessageSchema = new EntitySchema<Message>({
@@ -67,6 +69,7 @@ export const MessageSchema = new EntitySchema<Message>({
     failedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
     openCount: { type: 'integer' },
     asksConfirmation: { type: 'boolean' },
+    secretRef: { type: 'uuid', nullable: true },
   },
 });
 

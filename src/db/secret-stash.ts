@@ -1,0 +1,52 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { MessageSecret } from './entities/index.js';
+
+export interface StashedSecret {
+  password?: string;
+  setupUrl?: string;
+}
+
+/**
+ * B7: the API leaves a password / set-up link here and hands the engine only the row id; the send
+ * activity takes it out once (delete … returning), so the secret lives in one encrypted row for
+ * at most its time to live and never in Temporal history, logs or the stored message text.
+ */
+export function createSecretStash(deps: { orm: MikroORM; key: string }) {
+  const key = Buffer.from(hkdfSync('sha256', deps.key, 'message-secrets', 'aes-256-gcm', 32));
+  const seal = (secret: StashedSecret) => {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    const body = Buffer.concat([cipher.update(JSON.stringify(secret), 'utf8'), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+  };
+  const open = (sealed: string): StashedSecret => {
+    const raw = Buffer.from(sealed, 'base64');
+    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    return JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')) as StashedSecret;
+  };
+  return {
+    async put(input: { centerId: string; secret: StashedSecret; expiresAt: Date }): Promise<string> {
+      const em = deps.orm.em.fork();
+      const row = em.create(MessageSecret, { centerId: input.centerId, ciphertext: seal(input.secret), expiresAt: input.expiresAt });
+      await em.flush();
+      return row.id;
+    },
+    /** Reads without removing (rendering may be retried until the send succeeds). */
+    async peek(em: EntityManager, centerId: string, id: string): Promise<StashedSecret | null> {
+      const row = await em.findOne(MessageSecret, { id, centerId, expiresAt: { $gt: new Date() } });
+      return row ? open(row.ciphertext) : null;
+    },
+    /** After the send: the secret is gone for good. */
+    async discard(em: EntityManager, id: string): Promise<void> {
+      await em.nativeDelete(MessageSecret, { id });
+    },
+    /** Expired secrets whose message never went out. */
+    async purgeExpired(em: EntityManager, now = new Date()): Promise<number> {
+      return em.nativeDelete(MessageSecret, { expiresAt: { $lte: now } });
+    },
+  };
+}
+
+export type SecretStash = ReturnType<typeof createSecretStash>;

@@ -1,0 +1,61 @@
+import { fileURLToPath } from 'node:url';
+import { serve, type ServerType } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import pino, { type Logger } from 'pino';
+import { createApp } from './api/app.js';
+import { createWebhooks } from './api/webhooks/index.js';
+import { loadConfig, type Config } from './config.js';
+import { createSecretStash } from './db/secret-stash.js';
+import { openOrm } from './db/orm.js';
+import { createTemporalEngine } from './engine/temporal-engine.js';
+import { createLinks } from './links.js';
+
+/** The REST API, webhooks and public links, wired from config once. */
+export async function buildApi(deps: { config: Config; orm: MikroORM; client: Client; logger: Logger }) {
+  const { config, orm, client, logger } = deps;
+  const engine = createTemporalEngine({ client, taskQueue: config.TEMPORAL_TASK_QUEUE, orm });
+  const links = createLinks({ publicBaseUrl: config.PUBLIC_BASE_URL, secret: config.LINK_SIGNING_SECRET });
+  return createApp({
+    orm,
+    engine,
+    config,
+    logger,
+    secrets: createSecretStash({ orm, key: config.LINK_SIGNING_SECRET }),
+    webhooks: createWebhooks({ orm, engine, links, publicBaseUrl: config.PUBLIC_BASE_URL, twilioAuthToken: config.TWILIO_AUTH_TOKEN, logger }),
+  });
+}
+
+/** Starts the HTTP server; resolves once it listens. */
+export async function startApiServer(deps: { config: Config; orm?: MikroORM; logger?: Logger }): Promise<{ url: string; close(): Promise<void> }> {
+  const { config } = deps;
+  const logger = deps.logger ?? pino({ level: config.LOG_LEVEL });
+  const orm = deps.orm ?? (await openOrm(config.DATABASE_URL));
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = await buildApi({ config, orm, client, logger });
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.API_PORT, hostname: '0.0.0.0' }, () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${config.API_PORT}`;
+  logger.info({ url }, 'API listening');
+  return {
+    url,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await connection.close();
+      if (!deps.orm) await orm.close();
+    },
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  startApiServer({ config: loadConfig() })
+    .then((server) => {
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void server.close().then(() => process.exit(0)));
+    })
+    .catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+}
