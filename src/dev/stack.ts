@@ -12,12 +12,11 @@ import { dirname, join, parse, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { z } from 'zod';
-import { createApp } from '../api/app.js';
 import { ConfigError, configSchema, loadConfig, type Config } from '../config.js';
 import { migrateUp, openOrm } from '../db/orm.js';
 import { seedDemoCenter, type DemoSeed } from '../db/seed.js';
 import { registerSearchAttributes } from '../engine/register-search-attributes.js';
-import { createTemporalEngine } from '../engine/temporal-engine.js';
+import { buildApi } from '../server.js';
 import { runWorker } from '../worker.js';
 import { loadOrCreateLocalSecrets, type LocalSecrets } from './local-secrets.js';
 import { startMailCatcher } from './maildev.js';
@@ -253,7 +252,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await step('worker', () => Promise.race([waitForPoller(client, config), crashed]));
 
     // ---- API ----
-    const app = createApp({ orm, engine: createTemporalEngine({ client, taskQueue: config.TEMPORAL_TASK_QUEUE, orm }), config, logger });
+    // The production wiring (REST API, webhooks, links), served on loopback only.
+    const app = await buildApi({ config, orm, client, logger });
     // Local stack only: what the Twilio test server received, since there is no Twilio console.
     app.get('/dev/twilio', (c) => c.json({ messages: twilio.messages, calls: twilio.calls, callbacks: twilio.callbacks }));
     const server = await step('API', () => listen(app.fetch, apiPort));
