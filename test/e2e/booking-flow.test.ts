@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/api/app.js';
+import { createWebhooks } from '../../src/api/webhooks/index.js';
+import { eventually, serverNow, startEngineHarness, TWILIO_TOKEN, type EngineHarness } from '../support/engine.js';
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+const PLATFORM_KEY = 'platform-key-for-the-e2e-test-0123456789';
+
+/**
+ * The whole product as a booking system and a patient meet it: REST API → Temporal workflows
+ * (time-skipping) → real SMTP server and the Twilio test server → confirm link → timeline.
+ */
+describe('e2e: a booking system books, the patient is reminded and confirms', () => {
+  let h: EngineHarness;
+  let app: App;
+  beforeAll(async () => {
+    h = await startEngineHarness();
+    const config = { PLATFORM_API_KEY: PLATFORM_KEY, PUBLIC_BASE_URL: 'http://127.0.0.1:9' };
+    app = createApp({
+      orm: h.db.orm,
+      engine: h.engine,
+      config,
+      secrets: h.secrets,
+      webhooks: createWebhooks({ orm: h.db.orm, engine: h.engine, links: h.links, publicBaseUrl: config.PUBLIC_BASE_URL, twilioAuthToken: TWILIO_TOKEN }),
+    });
+  }, 180_000);
+  afterAll(() => h?.stop());
+
+  const call = async (key: string, method: string, path: string, body?: unknown) => {
+    const res = await app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(method === 'POST' ? { 'idempotency-key': crypto.randomUUID() } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+
+  it('B1 B2-rem B2-confirm E1 F1 X6: booking → confirmation → reminder by email and SMS → confirm link → timeline', async () => {
+    const created = await call(PLATFORM_KEY, 'POST', '/v1/centers', { name: 'Studio Medico Verdi', adminEmails: ['segreteria@verdi.test'] });
+    expect(created.status).toBe(201);
+    const admin = created.body.keys.admin.key as string;
+    const booking = created.body.keys.booking.key as string;
+    const centerId = created.body.center.id as string;
+    expect((await call(PLATFORM_KEY, 'POST', '/v1/credits/top-ups', { centerId, amount: 100, note: 'welcome' })).status).toBe(201);
+    expect((await call(admin, 'PUT', '/v1/event-settings/appointment.reminder', { channels: ['email', 'sms'], options: { leadMinutes: 1440, requestConfirmation: true } })).status).toBe(200);
+
+    expect((await call(booking, 'PUT', '/v1/patients/P-1', { firstName: 'Marco', lastName: 'Neri', email: 'marco.neri@example.com', mobile: '+393471112233', privacyConsent: true })).status).toBeLessThan(300);
+    expect((await call(booking, 'PUT', '/v1/resources/R-1', { name: 'Dott.ssa Gialli' })).status).toBeLessThan(300);
+    expect((await call(booking, 'PUT', '/v1/services/S-1', { name: 'Ecografia', price: '60.00', durationMinutes: 20, preparation: 'Vescica piena', sendPreparation: true })).status).toBeLessThan(300);
+    expect((await call(booking, 'PUT', '/v1/locations/L-1', { site: 'Sede Nord', notes: 'Secondo piano' })).status).toBeLessThan(300);
+
+    const start = new Date((await serverNow(h)).getTime() + 3 * DAY);
+    const put = await call(booking, 'PUT', '/v1/appointments/A-1', {
+      revision: 1, patientId: 'P-1', resourceId: 'R-1', serviceId: 'S-1', locationId: 'L-1',
+      startAt: start.toISOString(), endAt: new Date(start.getTime() + 20 * 60_000).toISOString(),
+    });
+    expect(put.status).toBeLessThan(300);
+
+    // B1: the confirmation email arrives at the SMTP server.
+    const confirmation = await eventually(async () => h.smtp.mails.find((m) => m.envelope.to.includes('marco.neri@example.com')), (m) => !!m);
+    expect(confirmation?.parsed.text).toContain('Marco');
+    expect(confirmation?.parsed.text).toContain('Sede Nord');
+
+    // B2-rem: a day before, the reminder by email and by SMS through the Twilio SDK.
+    await h.env.sleep(2 * DAY + HOUR);
+    const sms = await eventually(async () => h.twilio.messages.find((m) => m.to === '+393471112233'), (m) => !!m);
+    expect(sms?.body).toMatch(/SI/);
+    const reminder = await eventually(
+      async () => h.smtp.mails.filter((m) => m.envelope.to.includes('marco.neri@example.com')),
+      (mails) => mails.length >= 2,
+    );
+    const confirmUrl = /http:\/\/127\.0\.0\.1:9(\/l\/confirm\/[^\s>]+)/.exec(reminder[1]!.parsed.text ?? '')?.[1];
+    expect(confirmUrl).toBeDefined();
+
+    // B2-confirm: the GET shows a page and changes nothing; the POST confirms.
+    const page = await app.request(confirmUrl!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Marco');
+    expect((await app.request(confirmUrl!, { method: 'POST' })).status).toBe(200);
+    const appointment = await eventually(async () => (await call(admin, 'GET', '/v1/appointments/A-1')).body, (a) => a?.status === 'confirmed');
+    expect(appointment.status).toBe('confirmed');
+
+    // X6 + E1: the timeline and the message summary show what happened.
+    const timeline = await call(admin, 'GET', '/v1/appointments/A-1/timeline');
+    expect(timeline.status).toBe(200);
+    const text = JSON.stringify(timeline.body);
+    expect(text).toContain('appointment.created');
+    expect(text).toContain('appointment.reminder');
+    expect(text).toContain('patient.confirm');
+    const messages = await call(admin, 'GET', '/v1/messages?appointmentId=A-1');
+    expect(messages.status).toBe(200);
+    expect(JSON.stringify(messages.body)).toContain('"status":"sent"');
+    // F1: credits were debited for the SMS.
+    const credits = await call(admin, 'GET', '/v1/credits');
+    expect(credits.body.balance).toBeLessThan(100);
+  });
+});
