@@ -19,7 +19,7 @@ function portIsFree(port: number): Promise<boolean> {
 }
 
 describe('local stack: `npm start` in one process', () => {
-  it('local-stack: starts everything, answers /healthz, and a second start reuses the data, secrets and demo center', async () => {
+  it('local-stack B1: starts everything, answers /healthz, delivers a booking confirmation to the mail catcher, and a second start reuses the data, secrets and demo center', async () => {
     const ports = {
       API_PORT: await freePort(),
       LOCAL_POSTGRES_PORT: await freePort(),
@@ -54,6 +54,29 @@ describe('local stack: `npm start` in one process', () => {
       const center = await fetch(`${stack.urls.api}/v1/center`, { headers: { authorization: `Bearer ${firstKeys!.admin}` } });
       expect(center.status).toBe(200);
       expect(await center.json()).toMatchObject({ name: 'Poliambulatorio Demo', timeZone: 'Europe/Rome' });
+
+      // B1 through the whole wiring: booking key → API → workflow → worker → SMTP → the mail catcher.
+      const start = new Date(Date.now() + 3 * 24 * 3600_000);
+      const booked = await fetch(`${stack.urls.api}/v1/appointments/demo-appointment-1`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${firstKeys!.booking}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          revision: 1,
+          patientId: stack.demo.externalIds.patient,
+          resourceId: stack.demo.externalIds.resource,
+          serviceId: stack.demo.externalIds.service,
+          locationId: stack.demo.externalIds.location,
+          startAt: start.toISOString(),
+          endAt: new Date(start.getTime() + 30 * 60_000).toISOString(),
+        }),
+      });
+      expect(booked.status).toBeLessThan(300);
+      await expect
+        .poll(async () => ((await (await fetch(stack.urls.mailApi)).json()) as { to: { address: string }[] }[]).map((m) => m.to[0]?.address), {
+          timeout: 30_000,
+          interval: 500,
+        })
+        .toContain('mario.rossi@example.test');
     } finally {
       await stack.stop();
     }
