@@ -1,3 +1,4 @@
+import { debitForMessage, ledgerSum, topUp } from '../../src/db/credits.js';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhooks } from '../../src/api/webhooks/index.js';
@@ -105,9 +106,11 @@ describe('E1: Twilio delivery status callbacks', () => {
     ]);
   });
 
-  it('E1: an undelivered SMS is failed with the Twilio error code only, and a failedAt time', async () => {
+  it('E1 F1: an undelivered SMS is failed with the Twilio error code only, a failedAt time, and its credits refunded', async () => {
     const clinic = await seedClinic(db.orm);
     const message = await addMessage(db.orm, clinic, { channel: 'sms', status: 'sent' });
+    await topUp(db.orm.em.fork(), { centerId: clinic.center.id, amount: 5, note: 'test' });
+    expect(await debitForMessage(db.orm.em.fork(), { centerId: clinic.center.id, messageId: message.id, amount: 2 })).toMatchObject({ ok: true, balance: 3 });
     twilio.failNext({ callbackStatus: 'undelivered', errorCode: 30005 });
     await channels.sms.send({
       messageId: message.id,
@@ -126,6 +129,7 @@ describe('E1: Twilio delivery status callbacks', () => {
     expect(row.failedAt).toBeInstanceOf(Date);
     expect(row.deliveredAt).toBeNull();
     expect(await eventsOf(message.id)).toEqual([{ status: 'failed', detail: 'twilio: undelivered (30005)' }]);
+    expect(await ledgerSum(db.orm.em.fork(), clinic.center.id)).toBe(5);
   });
 
   it('E1: out-of-order and duplicate callbacks change nothing: a late "sent" or "failed" never undoes "delivered"', async () => {

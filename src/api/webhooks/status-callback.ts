@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Hono } from 'hono';
 import type { TwilioParams } from '../../channels/twilio-signature.js';
 import { Message, MessageEvent } from '../../db/entities/index.js';
+import { refundForMessage } from '../../db/credits.js';
 import { advanceStatus, mapTwilioCallStatus, mapTwilioMessageStatus, type DeliveryUpdate } from '../../domain/delivery-status.js';
 import type { ResolvedWebhookDeps } from './deps.js';
 import { field, forbidden, isUuid, readSignedTwilioForm } from './twilio-request.js';
@@ -61,6 +62,8 @@ export async function applyDeliveryReport(em: EntityManager, messageId: string, 
     }
     const detail = `twilio: ${report.providerStatus}${report.errorCode ? ` (${report.errorCode})` : ''}`;
     tx.create(MessageEvent, { messageId: message.id, status: next, detail });
+    // F1: a message the carrier could not deliver is refunded, as one that failed to send.
+    if (next === 'failed') await refundForMessage(tx, { centerId: message.centerId, messageId: message.id });
     return true;
   });
 }
