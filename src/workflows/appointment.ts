@@ -83,7 +83,13 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
   };
   let planned: Step[] = [];
   let wake = false;
-  const background: Promise<unknown>[] = [];
+  /** X4 callbacks still being retried; they keep the run open (no continue-as-new) until accepted. */
+  const background = new Set<Promise<unknown>>();
+  const inBackground = (work: Promise<unknown>) => {
+    const tracked: Promise<unknown> = work.finally(() => background.delete(tracked));
+    background.add(tracked);
+  };
+  let lastAttributes = '';
 
   const firstSeen = (eventId: string) => {
     if (state.seenEvents.includes(eventId)) return false;
@@ -183,7 +189,7 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     if (action.type === 'answer') {
       const { callbackId } = await db.recordPatientAnswer({ ...ids, answer: action.answer, via: action.via, eventId: action.eventId });
       record({ eventKind: `patient.${action.answer}`, state: 'received', at: new Date(Date.now()).toISOString(), channel: action.via });
-      if (callbackId) background.push(callbacks.deliverCallback({ callbackId }));
+      if (callbackId) inBackground(callbacks.deliverCallback({ callbackId }));
     } else if (action.type === 'attendance') {
       await db.recordAttendance({ ...ids, attended: action.attended });
       if (action.attended) await control.scheduleRecall(ids);
@@ -261,11 +267,16 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     }
     const upcoming = planned.filter((s) => !state.done[stepKey(s)]).map((s) => s.at);
     const next = upcoming.length ? Math.min(...upcoming) : null;
-    upsertSearchAttributes([
-      { key: AppointmentStart, value: new Date(snapshot.startAt) },
-      { key: AppointmentStatus, value: state.status },
-      { key: NextMessageAt, value: next === null ? null : new Date(next) },
-    ]);
+    // X6: only real changes, so an idle wake-up adds no history event.
+    const attributes = `${snapshot.startAt}|${state.status}|${next}`;
+    if (attributes !== lastAttributes) {
+      lastAttributes = attributes;
+      upsertSearchAttributes([
+        { key: AppointmentStart, value: new Date(snapshot.startAt) },
+        { key: AppointmentStatus, value: state.status },
+        { key: NextMessageAt, value: next === null ? null : new Date(next) },
+      ]);
+    }
 
     const closeAt = state.status === 'cancelled' ? Date.now() : new Date(snapshot.endAt).getTime() + KEEP_OPEN_AFTER_END_MS;
     const wakeAt = next ?? closeAt;
@@ -278,10 +289,10 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     });
 
     const info = workflowInfo();
-    if ((info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) && !background.length) {
+    if ((info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) && background.size === 0) {
       await continueAsNew<typeof appointmentWorkflow>({ snapshot, carried: state });
     }
   }
-  await Promise.all(background);
+  await Promise.all([...background]);
   log.info('appointment workflow finished', { status: state.status });
 }
