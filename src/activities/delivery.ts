@@ -15,7 +15,18 @@ const SENT = new Set(['sent', 'delivered', 'read']);
 /** B6: this many failures in 24 hours makes a "repeated delivery failures" notice. */
 const FAILURE_NOTICE_THRESHOLD = 5;
 /** Provider codes that mean our own setup is wrong, not the recipient (B6 misconfigured). */
-const MISCONFIGURED_CODES = new Set(['EAUTH', '20003', '21606', '21659', '21212']);
+const MISCONFIGURED_CODES = new Set([
+  'EAUTH', // SMTP login refused
+  '535', // SMTP authentication failed
+  '20003', // Twilio credentials refused
+  '21212', // Twilio: invalid From number
+  '21606', // Twilio: From number not SMS-capable
+  '21659', // Twilio: From not a Twilio number
+  'invalid_sender', // center's email From address
+  'invalid_reply_to',
+  'invalid_sender_id', // center's SMS sender id
+  'invalid_caller_number', // center's voice caller number
+]);
 
 const dayKey = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -93,8 +104,9 @@ export function createFailMessage(deps: ActivityDeps) {
     const em = deps.orm.em.fork();
     const message = await em.findOneOrFail(Message, { id: messageId });
     if (message.status === 'failed' || SENT.has(message.status)) return;
-    await em.nativeUpdate(Message, { id: messageId }, { status: 'failed', failureReason: reason.slice(0, 500), failedAt: new Date() });
+    // Refund first: a retry after a crash here refunds once (unique ledger row) and then marks.
     await refundForMessage(em, { centerId: message.centerId, messageId });
+    await em.nativeUpdate(Message, { id: messageId }, { status: 'failed', failureReason: reason.slice(0, 500), failedAt: new Date() });
     await logEvent(em, messageId, 'failed', reason.slice(0, 500));
     const today = dayKey(new Date());
     if (MISCONFIGURED_CODES.has(reason)) {

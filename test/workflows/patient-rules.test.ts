@@ -215,4 +215,28 @@ describe('appointment workflow: confirmations, second reminders and per-person r
     const center = await h.db.orm.em.fork().findOneOrFail(Center, { id: f.center.id });
     expect(center.creditBalance).toBe(0);
   });
+
+  it('B6 F1: permanent delivery failures are refunded; repeated ones and a misconfigured sender tell the center', async () => {
+    const f = await createFixture(h, { credits: 100, center: { adminEmails: ['ops@clinic.test'] } });
+    await setEvent(h, f.center.id, 'appointment.created', ['sms']);
+    h.twilio.failNext({ status: 400, code: 21211 }, 5); // "invalid To number", five times
+    const booked = [];
+    for (let i = 0; i < 5; i++) booked.push(await book(h, f, { startInMs: 3 * DAY }));
+    for (const b of booked) expect(await lines(b.appointment.id, settled)).toEqual(['appointment.created:sms:failed']);
+    expect((await h.db.orm.em.fork().findOneOrFail(Center, { id: f.center.id })).creditBalance).toBe(100);
+    const failuresNotice = await eventually(
+      async () => h.smtp.mails.filter((m) => m.envelope.to.includes('ops@clinic.test') && /errori di consegna/.test(m.parsed.text ?? '')),
+      (m) => m.length > 0,
+    );
+    expect(failuresNotice).toHaveLength(1);
+
+    await update(Center, f.center.id, { smsSenderId: 'Bad_Sender#1' });
+    const misconfigured = await book(h, f, { startInMs: 3 * DAY });
+    expect(await lines(misconfigured.appointment.id, settled)).toEqual(['appointment.created:sms:failed']);
+    const notice = await eventually(
+      async () => h.smtp.mails.find((m) => m.envelope.to.includes('ops@clinic.test') && /non è configurato/.test(m.parsed.text ?? '')),
+      (m) => m !== undefined,
+    );
+    expect(notice?.parsed.text).toContain('sms');
+  });
 });
