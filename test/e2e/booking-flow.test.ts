@@ -96,4 +96,50 @@ describe('e2e: a booking system books, the patient is reminded and confirms', ()
     const credits = await call(admin, 'GET', '/v1/credits');
     expect(credits.body.balance).toBeLessThan(100);
   });
+
+  it('B4 B3 E1: an alert, a cancellation and attendance reported through the API reach the patients', async () => {
+    const created = await call(PLATFORM_KEY, 'POST', '/v1/centers', { name: 'Centro Blu', adminEmails: ['admin@blu.test'] });
+    const { admin: { key: admin }, booking: { key: booking } } = created.body.keys;
+    await call(PLATFORM_KEY, 'POST', '/v1/credits/top-ups', { centerId: created.body.center.id, amount: 50 });
+    await call(admin, 'PUT', '/v1/event-settings/alert.delay', { channels: ['email'], options: {} });
+    await call(admin, 'PUT', '/v1/event-settings/appointment.post_visit', { channels: ['email'], options: { kind: 'thanks', delayMinutes: 60 } });
+    await call(booking, 'PUT', '/v1/resources/R-9', { name: 'Dott. Azzurri' });
+    const now = (await serverNow(h)).getTime();
+    const tomorrow = new Date(now + DAY);
+    tomorrow.setUTCHours(9, 0, 0, 0);
+    const day = tomorrow.toISOString().slice(0, 10);
+    for (const [i, name] of ['Anna', 'Bruno', 'Carla'].entries()) {
+      await call(booking, 'PUT', `/v1/patients/P-${i}`, { firstName: name, email: `${name.toLowerCase()}@example.com`, privacyConsent: true });
+      const start = new Date(tomorrow.getTime() + i * 30 * 60_000);
+      const put = await call(booking, 'PUT', `/v1/appointments/A-${i}`, {
+        revision: 1, patientId: `P-${i}`, resourceId: 'R-9', startAt: start.toISOString(), endAt: new Date(start.getTime() + 30 * 60_000).toISOString(),
+      });
+      expect(put.status).toBeLessThan(300);
+    }
+    // Bruno cancels through the booking system: he is told, and later gets no delay alert.
+    expect((await call(booking, 'POST', '/v1/appointments/A-1/cancel')).status).toBeLessThan(300);
+    await eventually(async () => h.smtp.mails.filter((m) => m.envelope.to.includes('bruno@example.com')), (m) => m.length === 2);
+
+    const alert = await call(booking, 'POST', '/v1/alerts', { resourceId: 'R-9', day, kind: 'delay', delayMinutes: 25 });
+    expect(alert.status).toBe(202);
+    const progress = await eventually(async () => (await call(booking, 'GET', `/v1/alerts/${alert.body.id}`)).body, (a) => a?.progress?.done === true);
+    expect(progress.progress).toMatchObject({ affected: 2, notified: 2, done: true });
+    const alerted = await eventually(
+      async () => (await call(admin, 'GET', '/v1/messages?eventKind=alert.delay')).body,
+      (page) => page?.data?.filter((m: { status: string }) => m.status === 'sent').length === 2,
+    );
+    expect(alerted.data).toHaveLength(2);
+
+    // After the visit: Anna attended and is thanked; Carla did not show up and is not (B3).
+    await h.env.sleep(tomorrow.getTime() - now + 2 * HOUR);
+    await call(booking, 'POST', '/v1/appointments/A-0/attendance', { attended: true });
+    await call(booking, 'POST', '/v1/appointments/A-2/attendance', { attended: false });
+    await h.env.sleep(2 * HOUR);
+    const thanks = await eventually(
+      async () => (await call(admin, 'GET', '/v1/messages?eventKind=appointment.post_visit')).body,
+      (page) => page?.data?.length >= 1,
+    );
+    expect(thanks.data.map((m: { recipient?: unknown; status: string }) => m.status)).toEqual(['sent']);
+    expect(h.smtp.mails.some((m) => m.envelope.to.includes('carla@example.com') && /grazie/i.test(m.parsed.subject ?? ''))).toBe(false);
+  });
 });
