@@ -18,6 +18,7 @@ import { createLinks, type Links } from '../../src/links.js';
 import { createWorkers, workflowsPath } from '../../src/worker.js';
 import { freshDatabase } from './db.js';
 import { startSmtpCapture, type SmtpCapture } from './smtp-capture.js';
+import { snapshotOf } from '../../src/engine/snapshot.js';
 
 export const TWILIO_SID = `AC${'1'.repeat(32)}`;
 export const TWILIO_TOKEN = 'test-auth-token-0123456789';
@@ -178,21 +179,6 @@ export async function book(
   return { appointment, snapshot };
 }
 
-export function snapshotOf(a: Appointment): AppointmentSnapshot {
-  return {
-    centerId: a.centerId,
-    appointmentId: a.id,
-    revision: a.revision,
-    patientId: a.patientId,
-    resourceId: a.resourceId,
-    serviceId: a.serviceId,
-    locationId: a.locationId,
-    startAt: a.startAt.toISOString(),
-    endAt: a.endAt.toISOString(),
-    bookedAt: a.bookedAt.toISOString(),
-    bookedOnline: a.bookedOnline,
-  };
-}
 
 /** The test server's clock (it runs ahead of the wall clock once time has been skipped). */
 export async function serverNow(h: EngineHarness): Promise<Date> {

@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { Appointment, Location, Message, Patient, Resource, Service } from '../../db/entities/index.js';
 import { APPOINTMENT_STATUSES } from '../../domain/events.js';
-import type { AppointmentSnapshot, TimelineEntry } from '../../engine/port.js';
+import type { TimelineEntry } from '../../engine/port.js';
 import { callerCenterId, requireScope } from '../auth.js';
 import type { ApiEnv } from '../context.js';
 import type { RouteDeps } from '../deps.js';
@@ -24,6 +24,7 @@ import {
   unprocessableResponse,
 } from '../schemas.js';
 import { stamp, timestamps } from './directory.js';
+import { snapshotOf } from '../../engine/snapshot.js';
 
 export const appointmentView = z
   .object({
@@ -92,21 +93,6 @@ async function findAppointment(em: EntityManager, centerId: string, externalIdVa
   return row;
 }
 
-export function snapshotOf(a: Appointment): AppointmentSnapshot {
-  return {
-    centerId: a.centerId,
-    appointmentId: a.id,
-    revision: a.revision,
-    patientId: a.patientId,
-    resourceId: a.resourceId,
-    serviceId: a.serviceId,
-    locationId: a.locationId,
-    startAt: a.startAt.toISOString(),
-    endAt: a.endAt.toISOString(),
-    bookedAt: a.bookedAt.toISOString(),
-    bookedOnline: a.bookedOnline,
-  };
-}
 
 const appointmentInput = z
   .strictObject({

@@ -1,0 +1,19 @@
+import type { Appointment } from '../db/entities/index.js';
+import type { AppointmentSnapshot } from './port.js';
+
+/** What the workflow may know of an appointment row: ids, times and flags only. */
+export function snapshotOf(a: Appointment): AppointmentSnapshot {
+  return {
+    centerId: a.centerId,
+    appointmentId: a.id,
+    revision: a.revision,
+    patientId: a.patientId,
+    resourceId: a.resourceId,
+    serviceId: a.serviceId,
+    locationId: a.locationId,
+    startAt: a.startAt.toISOString(),
+    endAt: a.endAt.toISOString(),
+    bookedAt: a.bookedAt.toISOString(),
+    bookedOnline: a.bookedOnline,
+  };
+}
