@@ -9,6 +9,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --include=dev --no-audit --no-fund && npm cache clean --force
 COPY tsconfig.json ./
 COPY src ./src
+COPY scripts ./scripts
+# Workers load this pre-built bundle instead of running webpack at start.
+RUN npx tsx scripts/build-workflows.ts
 
 ENV NODE_ENV=production
 USER node

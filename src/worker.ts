@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
+import type { Logger as TemporalLogger } from '@temporalio/common';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -20,7 +21,20 @@ export const prebuiltBundlePath = fileURLToPath(new URL('../dist/workflow-bundle
 export async function workflowBundle(logger?: Logger): Promise<WorkflowBundle> {
   if (existsSync(prebuiltBundlePath)) return { code: readFileSync(prebuiltBundlePath, 'utf8') };
   logger?.info('bundling workflow code');
-  return bundleWorkflowCode({ workflowsPath, logger: undefined });
+  return bundleWorkflowCode({ workflowsPath, logger: logger ? bundlerLogger(logger) : undefined });
+}
+
+/** The bundler's webpack report goes to the log at debug level, not to the terminal. */
+function bundlerLogger(logger: Logger): TemporalLogger {
+  const at = (level: 'trace' | 'debug' | 'warn' | 'error') => (message: string, meta?: Record<string, unknown>) => logger[level](meta ?? {}, message);
+  return {
+    log: (level, message, meta) => at(level === 'WARN' ? 'warn' : level === 'ERROR' ? 'error' : 'debug')(message, meta),
+    trace: at('trace'),
+    debug: at('debug'),
+    info: at('debug'),
+    warn: at('warn'),
+    error: at('error'),
+  };
 }
 
 /**
