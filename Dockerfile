@@ -12,6 +12,7 @@ COPY src ./src
 COPY scripts ./scripts
 # Workers load this pre-built bundle instead of running webpack at start.
 RUN npx tsx scripts/build-workflows.ts
+ENV WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
 
 ENV NODE_ENV=production
 USER node

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import type { Logger as TemporalLogger } from '@temporalio/common';
@@ -15,11 +15,11 @@ import { createLinks } from './links.js';
 import { phoneTaskQueue } from './workflows/task-queues.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
-/** Written by `npm run build:workflows`; production workers load it instead of bundling at start. */
+/** Where `npm run build:workflows` writes the bundle; production sets WORKFLOW_BUNDLE_PATH to it. */
 export const prebuiltBundlePath = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
 
-export async function workflowBundle(logger?: Logger): Promise<WorkflowBundle> {
-  if (existsSync(prebuiltBundlePath)) return { code: readFileSync(prebuiltBundlePath, 'utf8') };
+export async function workflowBundle(logger?: Logger, prebuilt?: string): Promise<WorkflowBundle> {
+  if (prebuilt) return { code: readFileSync(prebuilt, 'utf8') };
   logger?.info('bundling workflow code');
   return bundleWorkflowCode({ workflowsPath, logger: logger ? bundlerLogger(logger) : undefined });
 }
@@ -95,7 +95,7 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities,
-    bundle: await workflowBundle(logger),
+    bundle: await workflowBundle(logger, config.WORKFLOW_BUNDLE_PATH),
     phoneMessagesPerSecond: config.PHONE_MESSAGES_PER_SECOND,
   });
   deps.signal?.addEventListener('abort', () => workers.forEach((w) => w.shutdown()));
