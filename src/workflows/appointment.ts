@@ -256,8 +256,12 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
   if (!input.carried) await control.supersedeRecall({ centerId: snapshot.centerId, appointmentId: snapshot.appointmentId });
 
   for (;;) {
-    while (state.actions.length) await runAction(state.actions.shift()!);
-    while (state.pending.length) await deliver(state.pending.shift()!, Date.now());
+    // Record what happened (actions) before telling anyone about it (pending messages), also for
+    // signals that arrive while a message is going out.
+    while (state.actions.length || state.pending.length) {
+      if (state.actions.length) await runAction(state.actions.shift()!);
+      else await deliver(state.pending.shift()!, Date.now());
+    }
 
     const policy = await db.loadAppointmentPolicy({ centerId: snapshot.centerId, appointmentId: snapshot.appointmentId });
     const now = Date.now();

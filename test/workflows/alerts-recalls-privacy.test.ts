@@ -65,7 +65,8 @@ describe('alerts, recalls, password messages and what Temporal stores', () => {
     await h.engine.resourceAlert({ centerId: f.center.id, alertId: alert.id, resourceId: f.resource.id, day: alert.day, kind: 'absence', delayMinutes: null });
     const lines = await eventually(async () => summary(await messagesOf(h, appointment.id)), (l) => l.includes('alert.cancellation:email:sent'));
     expect(lines).toContain('alert.cancellation:email:sent');
-    expect((await h.db.orm.em.fork().findOneOrFail(Appointment, { id: appointment.id })).status).toBe('cancelled');
+    const row = await eventually(() => h.db.orm.em.fork().findOneOrFail(Appointment, { id: appointment.id }), (a) => a.status === 'cancelled');
+    expect(row.status).toBe('cancelled');
   });
 
   it('B2-recall: an attended visit with a 30-day service interval brings a recall; a new booking supersedes another', async () => {
