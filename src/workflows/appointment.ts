@@ -83,6 +83,8 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
   };
   let planned: Step[] = [];
   let wake = false;
+  /** The center's policy as last read; read again after a timer, a change or a policy signal (X3). */
+  let policy: AppointmentPolicy | null = null;
   /** X4 callbacks still being retried; they keep the run open (no continue-as-new) until accepted. */
   const background = new Set<Promise<unknown>>();
   const inBackground = (work: Promise<unknown>) => {
@@ -105,6 +107,7 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     const newResource = next.resourceId !== snapshot.resourceId;
     snapshot = next;
     state.lastChangeAt = Date.now();
+    policy = null;
     if (moved || newResource) state.pending.push({ eventKind: 'appointment.modified', slot: `r${next.revision}`, recipient: 'patient', at: 0 });
     if (newResource) state.pending.push({ eventKind: 'resource.new_appointment', slot: `r${next.revision}`, recipient: 'resource', at: 0 });
     wake = true;
@@ -141,6 +144,7 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     wake = true;
   });
   setHandler(policyChanged, () => {
+    policy = null;
     wake = true;
   });
   setHandler(timelineQuery, () => [
@@ -263,7 +267,8 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
       else await deliver(state.pending.shift()!, Date.now());
     }
 
-    const policy = await db.loadAppointmentPolicy({ centerId: snapshot.centerId, appointmentId: snapshot.appointmentId });
+    // An alert, an answer or attendance changes no policy: only timers and changes read it again.
+    policy ??= await db.loadAppointmentPolicy({ centerId: snapshot.centerId, appointmentId: snapshot.appointmentId });
     const now = Date.now();
     planned = plan(policy, now);
     for (const step of planned) {
@@ -288,9 +293,10 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
 
     wake = false;
     const nextStep = planned.find((s) => s.at === next);
-    await condition(() => wake || state.actions.length > 0 || state.pending.length > 0, Math.max(1, wakeAt - Date.now()), {
+    const signalled = await condition(() => wake || state.actions.length > 0 || state.pending.length > 0, Math.max(1, wakeAt - Date.now()), {
       summary: nextStep ? `next: ${nextStep.eventKind} to ${nextStep.recipient}` : 'waiting for attendance / late changes',
     });
+    if (!signalled) policy = null; // a due time: re-check the policy before sending (X3)
 
     const info = workflowInfo();
     if ((info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) && background.size === 0) {
