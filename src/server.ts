@@ -30,7 +30,7 @@ export async function buildApi(deps: { config: Config; orm: MikroORM; client: Cl
 export async function startApiServer(deps: { config: Config; orm?: MikroORM; logger?: Logger }): Promise<{ url: string; close(): Promise<void> }> {
   const { config } = deps;
   const logger = deps.logger ?? pino({ level: config.LOG_LEVEL });
-  const orm = deps.orm ?? (await openOrm(config.DATABASE_URL));
+  const orm = deps.orm ?? (await openOrm(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX }));
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const app = await buildApi({ config, orm, client, logger });

@@ -141,7 +141,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
 
     const orm = await step('migrations', async () => {
-      const opened = await openOrm(databaseUrl);
+      // One pool shared by the API and the worker of the local stack.
+      const opened = await openOrm(databaseUrl, { poolMax: configSchema.shape.DATABASE_POOL_MAX.parse(options.env.DATABASE_POOL_MAX) });
       stoppers.push({ name: 'database pool', stop: () => opened.close() });
       const applied = await migrateUp(opened);
       return { orm: opened, applied };
