@@ -1,6 +1,7 @@
 import { condition, continueAsNew, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { EngineActivities, AppointmentPolicy, PrepareInput, Recipient } from '../activities/types.js';
 import type { EventKind, SkipReason } from '../domain/events.js';
+import { sendPriority } from '../domain/priority.js';
 import { isStillUseful, type Plan, planPostVisit, planReminder, planResourceReminder, planSecondReminder } from '../domain/schedule.js';
 import type { AppointmentSnapshot, TimelineEntry } from '../engine/port.js';
 import {
@@ -179,7 +180,7 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
       forcedSkip: step.skip ?? (useful ? undefined : 'expired'),
       delayMinutes: step.delayMinutes ?? null,
     };
-    const outcomes = await deliverStep(prepareInput);
+    const outcomes = await deliverStep(prepareInput, { priorityKey: sendPriority(new Date(snapshot.startAt), new Date(now)) });
     const at = new Date(Date.now()).toISOString();
     for (const o of outcomes) {
       if (o.state === 'done_before') continue;

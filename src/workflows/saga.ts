@@ -9,9 +9,14 @@ export const db = proxyLocalActivities<EngineActivities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
 const sendRetry = { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '10m', maximumAttempts: 12 };
-const emailSender = proxyActivities<EngineActivities>({ startToCloseTimeout: '2m', retry: sendRetry });
-const phoneSender = () =>
-  proxyActivities<EngineActivities>({ taskQueue: phoneTaskQueue(workflowInfo().taskQueue), startToCloseTimeout: '2m', retry: sendRetry });
+/** Email on the main queue, SMS and voice on the rate-limited phone queue; nearest appointments first. */
+const senderFor = (channel: string, priorityKey: number) =>
+  proxyActivities<EngineActivities>({
+    ...(channel === 'email' ? {} : { taskQueue: phoneTaskQueue(workflowInfo().taskQueue) }),
+    startToCloseTimeout: '2m',
+    retry: sendRetry,
+    priority: { priorityKey },
+  });
 
 export type MessageOutcome =
   | { messageId: string; channel: string; state: 'sent' }
@@ -23,20 +28,19 @@ export type MessageOutcome =
  * on a permanent failure, fail + refund. Every step is idempotent on the message row, so a
  * replayed or retried step never sends or debits twice.
  */
-export async function deliverStep(input: PrepareInput): Promise<MessageOutcome[]> {
+export async function deliverStep(input: PrepareInput, options: { priorityKey?: number } = {}): Promise<MessageOutcome[]> {
   const prepared = await db.prepareMessages(input);
-  return Promise.all(prepared.map(deliverMessage));
+  return Promise.all(prepared.map((message) => deliverMessage(message, options.priorityKey ?? 3)));
 }
 
-async function deliverMessage(message: PreparedMessage): Promise<MessageOutcome> {
+async function deliverMessage(message: PreparedMessage, priorityKey: number): Promise<MessageOutcome> {
   const base = { messageId: message.messageId, channel: message.channel };
   if (message.status === 'skipped') return { ...base, state: 'skipped', reason: message.reason ?? 'skipped' };
   if (message.status !== 'scheduled' && message.status !== 'sending') return { ...base, state: 'done_before' };
   const debit = await db.debitCredits({ messageId: message.messageId });
   if (!debit.ok) return { ...base, state: 'skipped', reason: debit.reason ?? 'no_credits' };
-  const sender = message.channel === 'email' ? emailSender : phoneSender();
   try {
-    await sender.sendMessage({ messageId: message.messageId });
+    await senderFor(message.channel, priorityKey).sendMessage({ messageId: message.messageId });
     return { ...base, state: 'sent' };
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
