@@ -1,0 +1,222 @@
+/**
+ * Ingestion bar: appointments per second through the API ≥ 80 % of the raw Temporal
+ * workflow-start rate measured on the same server in the same run.
+ *
+ * Phases, each INGEST_N requests (default 1000) with INGEST_CONCURRENCY in flight (default 32):
+ *   raw     `client.workflow.start` of a trivial workflow (no search attributes, no signal)
+ *   engine  `engine.appointmentChanged` directly (signal-with-start + 4 search attributes), for
+ *           telling the API's own cost from the heavier Temporal call
+ *   api     `PUT /v1/appointments/{id}` through `createApp` (`app.request()`, no sockets): API
+ *           key lookup, transaction, row lock, 4 directory lookups, insert, signal-with-start,
+ *           answer view, commit; a pino logger at info writes to /dev/null as in production
+ * raw and api run twice, interleaved, after a warm-up. Their workflows go to task queues no
+ * worker polls, so nothing else competes for the 2 cores. A last phase `api+worker` sends
+ * INGEST_N more through the real task queue with the production worker (child process)
+ * planning each appointment as it arrives, then waits for all of them to be asleep.
+ *
+ * The center sends no booking confirmations (appointment.created channels []) and the
+ * appointments are 30 days ahead, so reminders only plan and sleep: what is measured is the
+ * intake, not email. The API's per-key rate limit (default 50/s sustained) is raised for the
+ * bench; with the default, one booking key could not go above 50/s.
+ *
+ *   npx tsx bench/ingestion.ts      INGEST_N=1000 INGEST_CONCURRENCY=32 INGEST_POOL_MAX=10
+ */
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { createApp } from '../src/api/app.js';
+import { createApiKey } from '../src/db/api-keys.js';
+import type { MikroORM } from '../src/db/orm.js';
+import type { Engine } from '../src/engine/port.js';
+import { createTemporalEngine } from '../src/engine/temporal-engine.js';
+import {
+  createAppointments,
+  createCenter,
+  createLog,
+  createPatients,
+  envInt,
+  finish,
+  runPool,
+  settledQuery,
+  setEvent,
+  startWorkerProcess,
+  summarize,
+  waitForCount,
+  withInfra,
+} from './support.js';
+
+const NAME = 'ingestion';
+const BAR_RATIO = 0.8;
+const log = createLog(NAME);
+const n = envInt('INGEST_N', 1000);
+const concurrency = envInt('INGEST_CONCURRENCY', 32);
+const poolMax = envInt('INGEST_POOL_MAX', 10);
+const DAY_MS = 24 * 3600_000;
+
+interface Phase {
+  phase: string;
+  requests: number;
+  seconds: number;
+  perSecond: number;
+  errors: number;
+  latencyMs: ReturnType<typeof summarize>;
+  /** CPU of this process (load generator + API + engine client) as % of one core. */
+  benchProcessCpuPercent: number;
+  /** SQL statements sent by this process per request (BEGIN/COMMIT included). */
+  sqlPerRequest: number;
+}
+
+/** Counts every statement MikroORM sends (bench instrumentation only, on the ORM's own connection). */
+let sqlStatements = 0;
+function countStatements(orm: MikroORM): void {
+  const connection = orm.em.getConnection() as unknown as { executeQuery: (...args: unknown[]) => Promise<unknown> };
+  const original = connection.executeQuery.bind(connection);
+  connection.executeQuery = (...args: unknown[]) => {
+    sqlStatements += 1;
+    return original(...args);
+  };
+}
+
+/** Runs `call` n times, `concurrency` at once; returns the rate and latency distribution. */
+async function measure(phase: string, count: number, call: (i: number) => Promise<boolean>, lanes = concurrency): Promise<Phase> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  const statements = sqlStatements;
+  await runPool(Array.from({ length: count }, (_, i) => i), lanes, async (i) => {
+    const t = performance.now();
+    const ok = await call(i);
+    latencies.push(performance.now() - t);
+    if (!ok) errors += 1;
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const result = {
+    phase,
+    requests: count,
+    seconds: Number(seconds.toFixed(2)),
+    perSecond: Number((count / seconds).toFixed(1)),
+    errors,
+    latencyMs: summarize(latencies),
+    benchProcessCpuPercent: Math.round(((used.user + used.system) / 1e6 / seconds) * 100),
+    sqlPerRequest: Number(((sqlStatements - statements) / count).toFixed(1)),
+  };
+  log(
+    `${phase}: ${count} in ${result.seconds} s = ${result.perSecond}/s (p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ` +
+      `errors ${errors}, this process ${result.benchProcessCpuPercent}% CPU, ${result.sqlPerRequest} SQL/request)`,
+  );
+  return result;
+}
+
+await withInfra(log, { poolMax }, async (infra) => {
+  const f = await createCenter(infra.orm, { name: 'Bench ingestion', credits: 1000 });
+  const centerId = f.center.id;
+  await setEvent(infra.orm, centerId, 'appointment.created', []);
+  const patientCount = Math.min(n, 500);
+  const patients = await createPatients(infra.orm, centerId, patientCount, 'ing');
+  const { key } = await createApiKey(infra.orm.em.fork(), { centerId, scope: 'booking', name: 'bench' });
+
+  countStatements(infra.orm);
+  const appWith = (engine: Engine) =>
+    createApp({
+      orm: infra.orm,
+      engine,
+      config: { PLATFORM_API_KEY: 'bench-platform-key-0123456789abcdef', PUBLIC_BASE_URL: 'http://127.0.0.1:9' },
+      logger: pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false })),
+      rateLimit: { capacity: 1_000_000, refillPerSecond: 1_000_000 },
+    });
+  const parkedQueue = `${infra.taskQueue}-parked`;
+  const parkedEngine = createTemporalEngine({ client: infra.client, taskQueue: parkedQueue, orm: infra.orm });
+  const parkedApp = appWith(parkedEngine);
+  const liveApp = appWith(infra.engine);
+  // The API alone: an engine whose appointmentChanged returns at once (nothing reaches Temporal).
+  const stubApp = appWith({ ...parkedEngine, appointmentChanged: async () => undefined });
+
+  const base = Date.now() + 30 * DAY_MS;
+  let booked = 0;
+  const put = (app: ReturnType<typeof appWith>, tag: string) => async (i: number) => {
+    const startAt = new Date(base + (booked++ % 5000) * 15 * 60_000);
+    const res = await app.request(`/v1/appointments/${tag}-${i}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        revision: 1,
+        patientId: `ing-p${i % patientCount}`,
+        resourceId: 'r-1',
+        serviceId: 's-1',
+        locationId: 'l-1',
+        startAt: startAt.toISOString(),
+        endAt: new Date(startAt.getTime() + 30 * 60_000).toISOString(),
+      }),
+    });
+    await res.arrayBuffer();
+    return res.status === 201;
+  };
+  const rawQueue = `${infra.taskQueue}-raw`;
+  const raw = async () => {
+    await infra.client.workflow.start('benchNoopWorkflow', { taskQueue: rawQueue, workflowId: `raw-${randomUUID()}` });
+    return true;
+  };
+
+  log(`warm-up (100 raw, 100 api) with ${patientCount} patients, pool ${poolMax}, concurrency ${concurrency}`);
+  await measure('warm-up raw', 100, raw);
+  await measure('warm-up api', 100, put(parkedApp, 'warm'));
+
+  const phases: Phase[] = [];
+  phases.push(await measure('raw #1', n, raw));
+  phases.push(await measure('api #1', n, put(parkedApp, 'api1')));
+  const engineSnapshots = await createAppointments(
+    infra.orm,
+    f,
+    Array.from({ length: n }, (_, i) => ({ patient: patients[i % patientCount]!, startAt: new Date(base + i * 15 * 60_000) })),
+    new Date(),
+  );
+  phases.push(await measure('engine', n, async (i) => (await parkedEngine.appointmentChanged(engineSnapshots[i]!), true)));
+  phases.push(await measure('raw #2', n, raw));
+  phases.push(await measure('api #2', n, put(parkedApp, 'api2')));
+  const extra: Phase[] = [];
+  extra.push(await measure('api, engine stubbed', n, put(stubApp, 'stub')));
+  const serial = Math.min(n, 200);
+  extra.push(await measure('serial raw', serial, raw, 1));
+  extra.push(await measure('serial engine', serial, async (i) => (await parkedEngine.appointmentChanged(engineSnapshots[i]!), true), 1));
+  extra.push(await measure('serial api', serial, put(parkedApp, 'serial'), 1));
+  extra.push(await measure('serial api, engine stubbed', serial, put(stubApp, 'serialstub'), 1));
+
+  log('starting the production worker for the last phase');
+  const worker = await startWorkerProcess(infra, log);
+  let live: Phase;
+  let drainSeconds: number;
+  try {
+    const t0 = performance.now();
+    live = await measure('api+worker', n, put(liveApp, 'live'));
+    const settled = await waitForCount(infra.client, `${settledQuery([centerId])} AND TaskQueue = '${infra.taskQueue}'`, n, 600_000, log);
+    drainSeconds = (performance.now() - t0) / 1000;
+    log(`worker: ${settled}/${n} live appointments planned and asleep ${drainSeconds.toFixed(1)} s after the first request`);
+  } finally {
+    await worker.stop();
+  }
+
+  const mean = (name: string) => {
+    const of = phases.filter((p) => p.phase.startsWith(name));
+    return of.reduce((sum, p) => sum + p.requests, 0) / of.reduce((sum, p) => sum + p.seconds, 0);
+  };
+  const rawRate = mean('raw');
+  const apiRate = mean('api');
+  const engineRate = mean('engine');
+  const ratio = apiRate / rawRate;
+  finish(NAME, {
+    params: { requestsPerPhase: n, concurrency, ormPoolMax: poolMax, via: 'app.request()', appointmentCreatedChannels: [], temporal: infra.temporal.store },
+    results: {
+      phases: [...phases, live],
+      diagnostics: extra,
+      rawStartsPerSecond: Number(rawRate.toFixed(1)),
+      engineSignalWithStartPerSecond: Number(engineRate.toFixed(1)),
+      apiPerSecond: Number(apiRate.toFixed(1)),
+      apiToRaw: Number(ratio.toFixed(3)),
+      apiWithWorkerPerSecond: live.perSecond,
+      apiWithWorkerToRaw: Number((live.perSecond / rawRate).toFixed(3)),
+      workerPlannedPerSecond: Number((n / drainSeconds).toFixed(1)),
+    },
+    bars: { apiToRawAtLeast: BAR_RATIO, met: ratio >= BAR_RATIO && phases.every((p) => p.errors === 0) },
+  });
+});
