@@ -22,6 +22,8 @@ export const configSchema = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   /** Per-sender limit of SMS + voice sends; they run on the queue `{TEMPORAL_TASK_QUEUE}-phone`. */
   PHONE_MESSAGES_PER_SECOND: z.coerce.number().positive().default(10),
+  /** How many worker processes share that limit (each paces at the limit / replicas). */
+  PHONE_WORKER_REPLICAS: z.coerce.number().int().min(1).default(1),
 
   API_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   /** Public URL of the API as patients and Twilio reach it (links, webhooks, signatures). */

@@ -6,6 +6,7 @@ import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } fro
 import pino, { type Logger } from 'pino';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createActivities } from './activities/index.js';
+import { createPacer } from './channels/pacer.js';
 import type { EngineActivities } from './activities/types.js';
 import { channelSettingsFromConfig, createChannels } from './channels/index.js';
 import { loadConfig, type Config } from './config.js';
@@ -57,12 +58,17 @@ export async function createWorkers(input: {
     workflowBundle: input.bundle,
     activities,
   });
+  // The per-sender pace is kept here, not by the server's task-queue rate limit: that one lets
+  // bursts through and cannot order what waits. The worker holds up to a minute of sends (well
+  // inside the send's 2-minute timeout) and releases them evenly, nearest appointment first.
+  const pacer = createPacer({ perSecond: input.phoneMessagesPerSecond });
+  const sendMessage = input.activities.sendMessage;
   const phone = await Worker.create({
     connection: input.connection,
     namespace: input.namespace,
     taskQueue: phoneTaskQueue(input.taskQueue),
-    activities: { sendMessage: input.activities.sendMessage },
-    maxTaskQueueActivitiesPerSecond: input.phoneMessagesPerSecond,
+    activities: { sendMessage: (args: { messageId: string; order?: number }) => pacer.run(args.order ?? Number.MAX_SAFE_INTEGER, () => sendMessage(args)) },
+    maxConcurrentActivityTaskExecutions: Math.max(10, Math.ceil(input.phoneMessagesPerSecond * 60)),
   });
   return [main, phone];
 }
@@ -96,7 +102,7 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities,
     bundle: await workflowBundle(logger, config.WORKFLOW_BUNDLE_PATH),
-    phoneMessagesPerSecond: config.PHONE_MESSAGES_PER_SECOND,
+    phoneMessagesPerSecond: config.PHONE_MESSAGES_PER_SECOND / config.PHONE_WORKER_REPLICAS,
   });
   deps.signal?.addEventListener('abort', () => workers.forEach((w) => w.shutdown()));
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');

@@ -56,7 +56,8 @@ export interface EngineActivities {
   loadAppointmentPolicy(input: { centerId: string; appointmentId: string }): Promise<AppointmentPolicy>;
   prepareMessages(input: PrepareInput): Promise<PreparedMessage[]>;
   debitCredits(input: { messageId: string }): Promise<DebitResult>;
-  sendMessage(input: { messageId: string }): Promise<SendOutcome>;
+  /** `order`: the appointment start (epoch ms); under the SMS / voice pace, lower goes first. */
+  sendMessage(input: { messageId: string; order?: number }): Promise<SendOutcome>;
   failMessage(input: { messageId: string; reason: string }): Promise<void>;
   recordPatientAnswer(input: { centerId: string; appointmentId: string; answer: 'confirm' | 'cancel'; via: string; eventId: string }): Promise<{ callbackId: string | null }>;
   recordAttendance(input: { centerId: string; appointmentId: string; attended: boolean }): Promise<void>;

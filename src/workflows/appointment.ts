@@ -180,7 +180,8 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
       forcedSkip: step.skip ?? (useful ? undefined : 'expired'),
       delayMinutes: step.delayMinutes ?? null,
     };
-    const outcomes = await deliverStep(prepareInput, { priorityKey: sendPriority(new Date(snapshot.startAt), new Date(now)) });
+    const start = new Date(snapshot.startAt);
+    const outcomes = await deliverStep(prepareInput, { priorityKey: sendPriority(start, new Date(now)), order: start.getTime() });
     const at = new Date(Date.now()).toISOString();
     for (const o of outcomes) {
       if (o.state === 'done_before') continue;

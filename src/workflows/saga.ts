@@ -28,19 +28,26 @@ export type MessageOutcome =
  * on a permanent failure, fail + refund. Every step is idempotent on the message row, so a
  * replayed or retried step never sends or debits twice.
  */
-export async function deliverStep(input: PrepareInput, options: { priorityKey?: number } = {}): Promise<MessageOutcome[]> {
-  const prepared = await db.prepareMessages(input);
-  return Promise.all(prepared.map((message) => deliverMessage(message, options.priorityKey ?? 3)));
+export interface SendOrder {
+  /** Temporal task-queue priority, 1 (first) … 5. */
+  priorityKey?: number;
+  /** Finer order among queued SMS / voice sends: the appointment start (epoch ms). */
+  order?: number;
 }
 
-async function deliverMessage(message: PreparedMessage, priorityKey: number): Promise<MessageOutcome> {
+export async function deliverStep(input: PrepareInput, options: SendOrder = {}): Promise<MessageOutcome[]> {
+  const prepared = await db.prepareMessages(input);
+  return Promise.all(prepared.map((message) => deliverMessage(message, options)));
+}
+
+async function deliverMessage(message: PreparedMessage, options: SendOrder): Promise<MessageOutcome> {
   const base = { messageId: message.messageId, channel: message.channel };
   if (message.status === 'skipped') return { ...base, state: 'skipped', reason: message.reason ?? 'skipped' };
   if (message.status !== 'scheduled' && message.status !== 'sending') return { ...base, state: 'done_before' };
   const debit = await db.debitCredits({ messageId: message.messageId });
   if (!debit.ok) return { ...base, state: 'skipped', reason: debit.reason ?? 'no_credits' };
   try {
-    await senderFor(message.channel, priorityKey).sendMessage({ messageId: message.messageId });
+    await senderFor(message.channel, options.priorityKey ?? 3).sendMessage({ messageId: message.messageId, order: options.order });
     return { ...base, state: 'sent' };
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
