@@ -58,16 +58,14 @@ export async function createWorkers(input: {
     workflowBundle: input.bundle,
     activities,
   });
-  // The per-sender pace is kept here, not by the server's task-queue rate limit: that one lets
-  // bursts through and cannot order what waits. The worker holds up to a minute of sends (well
-  // inside the send's 2-minute timeout) and releases them evenly, nearest appointment first.
-  const pacer = createPacer({ perSecond: input.phoneMessagesPerSecond });
-  const sendMessage = input.activities.sendMessage;
+  // The per-sender pace of SMS / voice is kept by the activity (deps.phonePacer), not by the
+  // server's task-queue rate limit: that one let bursts of 18/s through a 10/s limit and cannot
+  // order what waits. The worker holds up to a minute of sends, well inside the 2-minute timeout.
   const phone = await Worker.create({
     connection: input.connection,
     namespace: input.namespace,
     taskQueue: phoneTaskQueue(input.taskQueue),
-    activities: { sendMessage: (args: { messageId: string; order?: number }) => pacer.run(args.order ?? Number.MAX_SAFE_INTEGER, () => sendMessage(args)) },
+    activities: { sendMessage: input.activities.sendMessage },
     maxConcurrentActivityTaskExecutions: Math.max(10, Math.ceil(input.phoneMessagesPerSecond * 60)),
   });
   return [main, phone];
@@ -81,6 +79,7 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const phoneRate = config.PHONE_MESSAGES_PER_SECOND / config.PHONE_WORKER_REPLICAS;
   const channels = createChannels({
     ...channelSettingsFromConfig(config),
     defaultEmailFrom: { name: config.DEFAULT_EMAIL_FROM_NAME, address: config.DEFAULT_EMAIL_FROM },
@@ -95,6 +94,7 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     temporal: client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     logger,
+    phonePacer: createPacer({ perSecond: phoneRate }),
   });
   const workers = await createWorkers({
     connection,
@@ -102,7 +102,7 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities,
     bundle: await workflowBundle(logger, config.WORKFLOW_BUNDLE_PATH),
-    phoneMessagesPerSecond: config.PHONE_MESSAGES_PER_SECOND / config.PHONE_WORKER_REPLICAS,
+    phoneMessagesPerSecond: phoneRate,
   });
   deps.signal?.addEventListener('abort', () => workers.forEach((w) => w.shutdown()));
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');

@@ -59,7 +59,7 @@ export function createDebitCredits(deps: ActivityDeps) {
 
 /** The provider call. `sending` before, `sent` + provider id after; a retry that finds `sent` does nothing. */
 export function createSendMessage(deps: ActivityDeps) {
-  return async function sendMessage({ messageId }: { messageId: string }): Promise<SendOutcome> {
+  return async function sendMessage({ messageId, order }: { messageId: string; order?: number }): Promise<SendOutcome> {
     const em = deps.orm.em.fork();
     const message = await em.findOneOrFail(Message, { id: messageId });
     if (SENT.has(message.status)) return { status: 'already_sent' };
@@ -84,7 +84,10 @@ export function createSendMessage(deps: ActivityDeps) {
     await logEvent(em, messageId, 'sending');
     const text = message.secretRef ? await withSecret(deps, em, message) : null;
     try {
-      const result = await deps.channels[message.channel].send({ ...outgoing(deps, center, message), ...text });
+      const call = () => deps.channels[message.channel].send({ ...outgoing(deps, center, message), ...text });
+      // The pace wraps the provider call itself, so the limit holds at the provider (A3).
+      const paced = message.channel !== 'email' && deps.phonePacer;
+      const result = paced ? await paced.run(order ?? Number.MAX_SAFE_INTEGER, call) : await call();
       await em.nativeUpdate(Message, { id: messageId, status: 'sending' }, { status: 'sent', providerId: result.providerId, sentAt: new Date() });
       await logEvent(em, messageId, 'sent');
       if (message.secretRef) await deps.secrets.discard(em, message.secretRef);

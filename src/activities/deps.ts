@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
+import type { Pacer } from '../channels/pacer.js';
 import type { ChannelSender } from '../channels/types.js';
 import type { Channel } from '../domain/events.js';
 import type { SecretStash } from '../db/secret-stash.js';
@@ -10,6 +11,8 @@ import type { Links } from '../links.js';
 export interface ActivityDeps {
   orm: MikroORM;
   channels: Record<Channel, ChannelSender>;
+  /** A3: the per-sender pace of SMS and voice provider calls (one per worker process). */
+  phonePacer?: Pacer;
   links: Links;
   /** B7: encrypted one-message secrets (passwords, set-up links). */
   secrets: SecretStash;
