@@ -12,7 +12,8 @@
  *   npx tsx bench/reminder-burst.ts        BURST_M=1000 BURST_CENTERS=10 BURST_SETUP_SECONDS=…
  */
 import { burstReport, setUpBurst } from './burst-fixture.js';
-import { bookAll, cpuGroups, createLog, envInt, finish, settledQuery, sleep, startWorkerProcess, waitForCount, withInfra } from './support.js';
+import { appointmentWorkflowId } from '../src/workflows/definitions.js';
+import { bookAll, cpuGroups, createLog, envInt, finish, historyLength, settledQuery, sleep, startWorkerProcess, waitForCount, withInfra } from './support.js';
 
 const NAME = 'reminder-burst';
 const log = createLog(NAME);
@@ -38,6 +39,8 @@ await withInfra(log, {}, async (infra) => {
     log('D: every reminder is due now');
     const report = await burstReport(infra, burst, m, Math.max(120_000, m * 60), log, cpuGroups(infra, worker.pid));
     const peakRss = Math.max(...worker.memory.map((s) => s.rss));
+    const sample = burst.snapshots[0]!;
+    const events = await historyLength(infra.client, appointmentWorkflowId(sample.centerId, sample.appointmentId));
     finish(NAME, {
       params: { m, centers, reminderLeadMinutes: 15, channel: 'email', temporal: infra.temporal.store, workerOrmPoolMax: 10 },
       results: {
@@ -46,6 +49,8 @@ await withInfra(log, {}, async (infra) => {
         planningAfterBookingSeconds: Number(planSeconds.toFixed(1)),
         setupOverran,
         workerPeakRssMiB: Math.round(peakRss / 2 ** 20),
+        /** Booked, planned, slept, sent its reminder, sleeping again (30 days after the end). */
+        sampleHistoryEventsAfterReminder: events,
       },
       bars: {
         allSentNoneTwice: report.complete && report.distinctMessages === m && report.sentTwice === 0 && report.debitedTwice === 0,

@@ -351,10 +351,12 @@ export interface WorkerProcess {
 export async function startWorkerProcess(
   infra: Infra,
   log: Log,
-  options: { phoneMessagesPerSecond?: number; memoryIntervalMs?: number; env?: Record<string, string> } = {},
+  options: { phoneMessagesPerSecond?: number; memoryIntervalMs?: number; env?: Record<string, string>; script?: string } = {},
 ): Promise<WorkerProcess> {
   const probe = pathToFileURL(join(benchDir, 'memory-probe.mjs')).href;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', probe, join(repoRoot, 'src', 'worker.ts')], {
+  // BENCH_WORKER_CPU_PROF=<dir>: the worker writes V8 CPU profiles there when it stops.
+  const profile = process.env.BENCH_WORKER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', '--import', probe, options.script ?? join(repoRoot, 'src', 'worker.ts')], {
     cwd: repoRoot,
     env: {
       ...process.env,
@@ -397,7 +399,7 @@ export async function startWorkerProcess(
     child.kill('SIGKILL');
     throw new Error(`worker process did not start; last output:\n${recent.slice(-15).join('\n')}`);
   }
-  log(`worker process ${child.pid} running (src/worker.ts)`);
+  log(`worker process ${child.pid} running (${options.script ? options.script.replace(`${repoRoot}/`, '') : 'src/worker.ts'})`);
   return {
     pid: child.pid,
     memory,
@@ -608,6 +610,12 @@ export async function activitySpans(client: Client, workflowId: string, t0: numb
     }
   }
   return [...scheduled.values()];
+}
+
+/** Number of events in the history of a workflow's current run (the bar: ≤ 100 for a typical appointment). */
+export async function historyLength(client: Client, workflowId: string): Promise<number> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  return history.events?.length ?? 0;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,19 @@
+/**
+ * `npm run bench`: every benchmark in sequence at its default size, each in its own process
+ * (its own stack), so one failing does not stop the others. Results land in bench/results/.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { benchDir } from './support.js';
+
+const BENCHMARKS = ['alert-fanout', 'ingestion', 'sms-rate', 'reminder-burst', 'baseline-pgboss', 'memory-sleeping'];
+const only = process.argv.slice(2);
+const failed: string[] = [];
+for (const name of only.length ? only : BENCHMARKS) {
+  if (!BENCHMARKS.includes(name)) throw new Error(`unknown benchmark ${name}; one of ${BENCHMARKS.join(', ')}`);
+  console.log(`\n=== ${name} ===`);
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, `${name}.ts`)], { stdio: 'inherit' });
+  if (run.status !== 0) failed.push(name);
+}
+console.log(failed.length ? `\nfailed: ${failed.join(', ')}` : '\nall benchmarks ran; results in bench/results/');
+process.exitCode = failed.length ? 1 : 0;
