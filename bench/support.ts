@@ -5,6 +5,7 @@
  * benchmarks measure and print; bench/README.md holds the numbers.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -496,10 +497,10 @@ export async function createAppointments(
   const snapshots: AppointmentSnapshot[] = [];
   for (let from = 0; from < items.length; from += 1000) {
     const em = orm.em.fork();
-    const rows = items.slice(from, from + 1000).map((item, i) =>
+    const rows = items.slice(from, from + 1000).map((item) =>
       em.create(Appointment, {
         centerId: f.center.id,
-        externalId: `a-${from + i}-${item.patient.id.slice(0, 8)}`,
+        externalId: `a-${randomUUID()}`,
         patientId: item.patient.id,
         resourceId: f.resource.id,
         serviceId: f.service.id,
