@@ -49,6 +49,7 @@ export async function createWorkers(input: {
   activities: EngineActivities;
   bundle: WorkflowBundle;
   phoneMessagesPerSecond: number;
+  maxCachedWorkflows?: number;
 }): Promise<Worker[]> {
   const activities = input.activities as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const main = await Worker.create({
@@ -57,6 +58,7 @@ export async function createWorkers(input: {
     taskQueue: input.taskQueue,
     workflowBundle: input.bundle,
     activities,
+    ...(input.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: input.maxCachedWorkflows }),
   });
   // The per-sender pace of SMS / voice is kept by the activity (deps.phonePacer), not by the
   // server's task-queue rate limit: that one let bursts of 18/s through a 10/s limit and cannot
@@ -103,6 +105,7 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     activities,
     bundle: await workflowBundle(logger, config.WORKFLOW_BUNDLE_PATH),
     phoneMessagesPerSecond: phoneRate,
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });
   deps.signal?.addEventListener('abort', () => workers.forEach((w) => w.shutdown()));
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');

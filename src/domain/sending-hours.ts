@@ -1,4 +1,4 @@
-import { sendingHoursSchema, type SendingHours } from './policy.js';
+import type { SendingHours } from './policy.js';
 import { addDays, assertInstant, assertTimeZone, dayKeyWeekday, localDayKey, localTimeToInstant, type DayKey } from './local-time.js';
 
 /**
@@ -36,14 +36,28 @@ interface Span {
   end: number;
 }
 
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+const WEEKDAYS = new Set(['1', '2', '3', '4', '5', '6', '7']);
+
+/**
+ * The shape of policy.ts `sendingHoursSchema`, checked by hand: this module runs inside every
+ * workflow, where building zod schemas per workflow was the hottest code in the worker profile.
+ */
 function validHours(hours: SendingHours): SendingHours {
-  const parsed = sendingHoursSchema.safeParse(hours);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = ['hours', ...(issue?.path ?? []).map(String)].join('.');
-    throw new RangeError(`${where}: ${issue?.message ?? 'invalid sending hours'}`);
+  if (hours === null) return null;
+  if (typeof hours !== 'object' || Array.isArray(hours)) throw new RangeError('hours: must be weekdays with their windows, or null');
+  for (const [day, windows] of Object.entries(hours)) {
+    if (!WEEKDAYS.has(day)) throw new RangeError(`hours.${day}: not a weekday (1 = Monday … 7 = Sunday)`);
+    if (!Array.isArray(windows) || windows.length > 4) throw new RangeError(`hours.${day}: must be a list of at most 4 windows`);
+    windows.forEach((window: unknown, i) => {
+      for (const field of ['from', 'to'] as const) {
+        const value = typeof window === 'object' && window !== null ? (window as Record<string, unknown>)[field] : undefined;
+        if (typeof value !== 'string' || !HHMM.test(value)) throw new RangeError(`hours.${day}.${i}.${field}: must be HH:MM`);
+      }
+      if (Object.keys(window as object).length !== 2) throw new RangeError(`hours.${day}.${i}: only from and to`);
+    });
   }
-  return parsed.data;
+  return hours;
 }
 
 /** The sending windows that open on local days `firstDay`…`lastDay`, merged where they touch. */
