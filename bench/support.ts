@@ -24,6 +24,7 @@ import { registerSearchAttributes } from '../src/engine/register-search-attribut
 import { startTwilioTestServer, type TwilioTestServer } from '../src/dev/twilio-server.js';
 import type { Channel, EventKind } from '../src/domain/events.js';
 import type { AppointmentSnapshot, Engine } from '../src/engine/port.js';
+import { snapshotOf } from '../src/engine/snapshot.js';
 import { createTemporalEngine } from '../src/engine/temporal-engine.js';
 
 export const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -468,23 +469,6 @@ export async function createPatients(orm: MikroORM, centerId: string, n: number,
     await em.flush();
   }
   return all;
-}
-
-/** What the booking path hands the engine for one appointment row (ids and times only). */
-export function snapshotOf(a: Appointment): AppointmentSnapshot {
-  return {
-    centerId: a.centerId,
-    appointmentId: a.id,
-    revision: a.revision,
-    patientId: a.patientId,
-    resourceId: a.resourceId,
-    serviceId: a.serviceId,
-    locationId: a.locationId,
-    startAt: a.startAt.toISOString(),
-    endAt: a.endAt.toISOString(),
-    bookedAt: a.bookedAt.toISOString(),
-    bookedOnline: a.bookedOnline,
-  };
 }
 
 /** Appointment rows (one per patient) booked `bookedAt`; returns their engine snapshots. */
