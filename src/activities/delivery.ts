@@ -88,10 +88,13 @@ export function createSendMessage(deps: ActivityDeps) {
       // The pace wraps the provider call itself, so the limit holds at the provider (A3).
       const paced = message.channel !== 'email' && deps.phonePacer;
       const result = paced ? await paced.run(order ?? Number.MAX_SAFE_INTEGER, call) : await call();
-      const updated = await em.nativeUpdate(Message, { id: messageId, status: 'sending' }, { status: 'sent', providerId: result.providerId, sentAt: new Date() });
-      // A status callback can overtake this update; it already moved the row and logged the event.
-      if (updated === 1) await logEvent(em, messageId, 'sent');
-      if (message.secretRef) await deps.secrets.discard(em, message.secretRef);
+      // One transaction: once the row says sent, the secret is gone too (B7), and the event is logged.
+      await em.transactional(async (tx) => {
+        const updated = await tx.nativeUpdate(Message, { id: messageId, status: 'sending' }, { status: 'sent', providerId: result.providerId, sentAt: new Date() });
+        // A status callback can overtake this update; it already moved the row and logged the event.
+        if (updated === 1) await logEvent(tx, messageId, 'sent');
+        if (message.secretRef) await deps.secrets.discard(tx, message.secretRef);
+      });
       return { status: 'sent' };
     } catch (err) {
       if (!(err instanceof ChannelError)) throw err;
