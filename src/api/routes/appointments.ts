@@ -10,7 +10,7 @@ import type { ApiEnv } from '../context.js';
 import type { RouteDeps } from '../deps.js';
 import { findPage, pageOf, pageQuery } from '../pagination.js';
 import { ApiError } from '../problem.js';
-import { externalIds, requireRef } from '../refs.js';
+import { externalIds, requireRefs } from '../refs.js';
 import {
   bearer,
   conflictResponse,
@@ -51,19 +51,18 @@ export const appointmentView = z
 
 type AppointmentView = z.infer<typeof appointmentView>;
 
-async function toViews(em: EntityManager, rows: Appointment[]): Promise<AppointmentView[]> {
-  // One after the other: inside a write's transaction they share one connection.
-  const patients = await externalIds(em, Patient, rows.map((r) => r.patientId));
-  const resources = await externalIds(em, Resource, rows.map((r) => r.resourceId));
-  const services = await externalIds(em, Service, rows.map((r) => r.serviceId));
-  const locations = await externalIds(em, Location, rows.map((r) => r.locationId));
-  const ext = (map: Map<string, string>, id: string | null) => (id === null ? null : (map.get(id) ?? null));
-  return rows.map((a) => ({
+/** The external ids of the rows an appointment points at. */
+interface RefExternalIds {
+  patientId: string;
+  resourceId: string | null;
+  serviceId: string | null;
+  locationId: string | null;
+}
+
+function viewOf(a: Appointment, refs: RefExternalIds): AppointmentView {
+  return {
     id: a.externalId,
-    patientId: ext(patients, a.patientId) ?? '',
-    resourceId: ext(resources, a.resourceId),
-    serviceId: ext(services, a.serviceId),
-    locationId: ext(locations, a.locationId),
+    ...refs,
     startAt: a.startAt.toISOString(),
     endAt: a.endAt.toISOString(),
     status: a.status,
@@ -77,7 +76,24 @@ async function toViews(em: EntityManager, rows: Appointment[]): Promise<Appointm
     confirmedAt: a.confirmedAt?.toISOString() ?? null,
     cancelledAt: a.cancelledAt?.toISOString() ?? null,
     ...stamp(a),
-  }));
+  };
+}
+
+async function toViews(em: EntityManager, rows: Appointment[]): Promise<AppointmentView[]> {
+  // One after the other: inside a write's transaction they share one connection.
+  const patients = await externalIds(em, Patient, rows.map((r) => r.patientId));
+  const resources = await externalIds(em, Resource, rows.map((r) => r.resourceId));
+  const services = await externalIds(em, Service, rows.map((r) => r.serviceId));
+  const locations = await externalIds(em, Location, rows.map((r) => r.locationId));
+  const ext = (map: Map<string, string>, id: string | null) => (id === null ? null : (map.get(id) ?? null));
+  return rows.map((a) =>
+    viewOf(a, {
+      patientId: ext(patients, a.patientId) ?? '',
+      resourceId: ext(resources, a.resourceId),
+      serviceId: ext(services, a.serviceId),
+      locationId: ext(locations, a.locationId),
+    }),
+  );
 }
 
 async function toView(em: EntityManager, row: Appointment): Promise<AppointmentView> {
@@ -270,12 +286,12 @@ export function appointmentRoutes(deps: RouteDeps) {
       if (existing?.status === 'cancelled') {
         throw new ApiError(409, 'The appointment is cancelled; a cancelled appointment cannot be modified. Book a new one.');
       }
-      const refs = {
-        patientId: await requireRef(em, Patient, centerId, body.patientId, 'patientId'),
-        resourceId: body.resourceId ? await requireRef(em, Resource, centerId, body.resourceId, 'resourceId') : null,
-        serviceId: body.serviceId ? await requireRef(em, Service, centerId, body.serviceId, 'serviceId') : null,
-        locationId: body.locationId ? await requireRef(em, Location, centerId, body.locationId, 'locationId') : null,
-      };
+      const refs = await requireRefs(em, centerId, {
+        patientId: { entity: Patient, externalId: body.patientId },
+        resourceId: { entity: Resource, externalId: body.resourceId ?? null },
+        serviceId: { entity: Service, externalId: body.serviceId ?? null },
+        locationId: { entity: Location, externalId: body.locationId ?? null },
+      });
       const row = existing ?? em.create(Appointment, { centerId, externalId: externalIdValue, ...refs, startAt: new Date(body.startAt), endAt: new Date(body.endAt), bookedAt: deps.now() });
       const startAt = new Date(body.startAt);
       // A confirmation was for the old time: a moved appointment asks again (B2-confirm).
@@ -294,7 +310,14 @@ export function appointmentRoutes(deps: RouteDeps) {
       row.revision = body.revision;
       await em.flush();
       await deps.engine.appointmentChanged(snapshotOf(row));
-      return c.json({ status: existing ? ('updated' as const) : ('created' as const), appointment: await toView(em, row) }, existing ? 200 : 201);
+      // Every reference was just resolved from the body's ids: the answer needs no lookup back.
+      const appointment = viewOf(row, {
+        patientId: body.patientId,
+        resourceId: body.resourceId ?? null,
+        serviceId: body.serviceId ?? null,
+        locationId: body.locationId ?? null,
+      });
+      return c.json({ status: existing ? ('updated' as const) : ('created' as const), appointment }, existing ? 200 : 201);
     })
     .openapi(cancelAppointment, async (c) => {
       const em = c.var.em;
