@@ -34,6 +34,12 @@ export const configSchema = z.object({
   /** Public URL of the API as patients and Twilio reach it (links, webhooks, signatures). */
   PUBLIC_BASE_URL: z.url().transform((u) => u.replace(/\/+$/, '')),
   PLATFORM_API_KEY: secret(24),
+  /** Per-key token bucket of the REST API, per API process: sustained requests per second… */
+  API_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),
+  /** …and the burst a key may send at once. */
+  API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
+  /** How long an API process trusts a key it found without asking the database again; a revoked key works at most this long. 0 = no cache. */
+  API_KEY_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
   LINK_SIGNING_SECRET: secret(32),
 
   SMTP_HOST: z.string().min(1),

@@ -21,6 +21,7 @@ export async function buildApi(deps: { config: Config; orm: MikroORM; client: Cl
     engine,
     config,
     logger,
+    rateLimit: { capacity: config.API_RATE_LIMIT_BURST, refillPerSecond: config.API_RATE_LIMIT_PER_SECOND }, apiKeyCacheSeconds: config.API_KEY_CACHE_SECONDS,
     secrets: createSecretStash({ orm, key: config.LINK_SIGNING_SECRET }),
     webhooks: createWebhooks({ orm, engine, links, publicBaseUrl: config.PUBLIC_BASE_URL, twilioAuthToken: config.TWILIO_AUTH_TOKEN, logger }),
   });

@@ -9,7 +9,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Engine } from '../engine/port.js';
-import { authenticate } from './auth.js';
+import { authenticate, createApiKeyCache } from './auth.js';
 import type { ApiEnv } from './context.js';
 import type { RouteDeps, SecretStash } from './deps.js';
 import { ApiError, fieldErrors, problemResponse } from './problem.js';
@@ -36,8 +36,13 @@ export interface AppDeps {
   config: Pick<Config, 'PLATFORM_API_KEY' | 'PUBLIC_BASE_URL'>;
   now?: () => Date;
   logger?: Logger;
-  /** Per-key token bucket; defaults to 200 burst, 50/s. */
+  /** Per-key token bucket; defaults to 200 burst, 50/s (API_RATE_LIMIT_BURST, API_RATE_LIMIT_PER_SECOND). */
   rateLimit?: RateLimitOptions;
+  /**
+   * How long a center key found in the database is trusted without asking again (API_KEY_CACHE_SECONDS);
+   * a revoked key keeps working in this process for at most that long. Default 5; 0 = ask every time.
+   */
+  apiKeyCacheSeconds?: number;
   /** Largest accepted request body; default 256 KiB. */
   bodyLimitBytes?: number;
   /**
@@ -56,6 +61,9 @@ export interface AppDeps {
 }
 
 export type App = OpenAPIHono<ApiEnv>;
+
+/** Same as the config default of API_KEY_CACHE_SECONDS. */
+const DEFAULT_API_KEY_CACHE_SECONDS = 5;
 export type { SecretStash } from './deps.js';
 export type { RateLimitOptions } from './rate-limit.js';
 
@@ -89,6 +97,7 @@ export function createApp(deps: AppDeps): App {
   // ---------------------------------------------------------------------------------------------
 
   const buckets = createTokenBuckets(deps.rateLimit ?? defaultRateLimit, () => now().getTime());
+  const apiKeys = createApiKeyCache({ ttlMs: (deps.apiKeyCacheSeconds ?? DEFAULT_API_KEY_CACHE_SECONDS) * 1000, maxEntries: 1000 }, () => now().getTime());
   app.use(
     '/v1/*',
     bodyLimit({
@@ -110,7 +119,7 @@ export function createApp(deps: AppDeps): App {
     });
   }
 
-  app.use('/v1/*', authenticate(deps.config.PLATFORM_API_KEY));
+  app.use('/v1/*', authenticate(deps.config.PLATFORM_API_KEY, apiKeys));
   app.use('/v1/*', rateLimit(buckets));
   app.use('/v1/*', unitOfWork());
   app

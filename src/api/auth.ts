@@ -14,12 +14,51 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
+type CenterCaller = Extract<Caller, { kind: 'center' }>;
+
+export interface ApiKeyCacheOptions {
+  /** How long a found key is trusted without the database; a revoked key works at most this long. 0 = no cache. */
+  ttlMs: number;
+  /** Most keys remembered; the oldest entry goes first. */
+  maxEntries: number;
+}
+
+/**
+ * Recently found center keys, by the SHA-256 of the key (never the key itself), so a busy
+ * booking system's requests skip the api_keys lookup. Only valid keys are remembered: an
+ * unknown key always asks the database, and cannot push valid ones out.
+ */
+export function createApiKeyCache(options: ApiKeyCacheOptions, nowMs: () => number) {
+  const entries = new Map<string, { caller: CenterCaller; expiresAt: number }>();
+  return {
+    get(hash: string): CenterCaller | null {
+      const entry = entries.get(hash);
+      if (!entry) return null;
+      if (entry.expiresAt > nowMs()) return entry.caller;
+      entries.delete(hash);
+      return null;
+    },
+    set(hash: string, caller: CenterCaller): void {
+      if (options.ttlMs <= 0 || options.maxEntries <= 0) return;
+      entries.delete(hash);
+      if (entries.size >= options.maxEntries) {
+        const oldest = entries.keys().next();
+        if (!oldest.done) entries.delete(oldest.value);
+      }
+      entries.set(hash, { caller: Object.freeze({ ...caller }), expiresAt: nowMs() + options.ttlMs });
+    },
+  };
+}
+
+export type ApiKeyCache = ReturnType<typeof createApiKeyCache>;
+
 /**
  * `Authorization: Bearer <key>`: the platform key from config (compared in constant time) or a
  * stored center key. The platform key gets an `api_keys` row of its own (hash only) so that its
  * Idempotency-Key records have an owner; a stored `platform` row never authenticates by itself.
+ * Center keys found in the database are remembered in `keys` for its TTL.
  */
-export function authenticate(platformKey: string): MiddlewareHandler<ApiEnv> {
+export function authenticate(platformKey: string, keys: ApiKeyCache): MiddlewareHandler<ApiEnv> {
   let platformKeyId: string | null = null;
   return async (c, next) => {
     const header = c.req.header('authorization');
@@ -32,11 +71,19 @@ export function authenticate(platformKey: string): MiddlewareHandler<ApiEnv> {
       platformKeyId ??= await platformKeyRow(em, platformKey);
       caller = { kind: 'platform', keyId: platformKeyId };
     } else {
-      const row = await findApiKey(em, presented);
-      if (!row || row.centerId === null || (row.scope !== 'booking' && row.scope !== 'admin')) {
-        throw new ApiError(401, 'The API key is not valid or has been revoked.', undefined, challenge);
+      const hash = hashApiKey(presented);
+      const known = keys.get(hash);
+      if (known) {
+        caller = known;
+      } else {
+        const row = await findApiKey(em, presented);
+        if (!row || row.centerId === null || (row.scope !== 'booking' && row.scope !== 'admin')) {
+          throw new ApiError(401, 'The API key is not valid or has been revoked.', undefined, challenge);
+        }
+        const center: CenterCaller = { kind: 'center', keyId: row.id, centerId: row.centerId, scope: row.scope };
+        keys.set(hash, center);
+        caller = center;
       }
-      caller = { kind: 'center', keyId: row.id, centerId: row.centerId, scope: row.scope };
     }
     c.set('caller', caller);
     await next();

@@ -1,0 +1,197 @@
+import { Client } from '@temporalio/client';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/api/app.js';
+import { defaultRateLimit } from '../../src/api/rate-limit.js';
+import { loadConfig } from '../../src/config.js';
+import { Appointment } from '../../src/db/entities/index.js';
+import type { AppointmentSnapshot } from '../../src/engine/port.js';
+import { buildApi } from '../../src/server.js';
+import { apiHarness, expectProblem, PLATFORM_KEY, type ApiHarness } from '../support/api.js';
+
+/** Every statement the app sends through the ORM while `work` runs (BEGIN / COMMIT go through knex and are not counted). */
+async function statementsOf(h: ApiHarness, work: () => Promise<unknown>): Promise<string[]> {
+  const connection = h.db.orm.em.getConnection() as unknown as { executeQuery: (...args: unknown[]) => Promise<unknown> };
+  const original = connection.executeQuery;
+  const seen: string[] = [];
+  connection.executeQuery = (...args: unknown[]) => {
+    seen.push(String(args[0]));
+    return original.apply(connection, args);
+  };
+  try {
+    await work();
+  } finally {
+    connection.executeQuery = original;
+  }
+  return seen;
+}
+
+const validEnv = {
+  DATABASE_URL: 'postgres://comms:pw@db.internal:5432/comms',
+  PUBLIC_BASE_URL: 'https://comms.example.test/',
+  PLATFORM_API_KEY: PLATFORM_KEY,
+  LINK_SIGNING_SECRET: 's'.repeat(32),
+  SMTP_HOST: 'smtp.example.test',
+  DEFAULT_EMAIL_FROM: 'noreply@example.test',
+  DEFAULT_SMS_FROM: 'Clinic',
+  DEFAULT_VOICE_FROM: '+390212345678',
+  TWILIO_ACCOUNT_SID: `AC${'0123456789abcdef'.repeat(2)}`,
+  TWILIO_AUTH_TOKEN: 't'.repeat(32),
+};
+
+describe('API appointment ingestion (B1, X5): cost per PUT, API-key cache, rate limit from config', () => {
+  let h: ApiHarness;
+  let a: Awaited<ReturnType<ApiHarness['newCenter']>>;
+  let b: Awaited<ReturnType<ApiHarness['newCenter']>>;
+  const booking = { revision: 1, patientId: 'p1', resourceId: 'r1', serviceId: 's1', locationId: 'l1', startAt: '2026-12-01T09:00:00Z', endAt: '2026-12-01T09:30:00Z' };
+
+  beforeAll(async () => {
+    h = await apiHarness();
+    a = await h.newCenter('Centro A');
+    b = await h.newCenter('Centro B');
+    for (const c of [a, b]) {
+      await h.call('PUT', '/v1/patients/p1', { key: c.bookingKey, body: { firstName: 'Maria' } });
+      await h.call('PUT', '/v1/resources/r1', { key: c.bookingKey, body: { name: 'Dott. Bianchi' } });
+      await h.call('PUT', '/v1/resources/r2', { key: c.bookingKey, body: { name: 'Dott.ssa Neri' } });
+      await h.call('PUT', '/v1/services/s1', { key: c.bookingKey, body: { name: 'Visita' } });
+      await h.call('PUT', '/v1/locations/l1', { key: c.bookingKey, body: { site: 'Prati' } });
+    }
+    await h.call('PUT', '/v1/resources/only-in-b', { key: b.bookingKey, body: { name: 'Dott. Verdi' } });
+  });
+  afterAll(() => h?.close());
+
+  it('B1: a new appointment costs 3 statements (row lock, one lookup of the 4 references, insert) and answers what GET answers', async () => {
+    let res: Awaited<ReturnType<ApiHarness['call']>> | undefined;
+    const statements = await statementsOf(h, async () => {
+      res = await h.call('PUT', '/v1/appointments/cost-1', { key: a.bookingKey, body: booking });
+    });
+    expect(res?.status, JSON.stringify(res?.body)).toBe(201);
+    expect(statements, statements.join('\n')).toHaveLength(3);
+    expect(statements.filter((s) => /union all/i.test(s))).toHaveLength(1);
+    expect(res?.body.appointment).toMatchObject({ id: 'cost-1', patientId: 'p1', resourceId: 'r1', serviceId: 's1', locationId: 'l1', revision: 1 });
+    expect((await h.call('GET', '/v1/appointments/cost-1', { key: a.bookingKey })).body).toEqual(res?.body.appointment);
+  });
+
+  it('B1 X5: a newer revision that changes and drops references answers the new ones, as GET does; the engine gets the new uuids', async () => {
+    await h.call('PUT', '/v1/appointments/cost-2', { key: a.bookingKey, body: booking });
+    h.engine.calls = [];
+    const moved = { ...booking, revision: 2, resourceId: 'r2', serviceId: null, locationId: undefined };
+    const res = await h.call('PUT', '/v1/appointments/cost-2', { key: a.bookingKey, body: moved });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({ status: 'updated', appointment: { resourceId: 'r2', serviceId: null, locationId: null, revision: 2 } });
+    expect((await h.call('GET', '/v1/appointments/cost-2', { key: a.bookingKey })).body).toEqual(res.body.appointment);
+    const row = await h.db.orm.em.fork().findOneOrFail(Appointment, { centerId: a.id, externalId: 'cost-2' });
+    const [[snapshot]] = h.engine.callsOf('appointmentChanged') as [[AppointmentSnapshot]];
+    expect(snapshot).toMatchObject({ revision: 2, resourceId: row.resourceId, serviceId: null, locationId: null });
+    expect(row.resourceId).not.toBeNull();
+  });
+
+  it('X5: a stale revision is ignored and answers the stored references, not the body’s', async () => {
+    await h.call('PUT', '/v1/appointments/cost-3', { key: a.bookingKey, body: { ...booking, revision: 5, resourceId: 'r2' } });
+    h.engine.calls = [];
+    const res = await h.call('PUT', '/v1/appointments/cost-3', { key: a.bookingKey, body: { ...booking, revision: 4 } });
+    expect(res.body).toMatchObject({ status: 'ignored', appointment: { resourceId: 'r2', revision: 5 } });
+    expect(h.engine.calls).toEqual([]);
+  });
+
+  it('B1: an unknown reference → 422 naming that field (the first in patient, resource, service, location order); another center’s ids are unknown; nothing changed', async () => {
+    const before = await h.fingerprint();
+    h.engine.calls = [];
+    expectProblem(await h.call('PUT', '/v1/appointments/bad', { key: a.bookingKey, body: { ...booking, locationId: 'nowhere' } }), 422, 'locationId');
+    expectProblem(await h.call('PUT', '/v1/appointments/bad', { key: a.bookingKey, body: { ...booking, serviceId: 'nothing' } }), 422, 'serviceId');
+    const both = await h.call('PUT', '/v1/appointments/bad', { key: a.bookingKey, body: { ...booking, patientId: 'nobody', locationId: 'nowhere' } });
+    expectProblem(both, 422, 'patientId');
+    expect(both.body.errors.map((e: { field: string }) => e.field)).toEqual(['patientId']);
+    // Exists, but in center B: scoped by center.
+    const foreign = await h.call('PUT', '/v1/appointments/bad', { key: a.bookingKey, body: { ...booking, resourceId: 'only-in-b' } });
+    expectProblem(foreign, 422, 'resourceId');
+    expect(foreign.body.errors[0].message).toContain('only-in-b');
+    expect(h.engine.calls).toEqual([]);
+    expect(await h.fingerprint()).toBe(before);
+    expect((await h.call('PUT', '/v1/appointments/bad', { key: b.bookingKey, body: { ...booking, resourceId: 'only-in-b' } })).status).toBe(201);
+  });
+
+  it('X5: two concurrent PUTs of one appointment end with the newest revision stored, and the newest is the highest the engine heard', async () => {
+    await h.call('PUT', '/v1/appointments/race', { key: a.bookingKey, body: booking });
+    h.engine.calls = [];
+    const [r2, r3] = await Promise.all([
+      h.call('PUT', '/v1/appointments/race', { key: a.bookingKey, body: { ...booking, revision: 2, startAt: '2026-12-01T10:00:00Z', endAt: '2026-12-01T10:30:00Z' } }),
+      h.call('PUT', '/v1/appointments/race', { key: a.bookingKey, body: { ...booking, revision: 3, startAt: '2026-12-01T11:00:00Z', endAt: '2026-12-01T11:30:00Z' } }),
+    ]);
+    expect([r2.status, r3.status]).toContain(200);
+    const stored = (await h.call('GET', '/v1/appointments/race', { key: a.bookingKey })).body;
+    expect(stored).toMatchObject({ revision: 3, startAt: '2026-12-01T11:00:00.000Z' });
+    // The workflow ignores revisions not above its own: what counts is the highest one it heard.
+    const heard = (h.engine.callsOf('appointmentChanged') as [AppointmentSnapshot][]).map(([s]) => s.revision);
+    expect(Math.max(...heard)).toBe(3);
+  });
+
+  it('API keys: a known key skips the api_keys lookup; a revoked key works for at most API_KEY_CACHE_SECONDS, then 401', async () => {
+    let clock = Date.parse('2026-12-01T09:00:00Z');
+    const app = createApp({
+      orm: h.db.orm,
+      engine: h.engine,
+      config: { PLATFORM_API_KEY: PLATFORM_KEY, PUBLIC_BASE_URL: 'https://x.test' },
+      rateLimit: { capacity: 10_000, refillPerSecond: 10_000 },
+      apiKeyCacheSeconds: 5,
+      now: () => new Date(clock),
+    });
+    const get = async (key: string) => (await app.request('/v1/patients', { headers: { authorization: `Bearer ${key}` } })).status;
+    const center = await h.newCenter('Cache');
+    expect(await get(center.bookingKey)).toBe(200);
+    const lookups = await statementsOf(h, () => get(center.bookingKey));
+    expect(lookups.filter((s) => s.includes('api_keys'))).toEqual([]);
+
+    const keys = await h.call('GET', `/v1/centers/${center.id}/api-keys`, { key: PLATFORM_KEY });
+    const bookingKeyId = keys.body.data.find((k: { scope: string }) => k.scope === 'booking').id;
+    expect((await h.call('DELETE', `/v1/centers/${center.id}/api-keys/${bookingKeyId}`, { key: PLATFORM_KEY })).status).toBe(200);
+    clock += 4_000;
+    expect(await get(center.bookingKey)).toBe(200);
+    clock += 1_001;
+    expect(await get(center.bookingKey)).toBe(401);
+    clock += 60_000;
+    expect(await get(center.bookingKey)).toBe(401);
+    expect(await get('ck_booking_not-a-real-key')).toBe(401);
+  });
+
+  it('API keys: API_KEY_CACHE_SECONDS=0 reads the key every time, so a revoked key stops at once', async () => {
+    const app = createApp({
+      orm: h.db.orm,
+      engine: h.engine,
+      config: { PLATFORM_API_KEY: PLATFORM_KEY, PUBLIC_BASE_URL: 'https://x.test' },
+      rateLimit: { capacity: 10_000, refillPerSecond: 10_000 },
+      apiKeyCacheSeconds: 0,
+    });
+    const get = async (key: string) => (await app.request('/v1/patients', { headers: { authorization: `Bearer ${key}` } })).status;
+    const center = await h.newCenter('No cache');
+    expect(await get(center.bookingKey)).toBe(200);
+    const keys = await h.call('GET', `/v1/centers/${center.id}/api-keys`, { key: PLATFORM_KEY });
+    const bookingKeyId = keys.body.data.find((k: { scope: string }) => k.scope === 'booking').id;
+    await h.call('DELETE', `/v1/centers/${center.id}/api-keys/${bookingKeyId}`, { key: PLATFORM_KEY });
+    expect(await get(center.bookingKey)).toBe(401);
+  });
+
+  it('config: the rate limit and the key cache default to 50/s, burst 200, 5 s; env values override; bad ones are named', () => {
+    const defaults = loadConfig(validEnv);
+    expect({ capacity: defaults.API_RATE_LIMIT_BURST, refillPerSecond: defaults.API_RATE_LIMIT_PER_SECOND }).toEqual(defaultRateLimit);
+    expect(defaults.API_KEY_CACHE_SECONDS).toBe(5);
+    const set = loadConfig({ ...validEnv, API_RATE_LIMIT_PER_SECOND: '400', API_RATE_LIMIT_BURST: '1000', API_KEY_CACHE_SECONDS: '0' });
+    expect([set.API_RATE_LIMIT_PER_SECOND, set.API_RATE_LIMIT_BURST, set.API_KEY_CACHE_SECONDS]).toEqual([400, 1000, 0]);
+    expect(() => loadConfig({ ...validEnv, API_RATE_LIMIT_PER_SECOND: '0', API_RATE_LIMIT_BURST: 'many', API_KEY_CACHE_SECONDS: '-1' })).toThrow(
+      /API_RATE_LIMIT_PER_SECOND[\s\S]*API_RATE_LIMIT_BURST[\s\S]*API_KEY_CACHE_SECONDS/,
+    );
+  });
+
+  it('config: the API built from config limits each key at API_RATE_LIMIT_BURST, then 429 with Retry-After', async () => {
+    const config = loadConfig({ ...validEnv, API_RATE_LIMIT_BURST: '2', API_RATE_LIMIT_PER_SECOND: '0.01' });
+    // A lazy Temporal client: these reads never reach the engine, so no server is needed.
+    const app = await buildApi({ config, orm: h.db.orm, client: new Client(), logger: pino({ level: 'silent' }) });
+    const center = await h.newCenter('Limited');
+    const get = () => app.request('/v1/patients', { headers: { authorization: `Bearer ${center.bookingKey}` } });
+    expect((await get()).status).toBe(200);
+    expect((await get()).status).toBe(200);
+    const refused = await get();
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
+});
