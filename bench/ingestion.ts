@@ -7,8 +7,9 @@
  *   engine  `engine.appointmentChanged` directly (signal-with-start + 4 search attributes), for
  *           telling the API's own cost from the heavier Temporal call
  *   api     `PUT /v1/appointments/{id}` through `createApp` (`app.request()`, no sockets): API
- *           key lookup, transaction, row lock, 4 directory lookups, insert, signal-with-start,
- *           answer view, commit; a pino logger at info writes to /dev/null as in production
+ *           key (cached after its first lookup), transaction, row lock, one lookup of the 4
+ *           directory references, insert, signal-with-start, commit; a pino logger at info
+ *           writes to /dev/null as in production
  * raw and api run twice, interleaved, after a warm-up. Their workflows go to task queues no
  * worker polls, so nothing else competes for the 2 cores. A last phase `api+worker` sends
  * INGEST_N more through the real task queue with the production worker (child process)
