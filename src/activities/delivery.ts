@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ChannelError, type OutgoingMessage } from '../channels/types.js';
-import type { Channel } from '../domain/events.js';
+import type { Channel, SkipReason } from '../domain/events.js';
 import { debitForMessage, refundForMessage } from '../db/credits.js';
 import { Center, Message, MessageEvent, OptOut, Patient } from '../db/entities/index.js';
 import type { ActivityDeps } from './deps.js';
@@ -122,6 +122,26 @@ export function createFailMessage(deps: ActivityDeps) {
     const recentFailures = await em.count(Message, { centerId: message.centerId, status: 'failed', failedAt: { $gte: new Date(Date.now() - 24 * 3600_000) } });
     if (recentFailures >= FAILURE_NOTICE_THRESHOLD) {
       await notifyCenter(deps, em, { centerId: message.centerId, kind: 'delivery_failures', slot: today, detail: String(recentFailures) });
+    }
+  };
+}
+
+/**
+ * Prepared (and paid) messages the workflow will not send after all: the plan changed after
+ * they were prepared ahead, or their time passed (X2). Only rows still `scheduled` move, so a
+ * message already on its way is never taken back; each one's credits come back (F1).
+ */
+export function createReleaseMessages(deps: ActivityDeps) {
+  return async function releaseMessages({ messageIds, reason }: { messageIds: string[]; reason: SkipReason }): Promise<void> {
+    const em = deps.orm.em.fork();
+    for (const messageId of messageIds) {
+      await em.transactional(async (tx) => {
+        const released = await tx.nativeUpdate(Message, { id: messageId, status: 'scheduled' }, { status: 'skipped', skipReason: reason });
+        if (released === 0) return;
+        const message = await tx.findOneOrFail(Message, { id: messageId });
+        await refundForMessage(tx, { centerId: message.centerId, messageId });
+        await logEvent(tx, messageId, 'skipped', reason);
+      });
     }
   };
 }

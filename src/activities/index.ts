@@ -9,7 +9,7 @@ import {
   createScheduleRecall,
   createSupersedeRecall,
 } from './appointments.js';
-import { createDebitCredits, createFailMessage, createSendMessage } from './delivery.js';
+import { createDebitCredits, createFailMessage, createReleaseMessages, createSendMessage } from './delivery.js';
 import { createPrepareMessages } from './prepare.js';
 import type { EngineActivities } from './types.js';
 
@@ -23,6 +23,7 @@ export function createActivities(deps: ActivityDeps): EngineActivities {
     debitCredits: createDebitCredits(deps),
     sendMessage: createSendMessage(deps),
     failMessage: createFailMessage(deps),
+    releaseMessages: createReleaseMessages(deps),
     recordPatientAnswer: createRecordPatientAnswer(deps),
     recordAttendance: createRecordAttendance(deps),
     markAppointmentCancelled: createMarkAppointmentCancelled(deps),

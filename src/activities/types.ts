@@ -59,6 +59,7 @@ export interface EngineActivities {
   /** `order`: the appointment start (epoch ms); under the SMS / voice pace, lower goes first. */
   sendMessage(input: { messageId: string; order?: number }): Promise<SendOutcome>;
   failMessage(input: { messageId: string; reason: string }): Promise<void>;
+  releaseMessages(input: { messageIds: string[]; reason: SkipReason }): Promise<void>;
   recordPatientAnswer(input: { centerId: string; appointmentId: string; answer: 'confirm' | 'cancel'; via: string; eventId: string }): Promise<{ callbackId: string | null }>;
   recordAttendance(input: { centerId: string; appointmentId: string; attended: boolean }): Promise<void>;
   markAppointmentCancelled(input: { centerId: string; appointmentId: string }): Promise<void>;

@@ -14,7 +14,7 @@ import {
   timelineQuery,
 } from './definitions.js';
 import { AppointmentStart, AppointmentStatus, CenterId, NextMessageAt, PatientId, ResourceId, AppointmentId } from './search-attributes.js';
-import { db, deliverStep } from './saga.js';
+import { db, deliverStep, prepareStep, type ReadyMessage, releaseReady, sendReady } from './saga.js';
 
 const callbacks = proxyActivities<EngineActivities>({
   startToCloseTimeout: '30s',
@@ -26,6 +26,11 @@ const control = proxyActivities<EngineActivities>({ startToCloseTimeout: '30s' }
 /** How long a finished appointment's workflow stays open for late attendance reports. */
 const KEEP_OPEN_AFTER_END_MS = 30 * 24 * 3600_000;
 const MAX_HISTORY_EVENTS = 2_000;
+/**
+ * A message due within this window is prepared (rules, render, row) and paid now, so only the
+ * send is left at its due time: a burst of reminders due at one instant then costs one send each.
+ */
+const PREPARE_AHEAD_MS = 10 * 60_000;
 
 type Status = 'booked' | 'confirmed' | 'cancelled' | 'attended' | 'no_show';
 
@@ -59,6 +64,10 @@ interface Carried {
   actions: Action[];
   /** When the last modification arrived (workflow time). */
   lastChangeAt?: number;
+  /** Steps prepared and paid ahead of their due time, waiting for it. */
+  prepared?: Record<string, { at: number; messages: ReadyMessage[] }>;
+  /** Steps whose prepared messages were released: the next preparation gets a new key. */
+  rounds?: Record<string, number>;
 }
 
 const stepKey = (s: Pick<Step, 'eventKind' | 'slot' | 'recipient'>) => `${s.eventKind}|${s.slot}|${s.recipient}`;
@@ -84,6 +93,8 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
   };
   let planned: Step[] = [];
   let wake = false;
+  /** The appointment or the policy changed since the last plan: prepared texts may be stale. */
+  let changed = false;
   /** The center's policy as last read; read again after a timer, a change or a policy signal (X3). */
   let policy: AppointmentPolicy | null = null;
   /** X4 callbacks still being retried; they keep the run open (no continue-as-new) until accepted. */
@@ -93,6 +104,8 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     background.add(tracked);
   };
   let lastAttributes = '';
+  const prepared = (state.prepared ??= {});
+  const rounds = (state.rounds ??= {});
 
   const firstSeen = (eventId: string) => {
     if (state.seenEvents.includes(eventId)) return false;
@@ -109,6 +122,7 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     snapshot = next;
     state.lastChangeAt = Date.now();
     policy = null;
+    changed = true;
     if (moved || newResource) state.pending.push({ eventKind: 'appointment.modified', slot: `r${next.revision}`, recipient: 'patient', at: 0 });
     if (newResource) state.pending.push({ eventKind: 'resource.new_appointment', slot: `r${next.revision}`, recipient: 'resource', at: 0 });
     wake = true;
@@ -146,6 +160,7 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
   });
   setHandler(policyChanged, () => {
     policy = null;
+    changed = true;
     wake = true;
   });
   setHandler(timelineQuery, () => [
@@ -170,24 +185,55 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
       now: new Date(now),
       startAt: new Date(snapshot.startAt),
     });
-    const prepareInput: PrepareInput = {
-      centerId: snapshot.centerId,
-      appointmentId: snapshot.appointmentId,
-      eventKind: step.eventKind,
-      slot: step.slot,
-      dueAt: new Date(step.at || now).toISOString(),
-      recipient: step.recipient,
-      forcedSkip: step.skip ?? (useful ? undefined : 'expired'),
-      delayMinutes: step.delayMinutes ?? null,
-    };
     const start = new Date(snapshot.startAt);
-    const outcomes = await deliverStep(prepareInput, { priorityKey: sendPriority(start, new Date(now)), order: start.getTime() });
+    const order = { priorityKey: sendPriority(start, new Date(now)), order: start.getTime() };
+    const ready = prepared[key];
+    delete prepared[key];
+    const outcomes = ready
+      ? await (useful ? sendReady(ready.messages, order) : releaseReady(ready.messages, 'expired'))
+      : await deliverStep(prepareInputOf(step, now, useful ? undefined : 'expired'), order);
     const at = new Date(Date.now()).toISOString();
     for (const o of outcomes) {
       if (o.state === 'done_before') continue;
       record({ eventKind: step.eventKind, channel: o.channel, messageId: o.messageId, state: o.state, reason: 'reason' in o ? o.reason : undefined, at });
     }
     state.done[key] = outcomes.length ? 'done' : 'nothing';
+  }
+
+  function prepareInputOf(step: Step, now: number, forcedSkip?: SkipReason): PrepareInput {
+    const round = rounds[stepKey(step)];
+    return {
+      centerId: snapshot.centerId,
+      appointmentId: snapshot.appointmentId,
+      eventKind: step.eventKind,
+      // A step prepared again after a release needs rows of its own: the released ones stay skipped.
+      slot: round ? `${step.slot}@${round}` : step.slot,
+      dueAt: new Date(step.at || now).toISOString(),
+      recipient: step.recipient,
+      forcedSkip: step.skip ?? forcedSkip,
+      delayMinutes: step.delayMinutes ?? null,
+    };
+  }
+
+  /** Prepare and pay a step ahead of its due time (PREPARE_AHEAD_MS). */
+  async function prepareAhead(step: Step): Promise<void> {
+    prepared[stepKey(step)] = { at: step.at, messages: await prepareStep(prepareInputOf(step, Date.now())) };
+  }
+
+  /** Prepared steps the current plan no longer has at that time (moved, cancelled, channels or lead changed). */
+  async function releaseStale(steps: Step[], reload: boolean, now: number): Promise<void> {
+    for (const [key, ready] of Object.entries(prepared)) {
+      const step = steps.find((s) => stepKey(s) === key);
+      // Once due, a plan says "now" (never earlier than the present): still the same time.
+      const sameTime = step && (step.at === ready.at || (step.at <= now && ready.at <= now));
+      // After a policy or appointment change the texts may differ too (templates, options): prepare again.
+      if (!reload && step && !step.skip && sameTime) continue;
+      delete prepared[key];
+      rounds[key] = (rounds[key] ?? 0) + 1;
+      const outcomes = await releaseReady(ready.messages, 'superseded');
+      const at = new Date(Date.now()).toISOString();
+      for (const o of outcomes) if (o.state === 'skipped' && o.reason === 'superseded') record({ eventKind: key.split('|')[0]!, channel: o.channel, messageId: o.messageId, state: 'skipped', reason: 'superseded', at });
+    }
   }
 
   async function runAction(action: Action): Promise<void> {
@@ -273,11 +319,17 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     policy ??= await db.loadAppointmentPolicy({ centerId: snapshot.centerId, appointmentId: snapshot.appointmentId });
     const now = Date.now();
     planned = plan(policy, now);
+    await releaseStale(planned, changed, now);
+    changed = false;
     for (const step of planned) {
-      if (!state.done[stepKey(step)] && (step.skip || step.at <= now)) await deliver(step, Date.now());
+      const key = stepKey(step);
+      if (state.done[key]) continue;
+      if (step.skip || step.at <= now) await deliver(step, Date.now());
+      else if (!prepared[key] && step.at - now <= PREPARE_AHEAD_MS) await prepareAhead(step);
     }
-    const upcoming = planned.filter((s) => !state.done[stepKey(s)]).map((s) => s.at);
-    const next = upcoming.length ? Math.min(...upcoming) : null;
+    const waiting = planned.filter((s) => !state.done[stepKey(s)]);
+    const next = waiting.length ? Math.min(...waiting.map((s) => s.at)) : null;
+    const toPrepare = waiting.filter((s) => !s.skip && !prepared[stepKey(s)]).map((s) => s.at - PREPARE_AHEAD_MS);
     // X6: only real changes, so an idle wake-up adds no history event.
     const attributes = `${snapshot.startAt}|${state.status}|${next}`;
     if (attributes !== lastAttributes) {
@@ -290,15 +342,17 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     }
 
     const closeAt = state.status === 'cancelled' ? Date.now() : new Date(snapshot.endAt).getTime() + KEEP_OPEN_AFTER_END_MS;
-    const wakeAt = next ?? closeAt;
+    const wakeAt = next === null ? closeAt : Math.min(next, ...toPrepare);
+    // Waking only to send what is prepared needs no fresh policy: changes since arrive as signals.
+    const sendOnly = next !== null && waiting.every((s) => s.at > wakeAt || prepared[stepKey(s)]);
     if (next === null && Date.now() >= closeAt && !state.actions.length && !state.pending.length) break;
 
     wake = false;
-    const nextStep = planned.find((s) => s.at === next);
+    const nextStep = waiting.find((s) => s.at === next);
     const signalled = await condition(() => wake || state.actions.length > 0 || state.pending.length > 0, Math.max(1, wakeAt - Date.now()), {
       summary: nextStep ? `next: ${nextStep.eventKind} to ${nextStep.recipient}` : 'waiting for attendance / late changes',
     });
-    if (!signalled) policy = null; // a due time: re-check the policy before sending (X3)
+    if (!signalled && !sendOnly) policy = null; // a due or preparation time: re-check the policy (X3)
 
     const info = workflowInfo();
     if ((info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) && background.size === 0) {

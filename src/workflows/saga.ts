@@ -1,18 +1,21 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
-import type { EngineActivities, PrepareInput, PreparedMessage } from '../activities/types.js';
+import type { SkipReason } from '../domain/events.js';
+import type { EngineActivities, PrepareInput } from '../activities/types.js';
 import { phoneTaskQueue } from './task-queues.js';
 
-// Activity presets, named once. Local activities for database-only steps (no server round trip);
-// regular activities for the provider call so each send is visible and retried on its own.
+// Activity presets, named once. Local activities where a server round trip buys nothing: the
+// database steps and the email send (idempotent on its row, retried in place). SMS and voice go
+// through the server to their own rate-limited queue, so the per-sender pace holds (A3).
 export const db = proxyLocalActivities<EngineActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
 const sendRetry = { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '10m', maximumAttempts: 12 };
-/** Email on the main queue, SMS and voice on the rate-limited phone queue; nearest appointments first. */
-const senderFor = (channel: string, priorityKey: number) =>
+const emailSender = proxyLocalActivities<EngineActivities>({ startToCloseTimeout: '2m', retry: sendRetry });
+/** SMS and voice on the rate-limited phone queue; nearest appointments first. */
+const phoneSender = (priorityKey: number) =>
   proxyActivities<EngineActivities>({
-    ...(channel === 'email' ? {} : { taskQueue: phoneTaskQueue(workflowInfo().taskQueue) }),
+    taskQueue: phoneTaskQueue(workflowInfo().taskQueue),
     startToCloseTimeout: '2m',
     retry: sendRetry,
     priority: { priorityKey },
@@ -23,11 +26,12 @@ export type MessageOutcome =
   | { messageId: string; channel: string; state: 'skipped' | 'failed'; reason: string }
   | { messageId: string; channel: string; state: 'done_before' };
 
-/**
- * The saga of one step: prepare (rules, render, insert rows) → per channel: debit → send →
- * on a permanent failure, fail + refund. Every step is idempotent on the message row, so a
- * replayed or retried step never sends or debits twice.
- */
+/** A prepared and paid message: only the send is left ('ready'), or nothing is. */
+export type ReadyMessage =
+  | { messageId: string; channel: string; state: 'ready' }
+  | { messageId: string; channel: string; state: 'done_before' }
+  | { messageId: string; channel: string; state: 'skipped'; reason: string };
+
 export interface SendOrder {
   /** Temporal task-queue priority, 1 (first) … 5. */
   priorityKey?: number;
@@ -35,19 +39,45 @@ export interface SendOrder {
   order?: number;
 }
 
+/**
+ * The saga of one step: prepare (rules, render, insert rows) → per channel: debit → send →
+ * on a permanent failure, fail + refund. Every step is idempotent on the message row, so a
+ * replayed or retried step never sends or debits twice.
+ */
 export async function deliverStep(input: PrepareInput, options: SendOrder = {}): Promise<MessageOutcome[]> {
-  const prepared = await db.prepareMessages(input);
-  return Promise.all(prepared.map((message) => deliverMessage(message, options)));
+  return sendReady(await prepareStep(input), options);
 }
 
-async function deliverMessage(message: PreparedMessage, options: SendOrder): Promise<MessageOutcome> {
+/** Prepare and debit, which may run ahead of the due time so that only the send is left then. */
+export async function prepareStep(input: PrepareInput): Promise<ReadyMessage[]> {
+  const prepared = await db.prepareMessages(input);
+  return Promise.all(
+    prepared.map(async (message): Promise<ReadyMessage> => {
+      const base = { messageId: message.messageId, channel: message.channel };
+      if (message.status === 'skipped') return { ...base, state: 'skipped', reason: message.reason ?? 'skipped' };
+      if (message.status !== 'scheduled' && message.status !== 'sending') return { ...base, state: 'done_before' };
+      const debit = await db.debitCredits({ messageId: message.messageId });
+      return debit.ok ? { ...base, state: 'ready' } : { ...base, state: 'skipped', reason: debit.reason ?? 'no_credits' };
+    }),
+  );
+}
+
+export function sendReady(messages: ReadyMessage[], options: SendOrder = {}): Promise<MessageOutcome[]> {
+  return Promise.all(messages.map((message) => (message.state === 'ready' ? send(message, options) : message)));
+}
+
+/** Prepared messages that will not go out after all (the plan changed, or too late): skipped, refunded. */
+export async function releaseReady(messages: ReadyMessage[], reason: SkipReason): Promise<MessageOutcome[]> {
+  const ids = messages.filter((m) => m.state === 'ready').map((m) => m.messageId);
+  if (ids.length) await db.releaseMessages({ messageIds: ids, reason });
+  return messages.map((m): MessageOutcome => (m.state === 'ready' ? { messageId: m.messageId, channel: m.channel, state: 'skipped', reason } : m));
+}
+
+async function send(message: ReadyMessage, options: SendOrder): Promise<MessageOutcome> {
   const base = { messageId: message.messageId, channel: message.channel };
-  if (message.status === 'skipped') return { ...base, state: 'skipped', reason: message.reason ?? 'skipped' };
-  if (message.status !== 'scheduled' && message.status !== 'sending') return { ...base, state: 'done_before' };
-  const debit = await db.debitCredits({ messageId: message.messageId });
-  if (!debit.ok) return { ...base, state: 'skipped', reason: debit.reason ?? 'no_credits' };
   try {
-    await senderFor(message.channel, options.priorityKey ?? 3).sendMessage({ messageId: message.messageId, order: options.order });
+    const input = { messageId: message.messageId, order: options.order };
+    await (message.channel === 'email' ? emailSender : phoneSender(options.priorityKey ?? 3)).sendMessage(input);
     return { ...base, state: 'sent' };
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
