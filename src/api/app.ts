@@ -70,7 +70,8 @@ export type { RateLimitOptions } from './rate-limit.js';
 /** The whole HTTP surface: /v1 REST API, /openapi.json, /docs, /healthz, and the webhook sub-apps. */
 export function createApp(deps: AppDeps): App {
   const now = deps.now ?? (() => new Date());
-  const routeDeps: RouteDeps = { engine: deps.engine, now, config: deps.config, logger: deps.logger, secrets: deps.secrets };
+  const apiKeys = createApiKeyCache({ ttlMs: (deps.apiKeyCacheSeconds ?? DEFAULT_API_KEY_CACHE_SECONDS) * 1000, maxEntries: 1000 }, () => now().getTime());
+  const routeDeps: RouteDeps = { engine: deps.engine, now, config: deps.config, logger: deps.logger, secrets: deps.secrets, forgetApiKey: apiKeys.forget };
   const app = new OpenAPIHono<ApiEnv>({
     // Every validation failure (body, query, path, header) becomes one 400 naming the fields.
     defaultHook: (result) => {
@@ -97,7 +98,6 @@ export function createApp(deps: AppDeps): App {
   // ---------------------------------------------------------------------------------------------
 
   const buckets = createTokenBuckets(deps.rateLimit ?? defaultRateLimit, () => now().getTime());
-  const apiKeys = createApiKeyCache({ ttlMs: (deps.apiKeyCacheSeconds ?? DEFAULT_API_KEY_CACHE_SECONDS) * 1000, maxEntries: 1000 }, () => now().getTime());
   app.use(
     '/v1/*',
     bodyLimit({

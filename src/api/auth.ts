@@ -47,6 +47,10 @@ export function createApiKeyCache(options: ApiKeyCacheOptions, nowMs: () => numb
       }
       entries.set(hash, { caller: Object.freeze({ ...caller }), expiresAt: nowMs() + options.ttlMs });
     },
+    /** A revoked key stops working at once in this process (others wait out the TTL). */
+    forget(keyId: string): void {
+      for (const [hash, entry] of entries) if (entry.caller.keyId === keyId) entries.delete(hash);
+    },
   };
 }
 

@@ -18,4 +18,6 @@ export interface RouteDeps {
   config: Pick<Config, 'PLATFORM_API_KEY' | 'PUBLIC_BASE_URL'>;
   logger?: Logger | undefined;
   secrets?: SecretStash | undefined;
+  /** Revoking a key drops it from the API-key cache. */
+  forgetApiKey: (keyId: string) => void;
 }

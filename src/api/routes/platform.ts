@@ -168,6 +168,7 @@ export function platformRoutes(deps: RouteDeps) {
       if (!key) throw ApiError.notFound('API key');
       key.revokedAt ??= deps.now();
       await c.var.em.flush();
+      deps.forgetApiKey(key.id);
       return c.json(toKeyView(key), 200);
     });
 }
