@@ -1,9 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ChannelError, type OutgoingMessage } from '../channels/types.js';
-import type { Channel, SkipReason } from '../domain/events.js';
+import type { SkipReason } from '../domain/events.js';
 import { debitForMessage, refundForMessage } from '../db/credits.js';
-import { Center, Message, MessageEvent, OptOut, Patient } from '../db/entities/index.js';
+import { Center, Message, MessageEvent } from '../db/entities/index.js';
 import type { ActivityDeps } from './deps.js';
 import { notifyCenter } from './notices.js';
 import type { DebitResult, SendOutcome } from './types.js';
@@ -66,12 +66,12 @@ export function createSendMessage(deps: ActivityDeps) {
     if (message.status === 'skipped' || message.status === 'failed') {
       throw ApplicationFailure.nonRetryable(`message is ${message.status}`, 'not_sendable');
     }
-    const center = await em.findOneOrFail(Center, { id: message.centerId });
+    const { center, optedOut } = await sendingContext(em, message);
     // A1 and X1 are checked again at send time: the switch or an opt-out may have changed since.
-    const blocked = !center.communicationsEnabled ? 'master_off' : (await isOptedOut(em, message)) ? 'opted_out' : null;
+    const blocked = !center.communicationsEnabled ? 'master_off' : optedOut ? 'opted_out' : null;
     if (blocked) {
       await em.nativeUpdate(Message, { id: messageId }, { status: 'skipped', skipReason: blocked });
-      await refundForMessage(em, { centerId: center.id, messageId });
+      await refundForMessage(em, { centerId: message.centerId, messageId });
       await logEvent(em, messageId, 'skipped', blocked);
       return { status: 'already_sent' };
     }
@@ -81,20 +81,13 @@ export function createSendMessage(deps: ActivityDeps) {
       // Another attempt holds the lease (e.g. a retry after a timeout while the first still runs).
       throw ApplicationFailure.retryable('another attempt is sending this message', 'send_in_progress');
     }
-    await logEvent(em, messageId, 'sending');
     const text = message.secretRef ? await withSecret(deps, em, message) : null;
     try {
       const call = () => deps.channels[message.channel].send({ ...outgoing(deps, center, message), ...text });
       // The pace wraps the provider call itself, so the limit holds at the provider (A3).
       const paced = message.channel !== 'email' && deps.phonePacer;
       const result = paced ? await paced.run(order ?? Number.MAX_SAFE_INTEGER, call) : await call();
-      // One transaction: once the row says sent, the secret is gone too (B7), and the event is logged.
-      await em.transactional(async (tx) => {
-        const updated = await tx.nativeUpdate(Message, { id: messageId, status: 'sending' }, { status: 'sent', providerId: result.providerId, sentAt: new Date() });
-        // A status callback can overtake this update; it already moved the row and logged the event.
-        if (updated === 1) await logEvent(tx, messageId, 'sent');
-        if (message.secretRef) await deps.secrets.discard(tx, message.secretRef);
-      });
+      await markSent(em, message, result.providerId);
       return { status: 'sent' };
     } catch (err) {
       if (!(err instanceof ChannelError)) throw err;
@@ -151,33 +144,80 @@ const SEND_LEASE = '2 minutes';
 
 /**
  * Takes the message for one provider call: `scheduled` → `sending`, or a `sending` row whose
- * lease ran out (its worker died mid-send: at-least-once, rather than a reminder lost).
+ * lease ran out (its worker died mid-send: at-least-once, rather than a reminder lost). The
+ * claim and its `sending` event are one statement: the hot path of a burst counts round trips.
  */
 async function claimForSending(em: EntityManager, messageId: string): Promise<boolean> {
+  const now = new Date(); // millisecond timestamps, like the ORM's own rows (list cursors stay exact)
   const claimed = await em.getConnection().execute<{ id: string }[]>(
-    `update messages set status = 'sending', updated_at = now()
-      where id = ? and (status = 'scheduled' or (status = 'sending' and updated_at < now() - interval '${SEND_LEASE}'))
-      returning id`,
-    [messageId],
+    `with claimed as (
+       update messages set status = 'sending', updated_at = ?
+        where id = ? and (status = 'scheduled' or (status = 'sending' and updated_at < now() - interval '${SEND_LEASE}'))
+        returning id)
+     insert into message_events (id, created_at, updated_at, message_id, status, detail)
+       select gen_random_uuid(), ?, ?, id, 'sending', null from claimed
+     returning message_id as id`,
+    [now, messageId, now, now],
   );
   return claimed.length === 1;
 }
 
-async function isOptedOut(em: EntityManager, message: Message): Promise<boolean> {
-  if (!message.recipientAddress) return false;
-  const optOut = await em.count(OptOut, { centerId: message.centerId, channel: message.channel, address: message.recipientAddress });
-  if (optOut > 0) return true;
-  if (message.recipientKind !== 'patient' || !message.recipientId) return false;
-  const patient = await em.findOne(Patient, { id: message.recipientId });
-  return patient?.optedOutChannels.includes(message.channel as Channel) ?? false;
+/**
+ * `sending` → `sent` with the provider id, its event, and (B7) the stashed secret deleted: one
+ * statement, so whoever sees `sent` no longer finds the secret. A status callback can overtake
+ * this update; it already moved the row and logged its event, so then nothing is logged twice.
+ */
+async function markSent(em: EntityManager, message: Message, providerId: string | null): Promise<void> {
+  const now = new Date();
+  await em.getConnection().execute(
+    `with sent as (
+       update messages set status = 'sent', provider_id = ?, sent_at = ?, updated_at = ?
+        where id = ? and status = 'sending'
+        returning id),
+     secret as (delete from message_secrets where id = ?)
+     insert into message_events (id, created_at, updated_at, message_id, status, detail)
+       select gen_random_uuid(), ?, ?, id, 'sent', null from sent`,
+    [providerId, now, now, message.id, message.secretRef, now, now],
+  );
 }
 
-function outgoing(deps: ActivityDeps, center: Center, message: Message): OutgoingMessage {
+/** The center's senders and switch, and whether the recipient opted out of this channel (X1): one query. */
+async function sendingContext(em: EntityManager, message: Message): Promise<{ center: SenderSettings; optedOut: boolean }> {
+  const [row] = await em.getConnection().execute<Array<Record<string, string | boolean | null>>>(
+    `select c.communications_enabled, c.email_from_name, c.email_from_address, c.email_reply_to, c.sms_sender_id,
+            c.voice_caller_number, c.read_tracking,
+            exists (select 1 from opt_outs o where o.center_id = c.id and o.channel = ? and o.address = ?)
+              or exists (select 1 from patients p where p.id = ? and p.center_id = c.id and ? = any(p.opted_out_channels)) as opted_out
+       from centers c where c.id = ?`,
+    [message.channel, message.recipientAddress, message.recipientKind === 'patient' ? message.recipientId : null, message.channel, message.centerId],
+  );
+  if (!row) throw ApplicationFailure.nonRetryable('the message\'s center no longer exists', 'center_missing');
+  const text = (v: unknown) => (typeof v === 'string' ? v : null);
+  return {
+    center: {
+      communicationsEnabled: row.communications_enabled === true,
+      emailFromName: text(row.email_from_name),
+      emailFromAddress: text(row.email_from_address),
+      emailReplyTo: text(row.email_reply_to),
+      smsSenderId: text(row.sms_sender_id),
+      voiceCallerNumber: text(row.voice_caller_number),
+      readTracking: row.read_tracking === true,
+    },
+    optedOut: row.opted_out === true,
+  };
+}
+
+type SenderSettings = Pick<
+  Center,
+  'communicationsEnabled' | 'emailFromName' | 'emailFromAddress' | 'emailReplyTo' | 'smsSenderId' | 'voiceCallerNumber' | 'readTracking'
+>;
+
+function outgoing(deps: ActivityDeps, center: SenderSettings, message: Message): OutgoingMessage {
   const isEmail = message.channel === 'email';
   const unsubscribable = message.eventKind === 'appointment.post_visit' || message.eventKind === 'recall';
   return {
     messageId: message.id,
-    centerId: center.id,
+    centerId: message.centerId,
     channel: message.channel,
     to: message.recipientAddress ?? '',
     subject: message.subject,

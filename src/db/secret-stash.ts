@@ -9,8 +9,9 @@ export interface StashedSecret {
 
 /**
  * B7: the API leaves a password / set-up link here and hands the engine only the row id; the send
- * activity takes it out once (delete … returning), so the secret lives in one encrypted row for
- * at most its time to live and never in Temporal history, logs or the stored message text.
+ * activity reads it (peek) and deletes the row in the statement that marks the message sent, so
+ * the secret lives in one encrypted row for at most its time to live and never in Temporal
+ * history, logs or the stored message text.
  */
 export function createSecretStash(deps: { orm: MikroORM; key: string }) {
   const key = Buffer.from(hkdfSync('sha256', deps.key, 'message-secrets', 'aes-256-gcm', 32));
@@ -39,9 +40,6 @@ export function createSecretStash(deps: { orm: MikroORM; key: string }) {
       return row ? open(row.ciphertext) : null;
     },
     /** After the send: the secret is gone for good. */
-    async discard(em: EntityManager, id: string): Promise<void> {
-      await em.nativeDelete(MessageSecret, { id });
-    },
     /** Expired secrets whose message never went out. */
     async purgeExpired(em: EntityManager, now = new Date()): Promise<number> {
       return em.nativeDelete(MessageSecret, { expiresAt: { $lte: now } });
