@@ -11,16 +11,20 @@ import {
 } from './appointments.js';
 import { createDebitCredits, createFailMessage, createReleaseMessages, createSendMessage } from './delivery.js';
 import { createPrepareMessages } from './prepare.js';
+import { createPrepareAndDebit } from './ready.js';
 import type { EngineActivities } from './types.js';
 
 export type { ActivityDeps } from './deps.js';
 
 /** All activities, built from their dependencies once by the worker. */
 export function createActivities(deps: ActivityDeps): EngineActivities {
+  const prepareMessages = createPrepareMessages(deps);
+  const debitCredits = createDebitCredits(deps);
   return {
     loadAppointmentPolicy: createLoadAppointmentPolicy(deps),
-    prepareMessages: createPrepareMessages(deps),
-    debitCredits: createDebitCredits(deps),
+    prepareMessages,
+    debitCredits,
+    prepareAndDebit: createPrepareAndDebit({ prepareMessages, debitCredits }),
     sendMessage: createSendMessage(deps),
     failMessage: createFailMessage(deps),
     releaseMessages: createReleaseMessages(deps),

@@ -42,6 +42,12 @@ export interface PreparedMessage {
   reason: SkipReason | null;
 }
 
+/** A prepared and paid message: only the send is left ('ready'), or nothing is. */
+export type ReadyMessage =
+  | { messageId: string; channel: Channel; state: 'ready' }
+  | { messageId: string; channel: Channel; state: 'done_before' }
+  | { messageId: string; channel: Channel; state: 'skipped'; reason: string };
+
 export interface DebitResult {
   ok: boolean;
   reason: SkipReason | null;
@@ -56,6 +62,8 @@ export interface EngineActivities {
   loadAppointmentPolicy(input: { centerId: string; appointmentId: string }): Promise<AppointmentPolicy>;
   prepareMessages(input: PrepareInput): Promise<PreparedMessage[]>;
   debitCredits(input: { messageId: string }): Promise<DebitResult>;
+  /** prepareMessages then debitCredits for each message to send: one local activity, one round. */
+  prepareAndDebit(input: PrepareInput): Promise<ReadyMessage[]>;
   /** `order`: the appointment start (epoch ms); under the SMS / voice pace, lower goes first. */
   sendMessage(input: { messageId: string; order?: number }): Promise<SendOutcome>;
   failMessage(input: { messageId: string; reason: string }): Promise<void>;

@@ -1,5 +1,5 @@
 import { condition, continueAsNew, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { EngineActivities, AppointmentPolicy, PrepareInput, Recipient } from '../activities/types.js';
+import type { EngineActivities, AppointmentPolicy, PrepareInput, ReadyMessage, Recipient } from '../activities/types.js';
 import type { EventKind, SkipReason } from '../domain/events.js';
 import { sendPriority } from '../domain/priority.js';
 import { isStillUseful, type Plan, planPostVisit, planReminder, planResourceReminder, planSecondReminder } from '../domain/schedule.js';
@@ -14,7 +14,7 @@ import {
   timelineQuery,
 } from './definitions.js';
 import { AppointmentStart, AppointmentStatus, CenterId, NextMessageAt, PatientId, ResourceId, AppointmentId } from './search-attributes.js';
-import { db, deliverStep, prepareStep, type ReadyMessage, releaseReady, sendReady } from './saga.js';
+import { db, deliverStep, prepareStep, releaseReady, sendReady } from './saga.js';
 
 const callbacks = proxyActivities<EngineActivities>({
   startToCloseTimeout: '30s',

@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { SkipReason } from '../domain/events.js';
-import type { EngineActivities, PrepareInput } from '../activities/types.js';
+import type { EngineActivities, PrepareInput, ReadyMessage } from '../activities/types.js';
 import { phoneTaskQueue } from './task-queues.js';
 
 // Activity presets, named once. Local activities where a server round trip buys nothing: the
@@ -26,12 +26,6 @@ export type MessageOutcome =
   | { messageId: string; channel: string; state: 'skipped' | 'failed'; reason: string }
   | { messageId: string; channel: string; state: 'done_before' };
 
-/** A prepared and paid message: only the send is left ('ready'), or nothing is. */
-export type ReadyMessage =
-  | { messageId: string; channel: string; state: 'ready' }
-  | { messageId: string; channel: string; state: 'done_before' }
-  | { messageId: string; channel: string; state: 'skipped'; reason: string };
-
 export interface SendOrder {
   /** Temporal task-queue priority, 1 (first) … 5. */
   priorityKey?: number;
@@ -49,17 +43,8 @@ export async function deliverStep(input: PrepareInput, options: SendOrder = {}):
 }
 
 /** Prepare and debit, which may run ahead of the due time so that only the send is left then. */
-export async function prepareStep(input: PrepareInput): Promise<ReadyMessage[]> {
-  const prepared = await db.prepareMessages(input);
-  return Promise.all(
-    prepared.map(async (message): Promise<ReadyMessage> => {
-      const base = { messageId: message.messageId, channel: message.channel };
-      if (message.status === 'skipped') return { ...base, state: 'skipped', reason: message.reason ?? 'skipped' };
-      if (message.status !== 'scheduled' && message.status !== 'sending') return { ...base, state: 'done_before' };
-      const debit = await db.debitCredits({ messageId: message.messageId });
-      return debit.ok ? { ...base, state: 'ready' } : { ...base, state: 'skipped', reason: debit.reason ?? 'no_credits' };
-    }),
-  );
+export function prepareStep(input: PrepareInput): Promise<ReadyMessage[]> {
+  return db.prepareAndDebit(input);
 }
 
 export function sendReady(messages: ReadyMessage[], options: SendOrder = {}): Promise<MessageOutcome[]> {

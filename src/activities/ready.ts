@@ -1,0 +1,27 @@
+import type { DebitResult, PrepareInput, PreparedMessage, ReadyMessage } from './types.js';
+
+/**
+ * The saga's first two steps in one activity: prepare the step's rows (rules, render, insert),
+ * then debit each one still to be sent. Each step stays idempotent on its own, so a retry of the
+ * whole activity neither inserts nor debits twice; together they cost one local-activity round.
+ */
+export function createPrepareAndDebit(steps: {
+  prepareMessages: (input: PrepareInput) => Promise<PreparedMessage[]>;
+  debitCredits: (input: { messageId: string }) => Promise<DebitResult>;
+}) {
+  return async function prepareAndDebit(input: PrepareInput): Promise<ReadyMessage[]> {
+    const prepared = await steps.prepareMessages(input);
+    const ready: ReadyMessage[] = [];
+    // One after the other: the debits of one center queue on its row lock anyway.
+    for (const message of prepared) {
+      const base = { messageId: message.messageId, channel: message.channel };
+      if (message.status === 'skipped') ready.push({ ...base, state: 'skipped', reason: message.reason ?? 'skipped' });
+      else if (message.status !== 'scheduled' && message.status !== 'sending') ready.push({ ...base, state: 'done_before' });
+      else {
+        const debit = await steps.debitCredits({ messageId: message.messageId });
+        ready.push(debit.ok ? { ...base, state: 'ready' } : { ...base, state: 'skipped', reason: debit.reason ?? 'no_credits' });
+      }
+    }
+    return ready;
+  };
+}
