@@ -15,22 +15,39 @@ export interface MessageSubject {
   location: Location | null;
 }
 
+/**
+ * The center, the appointment and the people and places it names, in one query (the hot path of
+ * every message): each row comes back as JSON and is mapped to its entity. All scoped by center.
+ */
 export async function loadSubject(
   em: EntityManager,
   centerId: string,
   appointmentId: string | null,
   recipients: { patientId?: string | undefined; resourceId?: string | undefined } = {},
 ): Promise<MessageSubject> {
-  const center = await em.findOneOrFail(Center, { id: centerId });
-  const appointment = appointmentId ? await em.findOne(Appointment, { id: appointmentId, centerId }) : null;
-  const scoped = <T>(id: string | null | undefined, load: (id: string) => Promise<T | null>) => (id ? load(id) : Promise.resolve(null));
-  const [patient, resource, service, location] = await Promise.all([
-    scoped(recipients.patientId ?? appointment?.patientId, (id) => em.findOne(Patient, { id, centerId })),
-    scoped(recipients.resourceId ?? appointment?.resourceId, (id) => em.findOne(Resource, { id, centerId })),
-    scoped(appointment?.serviceId, (id) => em.findOne(Service, { id, centerId })),
-    scoped(appointment?.locationId, (id) => em.findOne(Location, { id, centerId })),
-  ]);
-  return { center, appointment, patient, resource, service, location };
+  const [row] = await em.getConnection().execute<Array<Record<string, Record<string, unknown> | null>>>(
+    `select to_jsonb(c) as center, to_jsonb(a) as appointment, to_jsonb(p) as patient, to_jsonb(r) as resource,
+            -- a decimal price stays a string, as the entity has it
+            to_jsonb(s) || jsonb_build_object('price', s.price::text) as service, to_jsonb(l) as location
+       from centers c
+       left join appointments a on a.id = ?::uuid and a.center_id = c.id
+       left join patients p on p.id = coalesce(?::uuid, a.patient_id) and p.center_id = c.id
+       left join resources r on r.id = coalesce(?::uuid, a.resource_id) and r.center_id = c.id
+       left join services s on s.id = a.service_id and s.center_id = c.id
+       left join locations l on l.id = a.location_id and l.center_id = c.id
+      where c.id = ?`,
+    [appointmentId, recipients.patientId ?? null, recipients.resourceId ?? null, centerId],
+  );
+  if (!row?.center) throw new Error(`Center ${centerId} not found`);
+  const as = <T extends object>(entity: new () => T, data: Record<string, unknown> | null | undefined) => (data ? em.map(entity, data) : null);
+  return {
+    center: em.map(Center, row.center),
+    appointment: as(Appointment, row.appointment),
+    patient: as(Patient, row.patient),
+    resource: as(Resource, row.resource),
+    service: as(Service, row.service),
+    location: as(Location, row.location),
+  };
 }
 
 export function renderContext(subject: MessageSubject, extra: RenderExtra & { delayMinutes?: number | null }): RenderContext {

@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { renderContext } from '../../activities/render.js';
+import { loadSubject, renderContext } from '../../activities/render.js';
 import { loadEventSettings } from '../../db/event-settings.js';
-import { Appointment, Location, Patient, Resource, Service, Template } from '../../db/entities/index.js';
+import { Appointment, Template } from '../../db/entities/index.js';
 import { defaultTemplate, type DefaultTemplateOptions } from '../../domain/default-templates.js';
 import { CHANNELS, EVENT_KINDS, LOCALES, type Channel, type EventKind, type Locale } from '../../domain/events.js';
 import { renderMessage, validateTemplate, type TemplateValidation } from '../../domain/placeholders.js';
@@ -11,7 +11,6 @@ import type { ApiEnv } from '../context.js';
 import type { RouteDeps } from '../deps.js';
 import { ApiError, type FieldError } from '../problem.js';
 import { bearer, channel, errorResponses, eventKind, externalId, idempotencyHeaders, json, jsonBody, locale } from '../schemas.js';
-import { loadCenter } from './center.js';
 
 const templateView = z
   .object({
@@ -200,16 +199,8 @@ export function templateRoutes(deps: RouteDeps) {
         const current = view(p.eventKind, p.channel, p.locale, row ?? undefined, (await defaultsFor(em, centerId))(p.eventKind));
         template = { subject: current.subject, body: current.body };
       }
-      const center = await loadCenter(em, centerId);
-      // Loaded one by one: this POST runs in a transaction on one connection.
-      const subject = {
-        center,
-        appointment,
-        patient: await em.findOne(Patient, { id: appointment.patientId, centerId }),
-        resource: appointment.resourceId ? await em.findOne(Resource, { id: appointment.resourceId, centerId }) : null,
-        service: appointment.serviceId ? await em.findOne(Service, { id: appointment.serviceId, centerId }) : null,
-        location: appointment.locationId ? await em.findOne(Location, { id: appointment.locationId, centerId }) : null,
-      };
+      const subject = await loadSubject(em, centerId, appointment.id);
+      const center = subject.center;
       const sample = `${deps.config.PUBLIC_BASE_URL}/l/preview`;
       // Links and per-event values are examples: a preview must not mint real confirm tokens.
       const ctx = renderContext(subject, {
