@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 /**
@@ -56,16 +57,44 @@ export async function topUp(em: EntityManager, input: { centerId: string; amount
 
 export type DebitOutcome = { ok: true; balance: number } | { ok: false; reason: 'no_credits'; balance: number };
 
-/** Debits `amount` for one message unless already debited; refuses (no row) when the balance is short. */
+/**
+ * Debits `amount` for one message unless already debited; refuses (no row) when the balance is
+ * short. One statement (its own transaction): the center row is locked for a single round trip,
+ * so a burst of one center's messages queues on it as briefly as possible.
+ */
 export async function debitForMessage(em: EntityManager, input: { centerId: string; messageId: string; amount: number }): Promise<DebitOutcome> {
   if (!Number.isInteger(input.amount) || input.amount < 0) throw new RangeError('amount: must be a whole number ≥ 0');
-  return em.transactional(async (tx) => {
-    const balance = await lockBalance(tx, input.centerId);
-    if (await existingEntry(tx, input.messageId, 'debit')) return { ok: true, balance };
-    if (balance < input.amount) return { ok: false, reason: 'no_credits', balance };
-    const after = await addEntry(tx, { centerId: input.centerId, messageId: input.messageId, kind: 'debit', amount: -input.amount, note: null });
-    return { ok: true, balance: after.balance };
-  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await debitOnce(em, input);
+    } catch (err) {
+      // Two debits of one message at once: the later one's snapshot missed the earlier's row and
+      // the unique (message, kind) index refused it. Run again: it now finds the debit.
+      if (!(err instanceof UniqueConstraintViolationException) || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function debitOnce(em: EntityManager, input: { centerId: string; messageId: string; amount: number }): Promise<DebitOutcome> {
+  const now = new Date(); // millisecond timestamps, like the ORM's own rows
+  const [row] = await em.getConnection().execute<Array<{ before: number | null; after: number | null; already: boolean }>>(
+    `with c as (select credit_balance from centers where id = ? for update),
+          prior as (select 1 from credit_ledger where message_id = ? and kind = 'debit'),
+          ins as (
+            insert into credit_ledger (id, created_at, updated_at, center_id, message_id, kind, amount, note)
+            select ?, ?, ?, ?, ?, 'debit', ?, null from c
+             where not exists (select 1 from prior) and c.credit_balance >= ?
+            returning amount),
+          upd as (
+            update centers set credit_balance = centers.credit_balance + ins.amount, updated_at = now()
+              from ins where centers.id = ? returning centers.credit_balance)
+     select (select credit_balance from c) as before, (select credit_balance from upd) as after, exists (select 1 from prior) as already`,
+    [input.centerId, input.messageId, randomUUID(), now, now, input.centerId, input.messageId, -input.amount, input.amount, input.centerId],
+  );
+  if (!row || row.before === null) throw new CenterNotFoundError(input.centerId);
+  if (row.already) return { ok: true, balance: row.before };
+  if (row.after !== null) return { ok: true, balance: row.after };
+  return { ok: false, reason: 'no_credits', balance: row.before };
 }
 
 /** Gives back what a message was debited (once); false when it was never debited. */
