@@ -12,6 +12,7 @@ import { channelSettingsFromConfig, createChannels } from './channels/index.js';
 import { loadConfig, type Config } from './config.js';
 import { openOrm } from './db/orm.js';
 import { createSecretStash } from './db/secret-stash.js';
+import { startHousekeeping } from './housekeeping.js';
 import { createLinks } from './links.js';
 import { phoneTaskQueue } from './workflows/task-queues.js';
 
@@ -73,6 +74,9 @@ export async function createWorkers(input: {
   return [main, phone];
 }
 
+/** How often the worker purges expired B7 secrets. */
+const HOUSEKEEPING_EVERY_MS = 15 * 60_000;
+
 /** Builds every dependency once from config and runs the workers until `signal` aborts. */
 export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?: Logger; signal?: AbortSignal }): Promise<void> {
   const { config } = deps;
@@ -88,11 +92,12 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     defaultSmsFrom: config.DEFAULT_SMS_FROM,
     defaultVoiceFrom: config.DEFAULT_VOICE_FROM,
   });
+  const secrets = createSecretStash({ orm, key: config.LINK_SIGNING_SECRET });
   const activities = createActivities({
     orm,
     channels,
     links: createLinks({ publicBaseUrl: config.PUBLIC_BASE_URL, secret: config.LINK_SIGNING_SECRET }),
-    secrets: createSecretStash({ orm, key: config.LINK_SIGNING_SECRET }),
+    secrets,
     temporal: client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     logger,
@@ -107,11 +112,13 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     phoneMessagesPerSecond: phoneRate,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });
+  const housekeeping = startHousekeeping({ orm, secrets, logger, everyMs: HOUSEKEEPING_EVERY_MS });
   deps.signal?.addEventListener('abort', () => workers.forEach((w) => w.shutdown()));
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {
+    housekeeping.stop();
     await channels.close();
     await clientConnection.close();
     await connection.close();

@@ -39,7 +39,6 @@ export function createSecretStash(deps: { orm: MikroORM; key: string }) {
       const row = await em.findOne(MessageSecret, { id, centerId, expiresAt: { $gt: new Date() } });
       return row ? open(row.ciphertext) : null;
     },
-    /** After the send: the secret is gone for good. */
     /** Expired secrets whose message never went out. */
     async purgeExpired(em: EntityManager, now = new Date()): Promise<number> {
       return em.nativeDelete(MessageSecret, { expiresAt: { $lte: now } });
