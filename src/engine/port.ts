@@ -61,8 +61,11 @@ export interface PasswordMessageRequest {
 }
 
 export interface Engine {
-  /** Created or modified: signal-with-start; a repeated or stale revision changes nothing. */
-  appointmentChanged(snapshot: AppointmentSnapshot): Promise<void>;
+  /**
+   * Created or modified; a repeated or stale revision changes nothing. `created`: the booking
+   * side has just inserted it, so a plain start (cheaper) is tried before signal-with-start.
+   */
+  appointmentChanged(snapshot: AppointmentSnapshot, options?: { created?: boolean }): Promise<void>;
   appointmentCancelled(centerId: string, appointmentId: string, eventId: string): Promise<void>;
   attendance(centerId: string, appointmentId: string, attended: boolean, eventId: string): Promise<void>;
   patientAnswered(centerId: string, appointmentId: string, answer: PatientAnswer, via: AnswerVia, eventId: string): Promise<void>;

@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Appointment, ResourceAlert } from '../db/entities/index.js';
 import {
@@ -33,19 +33,31 @@ export function createTemporalEngine(deps: { client: Client; taskQueue: string; 
   const handle = (centerId: string, appointmentId: string) => client.workflow.getHandle(appointmentWorkflowId(centerId, appointmentId));
 
   return {
-    async appointmentChanged(snapshot) {
-      await client.workflow.signalWithStart<typeof appointmentWorkflow, [typeof snapshot]>('appointmentWorkflow', {
+    async appointmentChanged(snapshot, options = {}) {
+      const start = {
         workflowId: appointmentWorkflowId(snapshot.centerId, snapshot.appointmentId),
         taskQueue,
-        args: [{ snapshot }],
-        signal: appointmentChanged,
-        signalArgs: [snapshot],
+        args: [{ snapshot }] as [{ snapshot: typeof snapshot }],
         typedSearchAttributes: [
           { key: CenterId, value: snapshot.centerId },
           { key: AppointmentId, value: snapshot.appointmentId },
           { key: PatientId, value: snapshot.patientId },
           { key: AppointmentStart, value: new Date(snapshot.startAt) },
         ],
+      };
+      if (options.created) {
+        try {
+          await client.workflow.start<typeof appointmentWorkflow>('appointmentWorkflow', start);
+          return;
+        } catch (err) {
+          // Already running (a booking system re-creating an id): it hears the change as a signal.
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+      }
+      await client.workflow.signalWithStart<typeof appointmentWorkflow, [typeof snapshot]>('appointmentWorkflow', {
+        ...start,
+        signal: appointmentChanged,
+        signalArgs: [snapshot],
       });
     },
     async appointmentCancelled(centerId, appointmentId, eventId) {

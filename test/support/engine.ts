@@ -175,7 +175,7 @@ export async function book(
   });
   await em.flush();
   const snapshot = snapshotOf(appointment);
-  await h.engine.appointmentChanged(snapshot);
+  await h.engine.appointmentChanged(snapshot, { created: true }); // as the API does for a new row
   return { appointment, snapshot };
 }
 

@@ -112,9 +112,15 @@ describe('appointment workflow: reminders and changes (time-skipping server)', (
     const { appointment, snapshot } = await book(h, f, { startInMs: 5 * DAY });
     await settled(appointment.id, (l) => l.includes('appointment.created:email:sent'));
     await h.engine.appointmentChanged(snapshot);
+    await h.engine.appointmentChanged(snapshot, { created: true }); // a retried create: the workflow already runs
     await h.engine.appointmentChanged({ ...snapshot, revision: 0, startAt: new Date(0).toISOString() });
     await h.env.sleep(MIN);
     expect(summary(await messagesOf(h, appointment.id))).toEqual(['appointment.created:email:sent']);
+
+    // A "created" that is really newer reaches the running workflow as a change.
+    const moved = { ...snapshot, revision: 2, startAt: new Date(Date.parse(snapshot.startAt) + HOUR).toISOString(), endAt: new Date(Date.parse(snapshot.endAt) + HOUR).toISOString() };
+    await h.engine.appointmentChanged(moved, { created: true });
+    expect(await settled(appointment.id, (l) => l.includes('appointment.modified:email:sent'))).toEqual(['appointment.created:email:sent', 'appointment.modified:email:sent']);
   });
 
   it('X3: a longer lead time set after booking applies to the appointment already booked', async () => {

@@ -309,7 +309,7 @@ export function appointmentRoutes(deps: RouteDeps) {
       if (body.bookedAt !== undefined) row.bookedAt = new Date(body.bookedAt);
       row.revision = body.revision;
       await em.flush();
-      await deps.engine.appointmentChanged(snapshotOf(row));
+      await deps.engine.appointmentChanged(snapshotOf(row), { created: !existing });
       // Every reference was just resolved from the body's ids: the answer needs no lookup back.
       const appointment = viewOf(row, {
         patientId: body.patientId,
