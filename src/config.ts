@@ -22,7 +22,7 @@ export const configSchema = z.object({
    * Sleeping appointments kept in the worker's memory; the others are replayed from their short
    * history when they wake. Bounds worker memory however many appointments are booked.
    */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(2000),
   /** A pre-built workflow bundle (`npm run build:workflows`); unset = bundle at start. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   /** Per-sender limit of SMS + voice sends; they run on the queue `{TEMPORAL_TASK_QUEUE}-phone`. */
