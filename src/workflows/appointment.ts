@@ -220,7 +220,11 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     prepared[stepKey(step)] = { at: step.at, messages: await prepareStep(prepareInputOf(step, Date.now())) };
   }
 
-  /** Prepared steps the current plan no longer has at that time (moved, cancelled, channels or lead changed). */
+  /**
+   * Prepared steps the current plan no longer sends at that time (moved, cancelled, confirmed,
+   * channels, lead or texts changed): their rows are released and refunded. A step the plan now
+   * skips is done, its rows carrying the skip reason; any other is prepared again under a new key.
+   */
   async function releaseStale(steps: Step[], reload: boolean, now: number): Promise<void> {
     for (const [key, ready] of Object.entries(prepared)) {
       const step = steps.find((s) => stepKey(s) === key);
@@ -229,10 +233,14 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
       // After a policy or appointment change the texts may differ too (templates, options): prepare again.
       if (!reload && step && !step.skip && sameTime) continue;
       delete prepared[key];
-      rounds[key] = (rounds[key] ?? 0) + 1;
-      const outcomes = await releaseReady(ready.messages, 'superseded');
+      const reason = step?.skip ?? 'superseded';
+      if (step?.skip) state.done[key] = 'done';
+      else rounds[key] = (rounds[key] ?? 0) + 1;
+      const outcomes = await releaseReady(ready.messages, reason);
       const at = new Date(Date.now()).toISOString();
-      for (const o of outcomes) if (o.state === 'skipped' && o.reason === 'superseded') record({ eventKind: key.split('|')[0]!, channel: o.channel, messageId: o.messageId, state: 'skipped', reason: 'superseded', at });
+      for (const o of outcomes) {
+        if (o.state === 'skipped' && o.reason === reason) record({ eventKind: key.split('|')[0]!, channel: o.channel, messageId: o.messageId, state: 'skipped', reason, at });
+      }
     }
   }
 
