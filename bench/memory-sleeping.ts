@@ -87,7 +87,7 @@ await withInfra(log, {}, async (infra) => {
     log(`idle worker RSS ${JSON.stringify(result.whileAllSleep.rss)}, heapUsed ${JSON.stringify(result.whileAllSleep.heapUsed)}; history of a sleeping appointment: ${events} events`);
     const idleRss = result.whileAllSleep.rss;
     finish(NAME, {
-      params: { k, idleSeconds, sampleMs, appointmentCreatedChannels: [], workerCache: 'SDK default (maxCachedWorkflows from heap size)' },
+      params: { k, idleSeconds, sampleMs, appointmentCreatedChannels: [], workerCache: process.env.WORKER_MAX_CACHED_WORKFLOWS ?? 'WORKER_MAX_CACHED_WORKFLOWS default' },
       results: result,
       bars: {
         // Flat: the idle phase's last sample within 10 % of its first.
