@@ -70,9 +70,14 @@ export async function debitForMessage(em: EntityManager, input: { centerId: stri
     } catch (err) {
       // Two debits of one message at once: the later one's snapshot missed the earlier's row and
       // the unique (message, kind) index refused it. Run again: it now finds the debit.
-      if (!(err instanceof UniqueConstraintViolationException) || attempt >= 3) throw err;
+      if (!isUniqueViolation(err) || attempt >= 3) throw err;
     }
   }
+}
+
+/** A raw statement's error comes straight from the driver (SQLSTATE 23505), not as the ORM's exception. */
+function isUniqueViolation(err: unknown): boolean {
+  return err instanceof UniqueConstraintViolationException || (typeof err === 'object' && err !== null && 'code' in err && err.code === '23505');
 }
 
 async function debitOnce(em: EntityManager, input: { centerId: string; messageId: string; amount: number }): Promise<DebitOutcome> {

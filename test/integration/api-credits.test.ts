@@ -53,6 +53,26 @@ describe('F1: credit ledger (src/db/credits.ts)', () => {
     expect(await ledgerSum(db.orm.em.fork(), centerId)).toBe(7);
   });
 
+  it('F1: two debits of one message queued behind the center lock: one ledger row, both answer ok', async () => {
+    const { centerId, messageIds } = await centerWithMessages(1);
+    const messageId = messageIds[0]!;
+    await topUp(db.orm.em.fork(), { centerId, amount: 10, note: null });
+    // Hold the center row so both debits start (and take their snapshot) before either can run:
+    // the second then misses the first's ledger row, hits the unique index, and must run again.
+    const holder = db.orm.em.fork();
+    await holder.begin();
+    await holder.execute('select 1 from centers where id = ? for update', [centerId]);
+    const debits = Promise.all([1, 2].map(() => debitForMessage(db.orm.em.fork(), { centerId, messageId, amount: 3 })));
+    await new Promise((r) => setTimeout(r, 300));
+    await holder.commit();
+    expect(await debits).toEqual([
+      { ok: true, balance: 7 },
+      { ok: true, balance: 7 },
+    ]);
+    expect(await balanceOf(centerId)).toBe(7);
+    expect(await ledgerSum(db.orm.em.fork(), centerId)).toBe(7);
+  });
+
   it('F1: a failed message is refunded once; a never-debited one is not refunded', async () => {
     const { centerId, messageIds } = await centerWithMessages(2);
     const [debited, never] = messageIds as [string, string];
