@@ -1,6 +1,7 @@
 import { condition, continueAsNew, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { EngineActivities, AppointmentPolicy, PrepareInput, ReadyMessage, Recipient } from '../activities/types.js';
 import type { EventKind, SkipReason } from '../domain/events.js';
+import { PREPARE_AHEAD_MS, preparedFate } from '../domain/prepared.js';
 import { sendPriority } from '../domain/priority.js';
 import { isStillUseful, type Plan, planPostVisit, planReminder, planResourceReminder, planSecondReminder } from '../domain/schedule.js';
 import type { AppointmentSnapshot, TimelineEntry } from '../engine/port.js';
@@ -26,11 +27,6 @@ const control = proxyActivities<EngineActivities>({ startToCloseTimeout: '30s' }
 /** How long a finished appointment's workflow stays open for late attendance reports. */
 const KEEP_OPEN_AFTER_END_MS = 30 * 24 * 3600_000;
 const MAX_HISTORY_EVENTS = 2_000;
-/**
- * A message due within this window is prepared (rules, render, row) and paid now, so only the
- * send is left at its due time: a burst of reminders due at one instant then costs one send each.
- */
-const PREPARE_AHEAD_MS = 10 * 60_000;
 
 type Status = 'booked' | 'confirmed' | 'cancelled' | 'attended' | 'no_show';
 
@@ -220,26 +216,18 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     prepared[stepKey(step)] = { at: step.at, messages: await prepareStep(prepareInputOf(step, Date.now())) };
   }
 
-  /**
-   * Prepared steps the current plan no longer sends at that time (moved, cancelled, confirmed,
-   * channels, lead or texts changed): their rows are released and refunded. A step the plan now
-   * skips is done, its rows carrying the skip reason; any other is prepared again under a new key.
-   */
-  async function releaseStale(steps: Step[], reload: boolean, now: number): Promise<void> {
+  /** Prepared steps the new plan no longer sends as prepared are released (see preparedFate). */
+  async function releaseStale(steps: Step[], changed: boolean, now: number): Promise<void> {
     for (const [key, ready] of Object.entries(prepared)) {
-      const step = steps.find((s) => stepKey(s) === key);
-      // Once due, a plan says "now" (never earlier than the present): still the same time.
-      const sameTime = step && (step.at === ready.at || (step.at <= now && ready.at <= now));
-      // After a policy or appointment change the texts may differ too (templates, options): prepare again.
-      if (!reload && step && !step.skip && sameTime) continue;
+      const fate = preparedFate({ preparedAt: ready.at, step: steps.find((s) => stepKey(s) === key), now, changed });
+      if (fate.kind === 'keep') continue;
       delete prepared[key];
-      const reason = step?.skip ?? 'superseded';
-      if (step?.skip) state.done[key] = 'done';
-      else rounds[key] = (rounds[key] ?? 0) + 1;
-      const outcomes = await releaseReady(ready.messages, reason);
+      if (fate.done) state.done[key] = 'done';
+      else rounds[key] = (rounds[key] ?? 0) + 1; // prepared again under a new key
+      const outcomes = await releaseReady(ready.messages, fate.reason);
       const at = new Date(Date.now()).toISOString();
       for (const o of outcomes) {
-        if (o.state === 'skipped' && o.reason === reason) record({ eventKind: key.split('|')[0]!, channel: o.channel, messageId: o.messageId, state: 'skipped', reason, at });
+        if (o.state === 'skipped' && o.reason === fate.reason) record({ eventKind: key.split('|')[0]!, channel: o.channel, messageId: o.messageId, state: 'skipped', reason: fate.reason, at });
       }
     }
   }
