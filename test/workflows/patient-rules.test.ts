@@ -1,9 +1,10 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Appointment, Center, Patient, Resource, Service } from '../../src/db/entities/index.js';
-import { book, createFixture, eventually, messagesOf, setEvent, startEngineHarness, summary, type EngineHarness, type Fixture } from '../support/engine.js';
+import { book, createFixture, eventually, messagesOf, serverNow, setEvent, startEngineHarness, summary, type EngineHarness, type Fixture } from '../support/engine.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -115,9 +116,14 @@ describe('appointment workflow: confirmations, second reminders and per-person r
   it('B2-day: two appointments on the same day → one reminder that day', async () => {
     const f = await createFixture(h);
     await setEvent(h, f.center.id, 'appointment.reminder', ['sms'], { leadMinutes: 24 * 60, onePerDay: true });
-    const first = await book(h, f, { startInMs: 2 * DAY });
-    const second = await book(h, f, { startInMs: 2 * DAY + 2 * HOUR });
-    await h.env.sleep(DAY + 3 * HOUR);
+    // Visits at 10:00 and 12:00 Rome time, two days on: both reminders fall due on one local day
+    // (08:00 and 10:00 the day before), whatever time the test server's clock has reached.
+    const now = await serverNow(h);
+    const tenOClock = DateTime.fromJSDate(now).setZone('Europe/Rome').plus({ days: 2 }).set({ hour: 10, minute: 0, second: 0, millisecond: 0 });
+    const startInMs = tenOClock.toMillis() - now.getTime();
+    const first = await book(h, f, { startInMs });
+    const second = await book(h, f, { startInMs: startInMs + 2 * HOUR });
+    await h.env.sleep(startInMs - DAY + 3 * HOUR);
     const all = [
       ...(await lines(first.appointment.id, (l) => l.some((x) => x.startsWith('appointment.reminder')))),
       ...(await lines(second.appointment.id, (l) => l.some((x) => x.startsWith('appointment.reminder')))),
