@@ -3,23 +3,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Appointment, Location, Patient, Resource, Service } from '../db/entities/index.js';
 import { ApiError } from './problem.js';
 
-type Directory = typeof Patient | typeof Resource | typeof Service | typeof Location | typeof Appointment;
-
 /**
  * Translation between the booking system's ids (in paths and bodies) and our uuids (in rows
  * and engine calls), always within one center.
  */
-export async function internalId(em: EntityManager, entity: Directory, centerId: string, externalId: string): Promise<string | null> {
-  const row = await em.findOne(entity as EntityClass<{ id: string; centerId: string; externalId: string }>, { centerId, externalId }, { fields: ['id'] });
-  return row?.id ?? null;
-}
-
-/** A referenced id that must exist: 422 naming the field otherwise. */
-export async function requireRef(em: EntityManager, entity: Directory, centerId: string, externalId: string, field: string): Promise<string> {
-  const id = await internalId(em, entity, centerId, externalId);
-  if (id === null) throw ApiError.unprocessable(field, `No ${entity.name.toLowerCase()} with id "${externalId}" in this center.`);
-  return id;
-}
+type Directory = typeof Patient | typeof Resource | typeof Service | typeof Location | typeof Appointment;
 
 type Wanted = Record<string, { entity: Directory; externalId: string | null | undefined }>;
 /** Each wanted field's uuid; null only where the field may be absent and is. */
@@ -47,6 +35,12 @@ export async function requireRefs<W extends Wanted>(em: EntityManager, centerId:
     if (!found.has(a.i)) throw ApiError.unprocessable(a.field, `No ${a.entity.name.toLowerCase()} with id "${a.externalId}" in this center.`);
   }
   return Object.fromEntries(fields.map(([field], i) => [field, found.get(i) ?? null])) as ResolvedRefs<W>;
+}
+
+/** A referenced id that must exist: 422 naming the field otherwise. */
+export async function requireRef(em: EntityManager, entity: Directory, centerId: string, externalId: string, field: string): Promise<string> {
+  const refs = await requireRefs(em, centerId, { [field]: { entity, externalId } });
+  return refs[field]!;
 }
 
 /** uuid → external id for a batch of rows of one kind (views). */
