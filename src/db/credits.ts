@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 /**
@@ -77,7 +76,7 @@ export async function debitForMessage(em: EntityManager, input: { centerId: stri
 
 /** A raw statement's error comes straight from the driver (SQLSTATE 23505), not as the ORM's exception. */
 function isUniqueViolation(err: unknown): boolean {
-  return err instanceof UniqueConstraintViolationException || (typeof err === 'object' && err !== null && 'code' in err && err.code === '23505');
+  return typeof err === 'object' && err !== null && 'code' in err && err.code === '23505';
 }
 
 async function debitOnce(em: EntityManager, input: { centerId: string; messageId: string; amount: number }): Promise<DebitOutcome> {
