@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ChannelError, type OutgoingMessage } from '../channels/types.js';
-import type { SkipReason } from '../domain/events.js';
+import type { MessageStatus, SkipReason } from '../domain/events.js';
 import { debitForMessage, refundForMessage } from '../db/credits.js';
 import { Center, Message, MessageEvent } from '../db/entities/index.js';
 import type { ActivityDeps } from './deps.js';
@@ -70,9 +70,7 @@ export function createSendMessage(deps: ActivityDeps) {
     // A1 and X1 are checked again at send time: the switch or an opt-out may have changed since.
     const blocked = !center.communicationsEnabled ? 'master_off' : optedOut ? 'opted_out' : null;
     if (blocked) {
-      await em.nativeUpdate(Message, { id: messageId }, { status: 'skipped', skipReason: blocked });
-      await refundForMessage(em, { centerId: message.centerId, messageId });
-      await logEvent(em, messageId, 'skipped', blocked);
+      await skipWithRefund(em, message, blocked, ['scheduled', 'sending']);
       return { status: 'already_sent' };
     }
     if (!(await claimForSending(em, messageId))) {
@@ -127,16 +125,22 @@ export function createFailMessage(deps: ActivityDeps) {
 export function createReleaseMessages(deps: ActivityDeps) {
   return async function releaseMessages({ messageIds, reason }: { messageIds: string[]; reason: SkipReason }): Promise<void> {
     const em = deps.orm.em.fork();
-    for (const messageId of messageIds) {
-      await em.transactional(async (tx) => {
-        const released = await tx.nativeUpdate(Message, { id: messageId, status: 'scheduled' }, { status: 'skipped', skipReason: reason });
-        if (released === 0) return;
-        const message = await tx.findOneOrFail(Message, { id: messageId });
-        await refundForMessage(tx, { centerId: message.centerId, messageId });
-        await logEvent(tx, messageId, 'skipped', reason);
-      });
-    }
+    for (const message of await em.find(Message, { id: { $in: messageIds } })) await skipWithRefund(em, message, reason, ['scheduled']);
   };
+}
+
+/**
+ * A message that will not go out: `skipped` with its reason, its credits back (F1) and the event
+ * logged, in one transaction, and only if the row is still in one of `from` (never a message
+ * already on its way or sent).
+ */
+async function skipWithRefund(em: EntityManager, message: Pick<Message, 'id' | 'centerId'>, reason: SkipReason, from: MessageStatus[]): Promise<void> {
+  await em.transactional(async (tx) => {
+    const skipped = await tx.nativeUpdate(Message, { id: message.id, status: { $in: from } }, { status: 'skipped', skipReason: reason });
+    if (skipped === 0) return;
+    await refundForMessage(tx, { centerId: message.centerId, messageId: message.id });
+    await logEvent(tx, message.id, 'skipped', reason);
+  });
 }
 
 /** Matches the send activity's start-to-close timeout: a `sending` row older than this is orphaned. */
