@@ -38,7 +38,7 @@ export const configSchema = z.object({
   API_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),
   /** …and the burst a key may send at once. */
   API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
-  /** How long an API process trusts a key it found without asking the database again; a revoked key works at most this long. 0 = no cache. */
+  /** How long an API process trusts a key it found without asking the database again; a key revoked through another API process works here at most this long. 0 = no cache. */
   API_KEY_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
   LINK_SIGNING_SECRET: secret(32),
 

@@ -40,7 +40,8 @@ export interface AppDeps {
   rateLimit?: RateLimitOptions;
   /**
    * How long a center key found in the database is trusted without asking again (API_KEY_CACHE_SECONDS);
-   * a revoked key keeps working in this process for at most that long. Default 5; 0 = ask every time.
+   * a key revoked through another API process keeps working here for at most that long (one revoked
+   * through this process stops at once). Default 5; 0 = ask every time.
    */
   apiKeyCacheSeconds?: number;
   /** Largest accepted request body; default 256 KiB. */

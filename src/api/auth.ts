@@ -17,7 +17,7 @@ function sameSecret(a: string, b: string): boolean {
 type CenterCaller = Extract<Caller, { kind: 'center' }>;
 
 export interface ApiKeyCacheOptions {
-  /** How long a found key is trusted without the database; a revoked key works at most this long. 0 = no cache. */
+  /** How long a found key is trusted without the database; a key revoked elsewhere works at most this long. 0 = no cache. */
   ttlMs: number;
   /** Most keys remembered; the oldest entry goes first. */
   maxEntries: number;
