@@ -6,12 +6,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../dev/ports.js';
 import { startLocalPostgres } from '../dev/postgres.js';
 import { migrateUp, openOrm } from './orm.js';
 
 async function create() {
   const dataDir = mkdtempSync(join(tmpdir(), 'comms-migrate-'));
-  const pgServer = await startLocalPostgres({ dataDir, port: 54329 });
+  const pgServer = await startLocalPostgres({ dataDir, port: await freePort() });
   try {
     const orm = await openOrm(await pgServer.createDatabase('scratch'));
     await migrateUp(orm);
