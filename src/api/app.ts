@@ -32,6 +32,7 @@ import { unitOfWork } from './unit-of-work.js';
 
 export interface AppDeps {
   orm: MikroORM;
+  /** Queries only (timeline, alert progress): commands reach the engine through the outbox. */
   engine: Engine;
   config: Pick<Config, 'PLATFORM_API_KEY' | 'PUBLIC_BASE_URL'>;
   now?: () => Date;
@@ -59,6 +60,8 @@ export interface AppDeps {
   };
   /** B7: where password / set-up-link secrets wait for their one message. */
   secrets?: SecretStash;
+  /** Runs just before a write request commits: fault injection (a slow commit) in tests. */
+  beforeCommit?: () => Promise<void>;
 }
 
 export type App = OpenAPIHono<ApiEnv>;
@@ -122,11 +125,11 @@ export function createApp(deps: AppDeps): App {
 
   app.use('/v1/*', authenticate(deps.config.PLATFORM_API_KEY, apiKeys));
   app.use('/v1/*', rateLimit(buckets));
-  app.use('/v1/*', unitOfWork());
+  app.use('/v1/*', unitOfWork({ beforeCommit: deps.beforeCommit }));
   app
     .route('/v1', platformRoutes(routeDeps))
-    .route('/v1', centerRoutes(routeDeps))
-    .route('/v1', eventSettingRoutes(routeDeps))
+    .route('/v1', centerRoutes())
+    .route('/v1', eventSettingRoutes())
     .route('/v1', templateRoutes(routeDeps))
     .route('/v1', placeholderRoutes(routeDeps))
     .route('/v1', patientRoutes(routeDeps))

@@ -22,7 +22,7 @@ describe('e2e: a booking system books, the patient is reminded and confirms', ()
       engine: h.engine,
       config,
       secrets: h.secrets,
-      webhooks: createWebhooks({ orm: h.db.orm, engine: h.engine, links: h.links, publicBaseUrl: config.PUBLIC_BASE_URL, twilioAuthToken: TWILIO_TOKEN }),
+      webhooks: createWebhooks({ orm: h.db.orm, links: h.links, publicBaseUrl: config.PUBLIC_BASE_URL, twilioAuthToken: TWILIO_TOKEN }),
     });
   }, 180_000);
   afterAll(() => h?.stop());

@@ -45,11 +45,13 @@ describe('API center settings and event settings', () => {
     h.engine.calls = [];
     const off = await h.call('PATCH', '/v1/center', { key: center.adminKey, body: { communicationsEnabled: false } });
     expect(off.body.communicationsEnabled).toBe(false);
-    expect(h.engine.callsOf('policyChanged')).toEqual([[center.id]]);
+    const [[centerId, version]] = h.engine.callsOf('policyChanged') as [[string, number]];
+    expect(centerId).toBe(center.id);
     await h.call('PATCH', '/v1/center', { key: center.adminKey, body: { website: null } });
     expect(h.engine.callsOf('policyChanged')).toHaveLength(1);
     await h.call('PATCH', '/v1/center', { key: center.adminKey, body: { communicationsEnabled: true, timeZone: 'Europe/London' } });
-    expect(h.engine.callsOf('policyChanged')).toHaveLength(2);
+    // Each re-plan carries a newer settings version, so no workflow can act on the older one.
+    expect(h.engine.callsOf('policyChanged')).toEqual([[center.id, version], [center.id, version + 1]]);
   });
 
   it('A3: SMS sender ids must be alphanumeric ≤ 11 with a letter, or E.164; emails valid; time zones IANA — 400 naming the field, nothing changed', async () => {
@@ -110,7 +112,7 @@ describe('API center settings and event settings', () => {
     });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toMatchObject({ eventKind: 'appointment.reminder', channels: ['sms'], custom: true, options: { leadMinutes: 120, requestConfirmation: true, onePerDay: false, minimumLeadMinutes: 0 } });
-    expect(h.engine.callsOf('policyChanged')).toEqual([[center.id]]);
+    expect(h.engine.callsOf('policyChanged')).toEqual([[center.id, expect.any(Number)]]);
     const read = await h.call('GET', '/v1/event-settings/appointment.reminder', { key: center.adminKey });
     expect(read.body).toEqual(res.body);
   });

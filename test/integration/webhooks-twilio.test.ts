@@ -8,7 +8,7 @@ import { Appointment, CallbackDelivery, Message, MessageEvent, OptOut, Patient }
 import { startTwilioTestServer, type TwilioTestServer } from '../../src/dev/twilio-server.js';
 import { createLinks, type Links } from '../../src/links.js';
 import { freshDatabase } from '../support/db.js';
-import { addMessage, mountWebhooks, newMobile, recordingEngine, reservePort, seedClinic, serveOn, type Clinic, type RecordingEngine } from '../support/webhooks.js';
+import { addMessage, mountWebhooks, newMobile, recordingEngine, recordingRelay, reservePort, seedClinic, serveOn, type Clinic, type RecordingEngine } from '../support/webhooks.js';
 
 const accountSid = `AC${randomBytes(16).toString('hex')}`;
 const authToken = randomBytes(16).toString('hex');
@@ -36,8 +36,8 @@ beforeAll(async () => {
   baseUrl = reserved.url;
   engine = recordingEngine();
   links = createLinks({ publicBaseUrl: baseUrl, secret: 'webhook-test-link-secret-0123456789abcdef' });
-  const apps = createWebhooks({ orm: db.orm, engine, links, publicBaseUrl: baseUrl, twilioAuthToken: authToken });
-  server = await serveOn(mountWebhooks(apps), reserved.port);
+  const apps = createWebhooks({ orm: db.orm, links, publicBaseUrl: baseUrl, twilioAuthToken: authToken });
+  server = await serveOn(mountWebhooks(apps, recordingRelay(db.orm, engine)), reserved.port);
 });
 
 afterAll(async () => {
@@ -237,7 +237,7 @@ describe('E1: X-Twilio-Signature is required on every Twilio webhook', () => {
     const clinic = await seedClinic(db.orm);
     const message = await addMessage(db.orm, clinic, { channel: 'sms', status: 'sent' });
     const publicBaseUrl = 'https://comms.example.test/clinic-api';
-    const proxied = mountWebhooks(createWebhooks({ orm: db.orm, engine, links, publicBaseUrl, twilioAuthToken: authToken }));
+    const proxied = mountWebhooks(createWebhooks({ orm: db.orm, links, publicBaseUrl, twilioAuthToken: authToken }), recordingRelay(db.orm, engine));
     const path = `/webhooks/twilio/status/${message.id}?attempt=1`;
     const params = statusParams(newSmsSid(), 'delivered');
     const request = (signature: string) =>

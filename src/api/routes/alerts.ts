@@ -5,6 +5,7 @@ import type { AlertProgress } from '../../engine/port.js';
 import { callerCenterId, requireScope } from '../auth.js';
 import type { ApiEnv } from '../context.js';
 import type { RouteDeps } from '../deps.js';
+import { enqueueCommands } from '../../db/outbox.js';
 import { findPage, pageOf, pageQuery } from '../pagination.js';
 import { ApiError } from '../problem.js';
 import { externalIds, requireRef } from '../refs.js';
@@ -106,7 +107,7 @@ export function alertRoutes(deps: RouteDeps) {
       const resourceId = await requireRef(em, Resource, centerId, body.resourceId, 'resourceId');
       const alert = em.create(ResourceAlert, { centerId, resourceId, day: body.day, kind: body.kind, delayMinutes: body.delayMinutes ?? null });
       await em.flush();
-      await deps.engine.resourceAlert({ centerId, alertId: alert.id, resourceId, day: alert.day, kind: alert.kind, delayMinutes: alert.delayMinutes });
+      await enqueueCommands(em, [{ type: 'resourceAlert', alert: { centerId, alertId: alert.id, resourceId, day: alert.day, kind: alert.kind, delayMinutes: alert.delayMinutes } }]);
       const [view] = await toViews(em, [alert], [null]);
       return c.json(view!, 202);
     })

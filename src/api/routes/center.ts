@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Center } from '../../db/entities/index.js';
 import { requireScope, callerCenterId } from '../auth.js';
 import type { ApiEnv } from '../context.js';
-import type { RouteDeps } from '../deps.js';
+import { announcePolicyChange } from '../../db/outbox.js';
 import { ApiError } from '../problem.js';
 import { bearer, e164, email, errorResponses, httpUrl, json, jsonBody, locale, smsSenderId, timeZone, unprocessableResponse } from '../schemas.js';
 
@@ -153,7 +153,7 @@ const patchCenter = createRoute({
   responses: { 200: json(centerView, 'The center after the change'), ...errorResponses, ...unprocessableResponse },
 });
 
-export function centerRoutes(deps: RouteDeps) {
+export function centerRoutes() {
   return new OpenAPIHono<ApiEnv>()
     .openapi(getCenter, async (c) => {
       const center = await loadCenter(c.var.em, callerCenterId(c.var.caller));
@@ -167,7 +167,7 @@ export function centerRoutes(deps: RouteDeps) {
         throw ApiError.unprocessable('callback.secret', 'A callback URL needs a secret to sign the callbacks (X4).');
       }
       await em.flush();
-      if (affectsScheduling) await deps.engine.policyChanged(center.id);
+      if (affectsScheduling) await announcePolicyChange(em, center.id);
       return c.json(centerToView(center), 200);
     });
 }

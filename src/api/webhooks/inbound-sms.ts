@@ -4,7 +4,8 @@ import twilio from 'twilio';
 import type { Locale } from '../../domain/events.js';
 import { parseSmsReply } from '../../domain/reply-words.js';
 import type { ResolvedWebhookDeps } from './deps.js';
-import { deliverCallbacks, recordOptIn, recordOptOut } from './opt-outs.js';
+import { enqueueCommands } from '../../db/outbox.js';
+import { recordOptIn, recordOptOut } from './opt-outs.js';
 import { asLocale, SMS_REPLIES } from './texts.js';
 import { field, forbidden, readSignedTwilioForm, twimlResponse } from './twilio-request.js';
 
@@ -82,15 +83,13 @@ export function inboundSmsRoutes(deps: ResolvedWebhookDeps): Hono {
   async function changeOptOut(kind: 'stop' | 'start', phone: string, messageSid: string): Promise<void> {
     const em = deps.orm.em.fork();
     const at = deps.now();
-    const callbacks = await em.transactional(async (tx) => {
-      const found: { centerId: string; callbackIds: string[] }[] = [];
+    await em.transactional(async (tx) => {
       for (const [centerId, patientIds] of await centersOfNumber(tx, phone)) {
         const change = { centerId, channel: 'sms' as const, address: phone, patientIds, source: 'sms_reply', eventId: `sms-${kind}:${messageSid}`, at };
-        found.push({ centerId, callbackIds: kind === 'stop' ? await recordOptOut(tx, change) : await recordOptIn(tx, change) });
+        if (kind === 'stop') await recordOptOut(tx, change);
+        else await recordOptIn(tx, change);
       }
-      return found;
     });
-    await deliverCallbacks(deps.engine, callbacks);
   }
 
   app.post('/twilio/inbound', async (c) => {
@@ -111,7 +110,9 @@ export function inboundSmsRoutes(deps: ResolvedWebhookDeps): Hono {
     if (meaning === 'confirm' || meaning === 'cancel') {
       const pending = await findPendingQuestion(em, from, deps.now());
       if (!pending) return twimlResponse(c, smsReply(SMS_REPLIES[await replyLocale(em, from)].nothingPending));
-      await deps.engine.patientAnswered(pending.centerId, pending.appointmentId, meaning, 'sms', messageSid);
+      await em.transactional((tx) =>
+        enqueueCommands(tx, [{ type: 'patientAnswered', centerId: pending.centerId, appointmentId: pending.appointmentId, answer: meaning, via: 'sms', eventId: messageSid }]),
+      );
       const texts = SMS_REPLIES[pending.locale];
       return twimlResponse(c, smsReply(meaning === 'confirm' ? texts.confirmed : texts.cancelled));
     }

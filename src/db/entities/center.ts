@@ -35,6 +35,11 @@ export class Center extends BaseRow {
   // X4 booking-system callbacks
   callbackUrl: string | null = null;
   callbackSecret: string | null = null;
+  /**
+   * X3: raised by every change that re-plans scheduled messages (settings, switch, templates).
+   * Policy signals carry it, so an activity can tell that it read an older row than it was told.
+   */
+  settingsVersion: Opt<number> = 0;
 }
 
 export const CenterSchema = new EntitySchema<Center>({
@@ -66,6 +71,7 @@ export const CenterSchema = new EntitySchema<Center>({
     exhaustedWarnedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
     callbackUrl: { type: 'string', nullable: true },
     callbackSecret: { type: 'string', nullable: true },
+    settingsVersion: { type: 'integer', default: 0 },
   },
 });
 
