@@ -1,9 +1,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src/api/app.js';
-import { createWebhooks } from '../../src/api/webhooks/index.js';
+import type { App } from '../../src/api/app.js';
 import { signTwilioRequest } from '../../src/channels/twilio-signature.js';
-import { eventually, serverNow, startEngineHarness, TWILIO_SID, TWILIO_TOKEN, type EngineHarness } from '../support/engine.js';
+import { apiOnHarness, eventually, serverNow, startEngineHarness, TWILIO_SID, TWILIO_TOKEN, type EngineHarness } from '../support/engine.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -21,27 +20,12 @@ const PLATFORM_NUMBER = '+390200000000';
 describe('e2e: SMS replies, STOP and START act only within the number written to', () => {
   let h: EngineHarness;
   let app: App;
+  let call: ReturnType<typeof apiOnHarness>['call'];
   beforeAll(async () => {
     h = await startEngineHarness();
-    app = createApp({
-      orm: h.db.orm,
-      engine: h.engine,
-      config: { PLATFORM_API_KEY: PLATFORM_KEY, PUBLIC_BASE_URL },
-      secrets: h.secrets,
-      webhooks: createWebhooks({ orm: h.db.orm, engine: h.engine, links: h.links, publicBaseUrl: PUBLIC_BASE_URL, twilioAuthToken: TWILIO_TOKEN }),
-    });
+    ({ app, call } = apiOnHarness(h, { PLATFORM_API_KEY: PLATFORM_KEY, PUBLIC_BASE_URL }));
   }, 180_000);
   afterAll(() => h?.stop());
-
-  const call = async (key: string, method: string, path: string, body?: unknown) => {
-    const res = await app.request(path, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(method === 'POST' ? { 'idempotency-key': crypto.randomUUID() } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
 
   /** What Twilio posts when a patient texts one of our numbers, signed as Twilio signs it. */
   const patientTexts = async (from: string, to: string, body: string) => {
