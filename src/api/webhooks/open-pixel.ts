@@ -10,8 +10,8 @@ import type { ResolvedWebhookDeps } from './deps.js';
  * A4-read: the tracking pixel of an email. Every open adds to the message's count; the first
  * sets `readAt` and is the one `opened` event of its history (a mail app or a proxy may load the
  * image hundreds of times: a count, not a row per hit). The status moves to `read` only forward
- * (never out of failed or skipped). The answer is the same
- * transparent GIF whatever happened, so a bad token learns nothing and a mail app shows nothing.
+ * (never out of failed or skipped). The answer is the same transparent GIF whatever happened,
+ * so a bad token learns nothing and a mail app shows nothing.
  */
 
 export const OPEN_NOTE = 'opens are not reliable proof of reading';
