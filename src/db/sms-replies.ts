@@ -123,7 +123,7 @@ export async function isSenderOptedOut(em: EntityManager, sender: string, addres
   return row?.found === true;
 }
 
-/** The language to answer in: the patient's (within the centers behind the number), else the last message's. */
+/** The language to answer in, within the centers behind the number: the patient's, else the last message's, else the center's. */
 export async function replyLocaleOf(em: EntityManager, input: { from: string; centerIds: string[] }): Promise<string | null> {
   if (input.centerIds.length === 0) return null;
   const [row] = await em.execute<{ locale: string | null }[]>(
@@ -131,8 +131,10 @@ export async function replyLocaleOf(em: EntityManager, input: { from: string; ce
         (select locale, 1 as rank from patients where mobile = ? and center_id in (?) and locale is not null order by updated_at desc limit 1)
         union all
         (select locale, 2 as rank from messages where recipient_address = ? and center_id in (?) order by created_at desc limit 1)
+        union all
+        (select locale, 3 as rank from centers where id in (?) order by created_at limit 1)
      ) found order by rank limit 1`,
-    [input.from, input.centerIds, input.from, input.centerIds],
+    [input.from, input.centerIds, input.from, input.centerIds, input.centerIds],
   );
   return row?.locale ?? null;
 }

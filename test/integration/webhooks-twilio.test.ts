@@ -290,6 +290,18 @@ describe('X1: SMS STOP and START', () => {
     ).rejects.toMatchObject({ code: '21610' });
   });
 
+  it('X1: a STOP from a number no center knows, to a center\'s own number, opts it out of that center only and answers in the center\'s language', async () => {
+    const own = '+390677777777';
+    const clinic = await seedClinic(db.orm, { center: { smsSenderId: own, locale: 'en' } });
+    const other = await seedClinic(db.orm);
+    const stranger = newMobile();
+    const reply = await twilio.simulateInboundSms({ url: inboundUrl(), from: stranger, to: own, body: 'STOP' });
+    expect(spoken(reply.body)).toEqual(['You will no longer get text messages from us. Reply START to get them again.']);
+    expect(await em().count(OptOut, { channel: 'sms', address: stranger })).toBe(1);
+    expect(await em().count(OptOut, { centerId: clinic.center.id, channel: 'sms', address: stranger })).toBe(1);
+    expect(await em().count(OptOut, { centerId: other.center.id })).toBe(0);
+  });
+
   it('X1 X4: the same inbound STOP delivered twice inserts nothing more (same MessageSid)', async () => {
     const clinic = await seedClinic(db.orm, { center: { callbackUrl: 'https://booking.example.test/hooks', callbackSecret: 's'.repeat(32) } });
     await textedFromPlatform(clinic);
