@@ -92,6 +92,7 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     defaultEmailFrom: { name: config.DEFAULT_EMAIL_FROM_NAME, address: config.DEFAULT_EMAIL_FROM },
     defaultSmsFrom: config.DEFAULT_SMS_FROM,
     defaultVoiceFrom: config.DEFAULT_VOICE_FROM,
+    ...(config.SMS_REPLY_FROM ? { smsReplyFrom: config.SMS_REPLY_FROM } : {}),
   });
   const secrets = createSecretStash({ orm, key: config.LINK_SIGNING_SECRET });
   const activities = createActivities({

@@ -16,6 +16,7 @@ import { ApiError, fieldErrors, problemResponse } from './problem.js';
 import { createTokenBuckets, defaultRateLimit, rateLimit, type RateLimitOptions } from './rate-limit.js';
 import { alertRoutes } from './routes/alerts.js';
 import { appointmentRoutes } from './routes/appointments.js';
+import { approvedSenderRoutes } from './routes/approved-senders.js';
 import { centerRoutes } from './routes/center.js';
 import { creditRoutes } from './routes/credits.js';
 import { locationRoutes } from './routes/locations.js';
@@ -128,6 +129,7 @@ export function createApp(deps: AppDeps): App {
   app.use('/v1/*', unitOfWork({ beforeCommit: deps.beforeCommit }));
   app
     .route('/v1', platformRoutes(routeDeps))
+    .route('/v1', approvedSenderRoutes(routeDeps))
     .route('/v1', centerRoutes())
     .route('/v1', eventSettingRoutes())
     .route('/v1', templateRoutes(routeDeps))

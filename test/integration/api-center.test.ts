@@ -7,6 +7,11 @@ describe('API center settings and event settings', () => {
   beforeAll(async () => {
     h = await apiHarness();
     center = await h.newCenter('Centro Medico San Luca');
+    const approved = await h.call('PUT', `/v1/centers/${center.id}/approved-senders`, {
+      key: PLATFORM_KEY,
+      body: { emailAddresses: [], emailDomains: ['sanluca.example'], smsSenderIds: ['SanLuca', '+393331234567'], voiceNumbers: ['+390612345678'] },
+    });
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
   });
   afterAll(() => h?.close());
 
@@ -73,6 +78,45 @@ describe('API center settings and event settings', () => {
     expect(await h.fingerprint()).toBe(before);
     const ok = await h.call('PATCH', '/v1/center', { key: center.adminKey, body: { senders: { smsSenderId: '+393331234567' } } });
     expect(ok.body.senders.smsSenderId).toBe('+393331234567');
+  });
+
+  it('A3: a sender the platform has not approved for the center is refused with 422 naming the field; nothing changes', async () => {
+    const other = await h.newCenter('Centro Altrove');
+    const before = await h.fingerprint();
+    const cases: [unknown, string][] = [
+      // Another center's approved sender, number and domain are not this center's.
+      [{ senders: { smsSenderId: 'SanLuca' } }, 'senders.smsSenderId'],
+      [{ senders: { voiceCallerNumber: '+390612345678' } }, 'senders.voiceCallerNumber'],
+      [{ senders: { emailFromAddress: 'noreply@sanluca.example' } }, 'senders.emailFromAddress'],
+      [{ name: 'Renamed', senders: { emailFromName: 'Altrove', smsSenderId: 'Altrove' } }, 'senders.smsSenderId'],
+    ];
+    for (const [body, field] of cases) expectProblem(await h.call('PATCH', '/v1/center', { key: other.adminKey, body }), 422, field);
+    expect(await h.fingerprint()).toBe(before);
+
+    // The platform approves a domain and a sender id: then they can be used, and only by this center.
+    expectProblem(await h.call('PUT', `/v1/centers/${other.id}/approved-senders`, { key: other.adminKey, body: { emailAddresses: [], emailDomains: [], smsSenderIds: ['Altrove'], voiceNumbers: [] } }), 403);
+    const approve = await h.call('PUT', `/v1/centers/${other.id}/approved-senders`, {
+      key: PLATFORM_KEY,
+      body: { emailAddresses: [], emailDomains: ['altrove.example'], smsSenderIds: ['Altrove'], voiceNumbers: [] },
+    });
+    expect(approve.body).toMatchObject({ smsSenderIds: ['Altrove'], cleared: [] });
+    const ok = await h.call('PATCH', '/v1/center', { key: other.adminKey, body: { senders: { emailFromAddress: 'info@Altrove.example', smsSenderId: 'Altrove' } } });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(ok.body.senders).toMatchObject({ emailFromAddress: 'info@Altrove.example', smsSenderId: 'Altrove' });
+
+    // Withdrawing an approval unsets the sender in use: the platform default applies again.
+    const withdraw = await h.call('PUT', `/v1/centers/${other.id}/approved-senders`, {
+      key: PLATFORM_KEY,
+      body: { emailAddresses: [], emailDomains: ['altrove.example'], smsSenderIds: [], voiceNumbers: [] },
+    });
+    expect(withdraw.body.cleared).toEqual(['smsSenderId']);
+    expect((await h.call('GET', '/v1/center', { key: other.adminKey })).body.senders).toMatchObject({ emailFromAddress: 'info@Altrove.example', smsSenderId: null });
+    expect((await h.call('GET', `/v1/centers/${other.id}/approved-senders`, { key: PLATFORM_KEY })).body).toEqual({
+      emailAddresses: [],
+      emailDomains: ['altrove.example'],
+      smsSenderIds: [],
+      voiceNumbers: [],
+    });
   });
 
   it('X4: a callback URL without a secret is refused (422 naming callback.secret)', async () => {

@@ -5,6 +5,8 @@ import { bundleWorkflowCode, type Worker, type WorkflowBundle } from '@temporali
 import pino from 'pino';
 import { inject } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
+import { createApp, type App } from '../../src/api/app.js';
+import { createWebhooks } from '../../src/api/webhooks/index.js';
 import type { EngineActivities } from '../../src/activities/types.js';
 import { createChannels } from '../../src/channels/index.js';
 import { topUp } from '../../src/db/credits.js';
@@ -269,3 +271,27 @@ export const summary = (rows: Message[], eventKind?: string) =>
     .filter((m) => !eventKind || m.eventKind === eventKind)
     .map((m) => [m.eventKind, m.channel, m.status, m.skipReason].filter(Boolean).join(':'))
     .sort();
+
+/**
+ * The REST API with its webhooks on an engine harness, and a call as a client makes it (JSON
+ * body, a fresh Idempotency-Key on every POST).
+ */
+export function apiOnHarness(h: EngineHarness, config: { PLATFORM_API_KEY: string; PUBLIC_BASE_URL: string }) {
+  const app: App = createApp({
+    orm: h.db.orm,
+    engine: h.engine,
+    config,
+    secrets: h.secrets,
+    webhooks: createWebhooks({ orm: h.db.orm, links: h.links, publicBaseUrl: config.PUBLIC_BASE_URL, twilioAuthToken: TWILIO_TOKEN }),
+  });
+  const call = async (key: string, method: string, path: string, body?: unknown) => {
+    const res = await app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(method === 'POST' ? { 'idempotency-key': crypto.randomUUID() } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+  return { app, call };
+}

@@ -137,6 +137,8 @@ export async function addMessage(
     locale?: Locale;
     appointment?: Appointment;
     sentAt?: Date;
+    /** SMS: the number it went out from (null: sent before senders were recorded). */
+    sender?: string | null;
   },
 ): Promise<Message> {
   const em = orm.em.fork();
@@ -158,6 +160,7 @@ export async function addMessage(
     dueAt: new Date(),
     sentAt: status === 'scheduled' || status === 'skipped' ? null : (input.sentAt ?? new Date()),
     asksConfirmation: input.asksConfirmation ?? false,
+    sender: input.sender ?? null,
   });
   await em.flush();
   return message;

@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { approvedSendersOf, unapprovedSenders } from '../../domain/approved-senders.js';
 import { Center } from '../../db/entities/index.js';
 import { requireScope, callerCenterId } from '../auth.js';
 import type { ApiEnv } from '../context.js';
@@ -162,7 +163,13 @@ export function centerRoutes() {
     .openapi(patchCenter, async (c) => {
       const em = c.var.em;
       const center = await loadCenter(em, callerCenterId(c.var.caller), true);
-      const { affectsScheduling } = applyCenterPatch(center, c.req.valid('json'));
+      const patch = c.req.valid('json');
+      const { affectsScheduling } = applyCenterPatch(center, patch);
+      // A3: only senders the platform approved; a value already in use stays (it was approved, or predates approvals).
+      const [unapproved] = unapprovedSenders(center, approvedSendersOf(center.approvedSenders)).filter((field) => patch.senders?.[field] !== undefined);
+      if (unapproved) {
+        throw ApiError.unprocessable(`senders.${unapproved}`, 'is not one of the senders the platform approved for this center (GET /v1/centers/{centerId}/approved-senders).');
+      }
       if (center.callbackUrl !== null && center.callbackSecret === null) {
         throw ApiError.unprocessable('callback.secret', 'A callback URL needs a secret to sign the callbacks (X4).');
       }

@@ -1,4 +1,5 @@
 import { EntitySchema, type Opt } from '@mikro-orm/core';
+import type { ApprovedSenders } from '../../domain/approved-senders.js';
 import type { Channel, EventKind, Locale } from '../../domain/events.js';
 import { BaseRow, CenterOwned, baseProperties, centerOwnedProperties } from './base.js';
 
@@ -17,6 +18,8 @@ export class Center extends BaseRow {
   emailReplyTo: string | null = null;
   smsSenderId: string | null = null;
   voiceCallerNumber: string | null = null;
+  /** A3: what the platform allows the senders above to be (set by the platform, never by the center). */
+  approvedSenders: Opt<ApprovedSenders> = { emailAddresses: [], emailDomains: [], smsSenderIds: [], voiceNumbers: [] };
   /** C2-privacy: send only to patients with privacy consent. */
   privacyRequired: Opt<boolean> = false;
   /** A4-read: email open tracking pixel. */
@@ -59,6 +62,7 @@ export const CenterSchema = new EntitySchema<Center>({
     emailReplyTo: { type: 'string', nullable: true },
     smsSenderId: { type: 'string', length: 16, nullable: true },
     voiceCallerNumber: { type: 'string', length: 20, nullable: true },
+    approvedSenders: { type: 'json' },
     privacyRequired: { type: 'boolean' },
     readTracking: { type: 'boolean' },
     adminEmails: { type: 'string[]' },

@@ -2,7 +2,7 @@ import { ApiKeySchema, CallbackDeliverySchema, ConfirmTokenSchema, IdempotencyRe
 import { AppointmentSchema, ResourceAlertSchema } from './appointment.js';
 import { CenterSchema, EventSettingSchema, TemplateSchema } from './center.js';
 import { LocationSchema, PatientSchema, ResourceSchema, ServiceSchema } from './directory.js';
-import { CreditEntrySchema, MessageEventSchema, MessageSchema, OptOutSchema } from './message.js';
+import { CreditEntrySchema, MessageEventSchema, MessageSchema, OptOutSchema, SenderOptOutSchema } from './message.js';
 import { OutboxCommandSchema } from './outbox.js';
 
 export * from './access.js';
@@ -27,6 +27,7 @@ export const entities = [
   MessageEventSchema,
   CreditEntrySchema,
   OptOutSchema,
+  SenderOptOutSchema,
   ApiKeySchema,
   ConfirmTokenSchema,
   IdempotencyRecordSchema,

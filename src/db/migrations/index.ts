@@ -2,6 +2,8 @@ import { Migration20261125170714 } from './Migration20261125170714.js';
 import { Migration20261125171655 } from './Migration20261125171655.js';
 import { Migration20261125173248 } from './Migration20261125173248.js';
 import { Migration20261203173545 } from './Migration20261203173545.js';
+import { Migration20261203173614 } from './Migration20261203173614.js';
+import { Migration20261203174635 } from './Migration20261203174635.js';
 
 /** Committed migrations, in order. `npm run migration:create` writes new files; list them here. */
 export const migrationsList = [
@@ -9,4 +11,6 @@ export const migrationsList = [
   { name: 'Migration20261125171655', class: Migration20261125171655 },
   { name: 'Migration20261125173248', class: Migration20261125173248 },
   { name: 'Migration20261203173545', class: Migration20261203173545 },
+  { name: 'Migration20261203173614', class: Migration20261203173614 },
+  { name: 'Migration20261203174635', class: Migration20261203174635 },
 ];
