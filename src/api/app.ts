@@ -30,6 +30,7 @@ import { placeholderRoutes } from './routes/placeholders.js';
 import { platformRoutes } from './routes/platform.js';
 import { templateRoutes } from './routes/templates.js';
 import { unitOfWork } from './unit-of-work.js';
+import { outboxBacklog } from '../db/outbox.js';
 
 export interface AppDeps {
   orm: MikroORM;
@@ -89,8 +90,9 @@ export function createApp(deps: AppDeps): App {
 
   app.get('/healthz', async (c) => {
     try {
-      await deps.orm.em.fork().execute('select 1');
-      return c.json({ status: 'ok' }, 200);
+      // The outbox backlog: engine commands committed but not yet delivered (usually 0).
+      const outbox = await outboxBacklog(deps.orm.em.fork());
+      return c.json({ status: 'ok', outbox: { pending: outbox.pending, failing: outbox.failing, oldestAt: outbox.oldestAt?.toISOString() ?? null } }, 200);
     } catch (error) {
       deps.logger?.error({ error: error instanceof Error ? error.name : 'unknown' }, 'health check: database unreachable');
       return problemResponse(c, 503, 'The database is not reachable.');

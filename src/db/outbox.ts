@@ -75,8 +75,9 @@ export async function settleCommands(tx: EntityManager, delivered: string[], fai
 
 /** What waits to be delivered: a gauge for operators and the health check. */
 export async function outboxBacklog(em: EntityManager): Promise<{ pending: number; oldestAt: Date | null; failing: number }> {
-  const [row] = await em.execute<{ pending: number; oldest_at: Date | null; failing: number }[]>(
+  const [row] = await em.execute<{ pending: number; oldest_at: Date | string | null; failing: number }[]>(
     `select count(*)::int as pending, min(created_at) as oldest_at, count(*) filter (where attempts > 0)::int as failing from engine_outbox`,
   );
-  return { pending: row?.pending ?? 0, oldestAt: row?.oldest_at ?? null, failing: row?.failing ?? 0 };
+  const oldest = row?.oldest_at;
+  return { pending: row?.pending ?? 0, oldestAt: oldest ? new Date(oldest) : null, failing: row?.failing ?? 0 };
 }
