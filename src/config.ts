@@ -18,6 +18,8 @@ export const configSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('comms'),
+  /** The Temporal Web UI's base URL (e.g. http://127.0.0.1:8233): timeline answers link to the workflow there. */
+  TEMPORAL_UI_URL: z.string().url().optional(),
   /**
    * Sleeping appointments kept in the worker's memory; the others are replayed from their short
    * history when they wake. Bounds worker memory however many appointments are booked.

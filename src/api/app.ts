@@ -36,7 +36,7 @@ export interface AppDeps {
   orm: MikroORM;
   /** Queries only (timeline, alert progress): commands reach the engine through the outbox. */
   engine: Engine;
-  config: Pick<Config, 'PLATFORM_API_KEY' | 'PUBLIC_BASE_URL'>;
+  config: Pick<Config, 'PLATFORM_API_KEY' | 'PUBLIC_BASE_URL'> & Partial<Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>>;
   now?: () => Date;
   logger?: Logger;
   /** Per-key token bucket; defaults to 200 burst, 50/s (API_RATE_LIMIT_BURST, API_RATE_LIMIT_PER_SECOND). */

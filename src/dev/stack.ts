@@ -205,6 +205,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporalAddress,
       TEMPORAL_NAMESPACE: namespace,
+      ...(temporalUi ? { TEMPORAL_UI_URL: temporalUi } : {}),
       API_PORT: String(apiPort),
       PUBLIC_BASE_URL: `http://${HOST}:${apiPort}`,
       PLATFORM_API_KEY: secrets.secrets.PLATFORM_API_KEY,

@@ -21,6 +21,17 @@ export interface AppointmentSnapshot {
   endAt: string;
   bookedAt: string;
   bookedOnline: boolean;
+  /**
+   * The booking system's own ids (what operators know), indexed as search attributes so that
+   * `AppointmentId = "A-5002"` finds the workflow in the Web UI. Absent in older histories.
+   */
+  bookingIds?: BookingIds;
+}
+
+export interface BookingIds {
+  appointment: string;
+  patient: string;
+  resource: string | null;
 }
 
 export type PatientAnswer = 'confirm' | 'cancel';

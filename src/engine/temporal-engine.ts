@@ -14,7 +14,8 @@ import {
   timelineQuery,
 } from '../workflows/definitions.js';
 import type { appointmentWorkflow, bookingCallbackWorkflow, passwordMessageWorkflow, policyFanoutWorkflow, resourceAlertWorkflow } from '../workflows/index.js';
-import { AppointmentId, AppointmentStart, CenterId, PatientId } from '../workflows/search-attributes.js';
+import { idAttributes } from '../workflows/booking-attributes.js';
+import { AppointmentStart, CenterId } from '../workflows/search-attributes.js';
 import type { AlertProgress, Engine } from './port.js';
 
 /** Ignores "no such workflow": an appointment without a running workflow has nothing to change. */
@@ -47,12 +48,7 @@ export function createTemporalEngine(deps: { client: Client; taskQueue: string; 
         workflowId: appointmentWorkflowId(snapshot.centerId, snapshot.appointmentId),
         taskQueue,
         args: [{ snapshot }] as [{ snapshot: typeof snapshot }],
-        typedSearchAttributes: [
-          { key: CenterId, value: snapshot.centerId },
-          { key: AppointmentId, value: snapshot.appointmentId },
-          { key: PatientId, value: snapshot.patientId },
-          { key: AppointmentStart, value: new Date(snapshot.startAt) },
-        ],
+        typedSearchAttributes: [...idAttributes(snapshot), { key: AppointmentStart, value: new Date(snapshot.startAt) }],
       };
       if (options.created) {
         try {

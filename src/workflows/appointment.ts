@@ -16,7 +16,8 @@ import {
   resourceAlerted,
   timelineQuery,
 } from './definitions.js';
-import { AppointmentStart, AppointmentStatus, CenterId, NextMessageAt, PatientId, ResourceId, AppointmentId } from './search-attributes.js';
+import { idAttributes } from './booking-attributes.js';
+import { AppointmentStart, AppointmentStatus, NextMessageAt } from './search-attributes.js';
 import { db, deliverStep, prepareStep, releaseReady, sendReady } from './saga.js';
 
 const callbacks = proxyActivities<EngineActivities>({
@@ -140,12 +141,8 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
   }
 
   const { snapshot } = st;
-  upsertSearchAttributes([
-    { key: CenterId, value: snapshot.centerId },
-    { key: AppointmentId, value: snapshot.appointmentId },
-    { key: PatientId, value: snapshot.patientId },
-    ...(snapshot.resourceId ? [{ key: ResourceId, value: snapshot.resourceId }] : []),
-  ]);
+  let lastIds = JSON.stringify(idAttributes(snapshot));
+  upsertSearchAttributes(idAttributes(snapshot));
 
   // B2-recall: booking this service again supersedes a pending recall.
   if (!input.carried) await control.supersedeRecall({ centerId: snapshot.centerId, appointmentId: snapshot.appointmentId });
@@ -185,6 +182,11 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     const next = waiting.length ? Math.min(...waiting.map((s) => s.at)) : null;
     const toPrepare = waiting.filter((s) => !s.skip && !st.prepared[stepKey(s)]).map((s) => s.at - PREPARE_AHEAD_MS);
     // X6: only real changes, so an idle wake-up adds no history event.
+    const ids = JSON.stringify(idAttributes(st.snapshot));
+    if (ids !== lastIds) {
+      lastIds = ids; // a new resource
+      upsertSearchAttributes(idAttributes(st.snapshot));
+    }
     const attributes = `${st.snapshot.startAt}|${st.status}|${next}`;
     if (attributes !== lastAttributes) {
       lastAttributes = attributes;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppointmentId, CenterId, PatientId, ResourceId } from '../../src/workflows/search-attributes.js';
 import type { App } from '../../src/api/app.js';
 import { apiOnHarness, eventually, serverNow, startEngineHarness, type EngineHarness } from '../support/engine.js';
 
@@ -40,6 +41,11 @@ describe('e2e: a booking system books, the patient is reminded and confirms', ()
       startAt: start.toISOString(), endAt: new Date(start.getTime() + 20 * 60_000).toISOString(),
     });
     expect(put.status).toBeLessThan(300);
+
+    // X6: operators find the workflow by the booking system's ids, not by internal uuids.
+    const { workflowId } = (await call(admin, 'GET', '/v1/appointments/A-1/timeline')).body;
+    const described = await eventually(() => h.env.client.workflow.getHandle(workflowId).describe().catch(() => null), (d) => d !== null);
+    expect([AppointmentId, PatientId, ResourceId, CenterId].map((key) => described?.typedSearchAttributes.get(key))).toEqual(['A-1', 'P-1', 'R-1', centerId]);
 
     // B1: the confirmation email arrives at the SMTP server.
     const confirmation = await eventually(async () => h.smtp.mails.find((m) => m.envelope.to.includes('marco.neri@example.com')), (m) => !!m);

@@ -96,7 +96,7 @@ export async function apiHarness(options: Partial<Pick<AppDeps, 'rateLimit' | 'b
   const app = createApp({
     orm: db.orm,
     engine,
-    config: { PLATFORM_API_KEY: PLATFORM_KEY, PUBLIC_BASE_URL: 'https://comms.example.test' },
+    config: { PLATFORM_API_KEY: PLATFORM_KEY, PUBLIC_BASE_URL: 'https://comms.example.test', TEMPORAL_UI_URL: 'http://temporal-ui.test:8233/', TEMPORAL_NAMESPACE: 'clinics' },
     rateLimit: options.rateLimit ?? { capacity: 10_000, refillPerSecond: 10_000 },
     ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
     ...(options.now ? { now: options.now } : {}),

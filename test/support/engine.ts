@@ -206,11 +206,13 @@ export async function book(
   const now = await serverNow(h);
   const startAt = new Date(now.getTime() + input.startInMs);
   let appointment!: Appointment;
+  const patient = input.patient ?? f.patient;
+  const bookingIds = { patient: patient.externalId, resource: f.resource.externalId };
   await commitThenTell(h, async (em) => {
     appointment = em.create(Appointment, {
     centerId: f.center.id,
     externalId: `a-${randomUUID()}`,
-    patientId: (input.patient ?? f.patient).id,
+    patientId: patient.id,
     resourceId: f.resource.id,
     serviceId: f.service.id,
     locationId: f.location.id,
@@ -221,9 +223,9 @@ export async function book(
     revision: 1,
     });
     await em.flush();
-    return [{ type: 'appointmentChanged', snapshot: snapshotOf(appointment), created: true }];
+    return [{ type: 'appointmentChanged', snapshot: snapshotOf(appointment, bookingIds), created: true }];
   });
-  return { appointment, snapshot: snapshotOf(appointment) };
+  return { appointment, snapshot: snapshotOf(appointment, bookingIds) };
 }
 
 
@@ -250,7 +252,8 @@ export async function modify(h: EngineHarness, appointment: Appointment, shiftMs
     row.startAt = new Date(row.startAt.getTime() + shiftMs);
     row.endAt = new Date(row.endAt.getTime() + shiftMs);
     row.revision += 1;
-    return [{ type: 'appointmentChanged', snapshot: snapshotOf(row), created: false }];
+    const [patient, resource] = await Promise.all([em.findOneOrFail(Patient, { id: row.patientId }), row.resourceId ? em.findOne(Resource, { id: row.resourceId }) : null]);
+    return [{ type: 'appointmentChanged', snapshot: snapshotOf(row, { patient: patient.externalId, resource: resource?.externalId ?? null }), created: false }];
   });
   return row;
 }
@@ -291,6 +294,9 @@ export function apiOnHarness(h: EngineHarness, config: { PLATFORM_API_KEY: strin
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
+    // What the request committed reaches the engine before the test moves time on (in
+    // production the relay takes milliseconds; here time-skipping could overtake it).
+    if (method !== 'GET') await h.relay.drain();
     return { status: res.status, body: text ? JSON.parse(text) : null };
   };
   return { app, call };

@@ -26,6 +26,7 @@ import {
 import { stamp, timestamps } from './directory.js';
 import { snapshotOf } from '../../engine/snapshot.js';
 import { enqueueCommands } from '../../db/outbox.js';
+import { appointmentWorkflowId } from '../../workflows/definitions.js';
 
 export const appointmentView = z
   .object({
@@ -248,7 +249,9 @@ const getTimeline = createRoute({
     200: json(
       z.object({
         appointmentId: z.string(),
-        hasWorkflow: z.boolean().openapi({ description: 'false when the engine has no workflow for it (finished or never started).' }),
+        workflowId: z.string().openapi({ description: 'X6: the appointment workflow in Temporal (also findable there by `AppointmentId = "<this id>"`).' }),
+        webUiUrl: z.string().nullable().openapi({ description: 'The workflow in the Temporal Web UI; null when TEMPORAL_UI_URL is not configured.' }),
+        hasWorkflow: z.boolean().openapi({ description: 'false when the engine has no workflow for it (finished, or its start is still in the outbox).' }),
         entries: z.array(timelineEntry),
       }),
       'The timeline',
@@ -310,7 +313,8 @@ export function appointmentRoutes(deps: RouteDeps) {
       if (body.bookedAt !== undefined) row.bookedAt = new Date(body.bookedAt);
       row.revision = body.revision;
       await em.flush();
-      await enqueueCommands(em, [{ type: 'appointmentChanged', snapshot: snapshotOf(row), created: !existing }]);
+      const snapshot = snapshotOf(row, { patient: body.patientId, resource: body.resourceId ?? null });
+      await enqueueCommands(em, [{ type: 'appointmentChanged', snapshot, created: !existing }]);
       // Every reference was just resolved from the body's ids: the answer needs no lookup back.
       const appointment = viewOf(row, {
         patientId: body.patientId,
@@ -360,6 +364,9 @@ export function appointmentRoutes(deps: RouteDeps) {
         deps.engine.timeline(centerId, row.id),
         em.find(Message, { centerId, appointmentId: row.id }, { orderBy: { createdAt: 'asc', id: 'asc' } }),
       ]);
-      return c.json({ appointmentId: row.externalId, hasWorkflow: planned !== null, entries: mergeTimeline(planned ?? [], messages) }, 200);
+      const workflowId = appointmentWorkflowId(centerId, row.id);
+      const ui = deps.config.TEMPORAL_UI_URL;
+      const webUiUrl = ui ? `${ui.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.config.TEMPORAL_NAMESPACE ?? 'default')}/workflows/${encodeURIComponent(workflowId)}` : null;
+      return c.json({ appointmentId: row.externalId, workflowId, webUiUrl, hasWorkflow: planned !== null, entries: mergeTimeline(planned ?? [], messages) }, 200);
     });
 }
