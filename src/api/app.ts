@@ -7,7 +7,6 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
 import type { Engine } from '../engine/port.js';
 import { authenticate, createApiKeyCache } from './auth.js';
 import type { ApiEnv } from './context.js';
@@ -33,7 +32,7 @@ import { unitOfWork } from './unit-of-work.js';
 export interface AppDeps {
   orm: MikroORM;
   engine: Engine;
-  config: Pick<Config, 'PLATFORM_API_KEY' | 'PUBLIC_BASE_URL'>;
+  config: RouteDeps['config'];
   now?: () => Date;
   logger?: Logger;
   /** Per-key token bucket; defaults to 200 burst, 50/s (API_RATE_LIMIT_BURST, API_RATE_LIMIT_PER_SECOND). */

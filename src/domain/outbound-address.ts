@@ -148,7 +148,7 @@ const LOOPBACK_NAMES = /^(localhost|.+\.localhost)\.?$/i;
 
 /**
  * What is wrong with a callback URL before any DNS lookup, or null: not https (http only to
- * loopback where allowed), user info in it, too long, or a host that is a non-public address or
+ * loopback, or a name, where loopback is allowed), user info in it, too long, or a host that is a non-public address or
  * a `localhost` name. The send checks every resolved address again.
  */
 export function callbackUrlProblem(raw: string, policy: OutboundPolicy): string | null {
@@ -162,7 +162,8 @@ export function callbackUrlProblem(raw: string, policy: OutboundPolicy): string 
   if (url.username || url.password) return 'must not carry a user name or password';
   const literal = classifyAddress(url.hostname);
   const cls: AddressClass | null = literal ?? (LOOPBACK_NAMES.test(url.hostname) ? 'loopback' : null);
-  if (url.protocol === 'http:' && !(policy.allowLoopback && cls === 'loopback')) return 'must be an https URL';
+  // Plain http only to loopback where allowed; a name is resolved and checked again at the send.
+  if (url.protocol === 'http:' && !(policy.allowLoopback && (cls === 'loopback' || cls === null))) return 'must be an https URL';
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an https URL';
   if (cls !== null && !mayConnect(cls, policy)) return `must not point to a ${cls.replace('_', '-')} address`;
   return null;

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Center } from '../../db/entities/index.js';
+import { callbackUrlProblem } from '../../domain/outbound-address.js';
 import { requireScope, callerCenterId } from '../auth.js';
 import type { ApiEnv } from '../context.js';
 import type { RouteDeps } from '../deps.js';
@@ -162,7 +163,10 @@ export function centerRoutes(deps: RouteDeps) {
     .openapi(patchCenter, async (c) => {
       const em = c.var.em;
       const center = await loadCenter(em, callerCenterId(c.var.caller), true);
-      const { affectsScheduling } = applyCenterPatch(center, c.req.valid('json'));
+      const patch = c.req.valid('json');
+      const { affectsScheduling } = applyCenterPatch(center, patch);
+      const urlProblem = patch.callback?.url ? callbackUrlProblem(patch.callback.url, { allowLoopback: deps.config.CALLBACK_ALLOW_LOOPBACK === true }) : null;
+      if (urlProblem) throw ApiError.unprocessable('callback.url', `callback.url ${urlProblem} (X4).`);
       if (center.callbackUrl !== null && center.callbackSecret === null) {
         throw ApiError.unprocessable('callback.secret', 'A callback URL needs a secret to sign the callbacks (X4).');
       }
