@@ -16,6 +16,7 @@ import { createTokenBuckets, defaultRateLimit, rateLimit, type RateLimitOptions 
 import { alertRoutes } from './routes/alerts.js';
 import { appointmentRoutes } from './routes/appointments.js';
 import { centerRoutes } from './routes/center.js';
+import { centerCostRoutes } from './routes/center-costs.js';
 import { creditRoutes } from './routes/credits.js';
 import { locationRoutes } from './routes/locations.js';
 import { patientRoutes } from './routes/patients.js';
@@ -125,6 +126,7 @@ export function createApp(deps: AppDeps): App {
   app
     .route('/v1', platformRoutes(routeDeps))
     .route('/v1', centerRoutes(routeDeps))
+    .route('/v1', centerCostRoutes(routeDeps))
     .route('/v1', eventSettingRoutes(routeDeps))
     .route('/v1', templateRoutes(routeDeps))
     .route('/v1', placeholderRoutes(routeDeps))

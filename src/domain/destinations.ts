@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
+import { isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/min';
 
 /**
  * Where a center's SMS and calls may go (issue 9: SMS pumping to premium numbers abroad). The
@@ -20,4 +20,9 @@ export function allowedPhoneCountries(center: { country: string; phoneCountries:
 export function destinationAllowed(e164: string, countries: readonly string[]): boolean {
   const country = phoneCountry(e164);
   return country !== null && countries.includes(country);
+}
+
+/** An ISO 3166 alpha-2 code with a telephone calling code (what a destination list may hold). */
+export function isPhoneCountry(code: string): boolean {
+  return /^[A-Z]{2}$/.test(code) && isSupportedCountry(code);
 }
