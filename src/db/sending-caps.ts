@@ -8,7 +8,8 @@ import { Message } from './entities/index.js';
  * prepares running at once cannot both take the last place under the daily cap.
  */
 export async function phoneMessagesToday(em: EntityManager, center: { id: string; timeZone: string }, now: Date): Promise<number> {
-  await em.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [`phone-day:${center.id}`]);
+  // em.execute runs in the caller's transaction (em.getConnection().execute would not).
+  await em.execute('select pg_advisory_xact_lock(hashtext(?))', [`phone-day:${center.id}`]);
   const day = localDayKey(now, center.timeZone);
   return em.count(Message, {
     centerId: center.id,
