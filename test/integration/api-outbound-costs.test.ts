@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiHarness, expectProblem, PLATFORM_KEY, type ApiHarness } from '../support/api.js';
+import { apiHarness, expectProblem, PLATFORM_KEY, type ApiHarness, type CallResult } from '../support/api.js';
 
 describe('API: outbound safety and costs belong to the platform (issue 9)', () => {
   let h: ApiHarness;
@@ -107,7 +107,7 @@ describe('API: an alert per resource, day and kind (B4, issue 9)', () => {
   it('B4: the same delay posted five times is one alert: 202 first, then 200 with the same id; the engine is told once', async () => {
     h.engine.calls = [];
     const body = { resourceId: 'r1', day: '2026-12-10', kind: 'delay', delayMinutes: 20 };
-    const answers = [];
+    const answers: CallResult[] = [];
     for (let i = 0; i < 5; i++) answers.push(await h.call('POST', '/v1/alerts', { key: center.bookingKey, body }));
     expect(answers.map((a) => a.status)).toEqual([202, 200, 200, 200, 200]);
     expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);

@@ -65,7 +65,7 @@ describe('costs: alerts repeated, destinations abroad and the daily cap', () => 
 
     // The same delay reported five times (a double-clicking receptionist, a retrying integration).
     const alert = { resourceId: 'R-1', day: localDayKey(start0, 'Europe/Rome'), kind: 'delay', delayMinutes: 30 };
-    const answers = [];
+    const answers: Awaited<ReturnType<typeof call>>[] = [];
     for (let i = 0; i < 5; i++) answers.push(await call(booking, 'POST', '/v1/alerts', alert));
     expect(answers.map((a) => a.status)).toEqual([202, 200, 200, 200, 200]);
     await eventually(async () => (await call(booking, 'GET', `/v1/alerts/${answers[0]!.body.id}`)).body, (a) => a?.progress?.done === true);
