@@ -1,21 +1,17 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { Center } from '../../db/entities/index.js';
-import { allowedPhoneCountries, isPhoneCountry } from '../../domain/destinations.js';
+import type { Center } from '../../db/entities/index.js';
+import { allowedPhoneCountries } from '../../domain/destinations.js';
 import { requireScope } from '../auth.js';
 import type { ApiEnv } from '../context.js';
 import type { RouteDeps } from '../deps.js';
-import { ApiError } from '../problem.js';
-import { bearer, errorResponses, isUuid, json, jsonBody } from '../schemas.js';
+import { bearer, countryCode, errorResponses, json, jsonBody } from '../schemas.js';
+import { existingCenter } from './platform.js';
 
 /**
  * What a center's messages cost and where and how many may go: the platform's, not the
  * center's (issue 9). An admin key cannot reach these routes; PATCH /v1/center refuses the fields.
  */
 
-export const countryCode = z
-  .string()
-  .refine(isPhoneCountry, 'must be an ISO 3166 alpha-2 country code with a telephone calling code, e.g. IT')
-  .openapi({ example: 'IT' });
 const price = z.number().int().min(0).max(10_000);
 
 const costsView = z
@@ -79,15 +75,10 @@ const patchCosts = createRoute({
 });
 
 export function centerCostRoutes(_deps: RouteDeps) {
-  const find = async (em: ApiEnv['Variables']['em'], centerId: string) => {
-    const center = isUuid(centerId) ? await em.findOne(Center, centerId) : null;
-    if (!center) throw ApiError.notFound('Center');
-    return center;
-  };
   return new OpenAPIHono<ApiEnv>()
-    .openapi(getCosts, async (c) => c.json(toView(await find(c.var.em, c.req.valid('param').centerId)), 200))
+    .openapi(getCosts, async (c) => c.json(toView(await existingCenter(c.var.em, c.req.valid('param').centerId)), 200))
     .openapi(patchCosts, async (c) => {
-      const center = await find(c.var.em, c.req.valid('param').centerId);
+      const center = await existingCenter(c.var.em, c.req.valid('param').centerId);
       const p = c.req.valid('json');
       if (p.prices?.email !== undefined) center.priceEmail = p.prices.email;
       if (p.prices?.smsSegment !== undefined) center.priceSmsSegment = p.prices.smsSegment;

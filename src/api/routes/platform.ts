@@ -6,9 +6,8 @@ import type { ApiEnv } from '../context.js';
 import type { RouteDeps } from '../deps.js';
 import { findPage, pageOf, pageQuery } from '../pagination.js';
 import { ApiError } from '../problem.js';
-import { bearer, email, errorResponses, idempotencyHeaders, isUuid, json, jsonBody, locale, timeZone, unprocessableResponse } from '../schemas.js';
+import { bearer, countryCode, email, errorResponses, idempotencyHeaders, isUuid, json, jsonBody, locale, timeZone, unprocessableResponse } from '../schemas.js';
 import { centerToView, centerView } from './center.js';
-import { countryCode } from './center-costs.js';
 
 const keyView = z
   .object({
@@ -118,7 +117,7 @@ const revokeKey = createRoute({
   responses: { 200: json(keyView, 'The revoked key'), ...errorResponses },
 });
 
-async function existingCenter(em: ApiEnv['Variables']['em'], centerId: string): Promise<Center> {
+export async function existingCenter(em: ApiEnv['Variables']['em'], centerId: string): Promise<Center> {
   const center = isUuid(centerId) ? await em.findOne(Center, centerId) : null;
   if (!center) throw ApiError.notFound('Center');
   return center;
