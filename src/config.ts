@@ -53,6 +53,8 @@ export const configSchema = z.object({
   DEFAULT_EMAIL_FROM_NAME: z.string().min(1).default('Clinic'),
   DEFAULT_SMS_FROM: z.string().regex(/^(\+[1-9]\d{6,14}|[A-Za-z0-9 ]{1,11})$/, 'must be an E.164 number or an alphanumeric sender id (max 11)'),
   DEFAULT_VOICE_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number'),
+  /** X1 B2-confirm: the platform number that receives SMS replies (default: DEFAULT_SMS_FROM if a number, else DEFAULT_VOICE_FROM). */
+  SMS_REPLY_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number').optional(),
 
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits'),
   TWILIO_AUTH_TOKEN: secret(16),

@@ -8,6 +8,7 @@ import { createWebhooks } from './api/webhooks/index.js';
 import { loadConfig, type Config } from './config.js';
 import { createSecretStash } from './db/secret-stash.js';
 import { openOrm } from './db/orm.js';
+import { startOutboxRelay } from './engine/start-relay.js';
 import { createTemporalEngine } from './engine/temporal-engine.js';
 import { createLinks } from './links.js';
 
@@ -23,7 +24,7 @@ export async function buildApi(deps: { config: Config; orm: MikroORM; client: Cl
     logger,
     rateLimit: { capacity: config.API_RATE_LIMIT_BURST, refillPerSecond: config.API_RATE_LIMIT_PER_SECOND }, apiKeyCacheSeconds: config.API_KEY_CACHE_SECONDS,
     secrets: createSecretStash({ orm, key: config.LINK_SIGNING_SECRET }),
-    webhooks: createWebhooks({ orm, engine, links, publicBaseUrl: config.PUBLIC_BASE_URL, twilioAuthToken: config.TWILIO_AUTH_TOKEN, logger }),
+    webhooks: createWebhooks({ orm, links, publicBaseUrl: config.PUBLIC_BASE_URL, twilioAuthToken: config.TWILIO_AUTH_TOKEN, logger }),
   });
 }
 
@@ -35,6 +36,7 @@ export async function startApiServer(deps: { config: Config; orm?: MikroORM; log
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const app = await buildApi({ config, orm, client, logger });
+  const relay = await startOutboxRelay({ config, orm, client, logger });
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.API_PORT, hostname: '0.0.0.0' }, () => resolve(s));
   });
@@ -44,6 +46,7 @@ export async function startApiServer(deps: { config: Config; orm?: MikroORM; log
     url,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await relay.stop();
       await connection.close();
       if (!deps.orm) await orm.close();
     },

@@ -13,6 +13,7 @@ import { loadConfig, type Config } from './config.js';
 import { openOrm } from './db/orm.js';
 import { createSecretStash } from './db/secret-stash.js';
 import { startHousekeeping } from './housekeeping.js';
+import { startOutboxRelay } from './engine/start-relay.js';
 import { createLinks } from './links.js';
 import { phoneTaskQueue } from './workflows/task-queues.js';
 
@@ -91,6 +92,7 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     defaultEmailFrom: { name: config.DEFAULT_EMAIL_FROM_NAME, address: config.DEFAULT_EMAIL_FROM },
     defaultSmsFrom: config.DEFAULT_SMS_FROM,
     defaultVoiceFrom: config.DEFAULT_VOICE_FROM,
+    ...(config.SMS_REPLY_FROM ? { smsReplyFrom: config.SMS_REPLY_FROM } : {}),
   });
   const secrets = createSecretStash({ orm, key: config.LINK_SIGNING_SECRET });
   const activities = createActivities({
@@ -114,12 +116,14 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });
   const housekeeping = startHousekeeping({ orm, secrets, logger, everyMs: HOUSEKEEPING_EVERY_MS });
+  const relay = await startOutboxRelay({ config, orm, client, logger });
   deps.signal?.addEventListener('abort', () => workers.forEach((w) => w.shutdown()));
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {
     housekeeping.stop();
+    await relay.stop();
     await channels.close();
     await clientConnection.close();
     await connection.close();

@@ -9,16 +9,18 @@ import { Appointment, CallbackDelivery, Center, Service } from '../db/entities/i
 import { recallSuperseded, recallWorkflowId, type RecallInput } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
 import { notifyCenter } from './notices.js';
-import type { AppointmentPolicy } from './types.js';
+import { requireFresh } from './freshness.js';
+import type { AppointmentPolicy, KnownVersions } from './types.js';
 
 type Ids = { centerId: string; appointmentId: string };
 
 /** X3: the center's current policy, read at every wake-up so changes reach booked appointments. */
 export function createLoadAppointmentPolicy(deps: ActivityDeps) {
-  return async function loadAppointmentPolicy({ centerId, appointmentId }: Ids): Promise<AppointmentPolicy> {
+  return async function loadAppointmentPolicy({ centerId, appointmentId, ...known }: Ids & KnownVersions): Promise<AppointmentPolicy> {
     const em = deps.orm.em.fork();
     const center = await em.findOneOrFail(Center, { id: centerId });
     const appointment = await em.findOneOrFail(Appointment, { id: appointmentId, centerId });
+    requireFresh({ revision: appointment.revision, settingsVersion: center.settingsVersion }, known);
     const setting = await loadEventSettings(em, centerId, ['appointment.reminder', 'appointment.second_reminder', 'appointment.post_visit', 'resource.reminder']);
     const past = await em.find(
       Appointment,

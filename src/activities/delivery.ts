@@ -9,6 +9,7 @@ import { notifyCenter } from './notices.js';
 import type { DebitResult, SendOutcome } from './types.js';
 import { loadEventSetting } from '../db/event-settings.js';
 import { renderText } from './prepare.js';
+import { isSenderOptedOut } from '../db/sms-replies.js';
 import { loadSubject } from './render.js';
 
 const SENT = new Set(['sent', 'delivered', 'read']);
@@ -67,13 +68,16 @@ export function createSendMessage(deps: ActivityDeps) {
       throw ApplicationFailure.nonRetryable(`message is ${message.status}`, 'not_sendable');
     }
     const { center, optedOut } = await sendingContext(em, message);
+    const out = outgoing(deps, center, message);
+    const sender = deps.channels[message.channel].senderFor?.(out) ?? null;
     // A1 and X1 are checked again at send time: the switch or an opt-out may have changed since.
-    const blocked = !center.communicationsEnabled ? 'master_off' : optedOut ? 'opted_out' : null;
+    const senderOptOut = sender !== null && (await isSenderOptedOut(em, sender, out.to));
+    const blocked = !center.communicationsEnabled ? 'master_off' : optedOut || senderOptOut ? 'opted_out' : null;
     if (blocked) {
       await skipWithRefund(em, message, blocked, ['scheduled', 'sending']);
       return { status: 'already_sent' };
     }
-    if (!(await claimForSending(em, messageId))) {
+    if (!(await claimForSending(em, messageId, sender))) {
       const now = await em.findOneOrFail(Message, { id: messageId }, { refresh: true });
       if (SENT.has(now.status)) return { status: 'already_sent' };
       // Another attempt holds the lease (e.g. a retry after a timeout while the first still runs).
@@ -81,7 +85,7 @@ export function createSendMessage(deps: ActivityDeps) {
     }
     const text = message.secretRef ? await withSecret(deps, em, message) : null;
     try {
-      const call = () => deps.channels[message.channel].send({ ...outgoing(deps, center, message), ...text });
+      const call = () => deps.channels[message.channel].send({ ...out, ...text });
       // The pace wraps the provider call itself, so the limit holds at the provider (A3).
       const paced = message.channel !== 'email' && deps.phonePacer;
       const result = paced ? await paced.run(order ?? Number.MAX_SAFE_INTEGER, call) : await call();
@@ -151,17 +155,17 @@ const SEND_LEASE = '2 minutes';
  * lease ran out (its worker died mid-send: at-least-once, rather than a reminder lost). The
  * claim and its `sending` event are one statement: the hot path of a burst counts round trips.
  */
-async function claimForSending(em: EntityManager, messageId: string): Promise<boolean> {
+async function claimForSending(em: EntityManager, messageId: string, sender: string | null): Promise<boolean> {
   const now = new Date(); // millisecond timestamps, like the ORM's own rows (list cursors stay exact)
   const claimed = await em.getConnection().execute<{ id: string }[]>(
     `with claimed as (
-       update messages set status = 'sending', updated_at = ?
+       update messages set status = 'sending', sender = ?, updated_at = ?
         where id = ? and (status = 'scheduled' or (status = 'sending' and updated_at < now() - interval '${SEND_LEASE}'))
         returning id)
      insert into message_events (id, created_at, updated_at, message_id, status, detail)
        select gen_random_uuid(), ?, ?, id, 'sending', null from claimed
      returning message_id as id`,
-    [now, messageId, now, now],
+    [sender, now, messageId, now, now],
   );
   return claimed.length === 1;
 }
@@ -238,6 +242,7 @@ function outgoing(deps: ActivityDeps, center: SenderSettings, message: Message):
     trackingPixelUrl: isEmail && center.readTracking ? deps.links.trackingPixelUrl(message.id) : null,
     actionLinks: isEmail && message.asksConfirmation ? { confirmUrl: deps.links.confirmUrl(message.id), cancelUrl: deps.links.cancelUrl(message.id) } : null,
     gatherUrl: message.channel === 'voice' && message.asksConfirmation ? deps.links.gatherUrl(message.id) : null,
+    expectsReply: message.channel === 'sms' && message.asksConfirmation,
     statusCallbackUrl: isEmail ? null : deps.links.statusCallbackUrl(message.id),
   };
 }

@@ -10,6 +10,7 @@ import {
   createSupersedeRecall,
 } from './appointments.js';
 import { createDebitCredits, createFailMessage, createReleaseMessages, createSendMessage } from './delivery.js';
+import { createSignalPolicyChanged } from './policy-fanout.js';
 import { createPrepareMessages } from './prepare.js';
 import { createPrepareAndDebit } from './ready.js';
 import type { EngineActivities } from './types.js';
@@ -37,5 +38,6 @@ export function createActivities(deps: ActivityDeps): EngineActivities {
     findAlertAppointments: createFindAlertAppointments(deps),
     signalAlert: createSignalAlert(deps),
     recordAlertProgress: createRecordAlertProgress(deps),
+    signalPolicyChanged: createSignalPolicyChanged(deps),
   };
 }

@@ -11,6 +11,7 @@ import { loadEventSetting } from '../db/event-settings.js';
 import { Message, OptOut } from '../db/entities/index.js';
 import { phoneMessagesToday } from '../db/sending-caps.js';
 import type { StashedSecret } from '../db/secret-stash.js';
+import { requireFresh } from './freshness.js';
 import type { PrepareInput, PreparedMessage } from './types.js';
 import type { ActivityDeps } from './deps.js';
 import { notifyCenter } from './notices.js';
@@ -27,9 +28,11 @@ const UNSUBSCRIBABLE = new Set(['appointment.post_visit', 'recall']);
 export function createPrepareMessages(deps: ActivityDeps) {
   return async function prepareMessages(input: PrepareInput): Promise<PreparedMessage[]> {
     const em = deps.orm.em.fork();
+    // The center's version is read first: settings read after a fresh enough version are as new.
+    const subject = await loadSubject(em, input.centerId, input.appointmentId, { patientId: input.patientId, resourceId: input.resourceId });
+    requireFresh({ revision: subject.appointment?.revision ?? null, settingsVersion: subject.center.settingsVersion }, input);
     const setting = await loadEventSetting(em, input.centerId, input.eventKind);
     if (setting.channels.length === 0) return [];
-    const subject = await loadSubject(em, input.centerId, input.appointmentId, { patientId: input.patientId, resourceId: input.resourceId });
     const person = input.recipient === 'patient' ? subject.patient : subject.resource;
     if (!person) return [];
 

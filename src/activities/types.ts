@@ -1,5 +1,8 @@
 import type { Channel, EventKind, SkipReason } from '../domain/events.js';
+import type { KnownVersions } from '../domain/freshness.js';
 import type { ReminderOptions, SecondReminderOptions } from '../domain/policy.js';
+
+export type { KnownVersions };
 
 /** What an appointment workflow needs to plan, read fresh at every wake-up (X3). No patient data. */
 export interface AppointmentPolicy {
@@ -16,7 +19,8 @@ export interface AppointmentPolicy {
 
 export type Recipient = 'patient' | 'resource';
 
-export interface PrepareInput {
+
+export interface PrepareInput extends KnownVersions {
   centerId: string;
   appointmentId: string | null;
   eventKind: EventKind;
@@ -59,7 +63,7 @@ export interface SendOutcome {
 
 /** The activity functions as workflows see them (`proxyActivities<EngineActivities>`). */
 export interface EngineActivities {
-  loadAppointmentPolicy(input: { centerId: string; appointmentId: string }): Promise<AppointmentPolicy>;
+  loadAppointmentPolicy(input: { centerId: string; appointmentId: string } & KnownVersions): Promise<AppointmentPolicy>;
   prepareMessages(input: PrepareInput): Promise<PreparedMessage[]>;
   debitCredits(input: { messageId: string }): Promise<DebitResult>;
   /** prepareMessages then debitCredits for each message to send: one local activity, one round. */
@@ -77,4 +81,5 @@ export interface EngineActivities {
   findAlertAppointments(input: { centerId: string; resourceId: string; day: string }): Promise<string[]>;
   signalAlert(input: { centerId: string; alertId: string; appointmentIds: string[]; kind: 'delay' | 'absence'; delayMinutes: number | null }): Promise<number>;
   recordAlertProgress(input: { centerId: string; alertId: string; affected: number; notified: number }): Promise<void>;
+  signalPolicyChanged(input: { centerId: string; settingsVersion: number }): Promise<{ signalled: number; pages: number }>;
 }

@@ -15,6 +15,7 @@ import { ApiError, fieldErrors, problemResponse } from './problem.js';
 import { createTokenBuckets, defaultRateLimit, rateLimit, type RateLimitOptions } from './rate-limit.js';
 import { alertRoutes } from './routes/alerts.js';
 import { appointmentRoutes } from './routes/appointments.js';
+import { approvedSenderRoutes } from './routes/approved-senders.js';
 import { centerRoutes } from './routes/center.js';
 import { centerCostRoutes } from './routes/center-costs.js';
 import { creditRoutes } from './routes/credits.js';
@@ -32,6 +33,7 @@ import { unitOfWork } from './unit-of-work.js';
 
 export interface AppDeps {
   orm: MikroORM;
+  /** Queries only (timeline, alert progress): commands reach the engine through the outbox. */
   engine: Engine;
   config: RouteDeps['config'];
   now?: () => Date;
@@ -59,6 +61,8 @@ export interface AppDeps {
   };
   /** B7: where password / set-up-link secrets wait for their one message. */
   secrets?: SecretStash;
+  /** Runs just before a write request commits: fault injection (a slow commit) in tests. */
+  beforeCommit?: () => Promise<void>;
 }
 
 export type App = OpenAPIHono<ApiEnv>;
@@ -122,12 +126,13 @@ export function createApp(deps: AppDeps): App {
 
   app.use('/v1/*', authenticate(deps.config.PLATFORM_API_KEY, apiKeys));
   app.use('/v1/*', rateLimit(buckets));
-  app.use('/v1/*', unitOfWork());
+  app.use('/v1/*', unitOfWork({ beforeCommit: deps.beforeCommit }));
   app
     .route('/v1', platformRoutes(routeDeps))
+    .route('/v1', approvedSenderRoutes(routeDeps))
     .route('/v1', centerRoutes(routeDeps))
     .route('/v1', centerCostRoutes(routeDeps))
-    .route('/v1', eventSettingRoutes(routeDeps))
+    .route('/v1', eventSettingRoutes())
     .route('/v1', templateRoutes(routeDeps))
     .route('/v1', placeholderRoutes(routeDeps))
     .route('/v1', patientRoutes(routeDeps))

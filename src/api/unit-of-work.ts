@@ -10,16 +10,16 @@ const MAX_KEY_LENGTH = 200;
 /**
  * Every write request runs in one transaction on the request's EntityManager: committed when
  * the answer is 2xx, rolled back otherwise, so a 4xx never leaves half a change behind.
- * Handlers call the engine before the commit: a failed engine call rolls the change back and
- * the client retries; engine calls are idempotent (revision / event id), so a commit failure
- * after one is harmless too.
+ * Commit first, then the engine: handlers write their engine commands to the outbox in this
+ * transaction (src/db/outbox.ts) and the relay delivers them after the commit, so a workflow
+ * never hears of a change it cannot read yet, and a committed change is never left untold.
  *
  * X5: a POST with `Idempotency-Key` first inserts its record in that same transaction. The
  * unique (key id, Idempotency-Key) makes a concurrent twin wait for the first one's commit and
  * then replay its stored answer; a different method/path/body under the same key answers 422.
  * Only 2xx answers are stored: a rejected request changed nothing and may be retried.
  */
-export function unitOfWork(): MiddlewareHandler<ApiEnv> {
+export function unitOfWork(options: { beforeCommit?: (() => Promise<void>) | undefined } = {}): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     if (READS.has(c.req.method)) return next();
     const em = c.get('em');
@@ -67,6 +67,7 @@ export function unitOfWork(): MiddlewareHandler<ApiEnv> {
           recordId,
         ]);
       }
+      await options.beforeCommit?.();
       await em.commit();
     } catch (error) {
       if (em.isInTransaction()) await em.rollback();

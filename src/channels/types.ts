@@ -27,6 +27,8 @@ export interface OutgoingMessage {
   actionLinks?: { confirmUrl: string; cancelUrl: string } | null;
   /** Voice: ask for a keypress (1 confirm, 2 cancel) and post it to this URL. */
   gatherUrl?: string | null;
+  /** SMS: the text asks for an answer by SMS (B2-confirm), so it must come from a number that can receive one. */
+  expectsReply?: boolean;
   /** SMS / voice: where the provider posts delivery status. */
   statusCallbackUrl?: string | null;
 }
@@ -54,5 +56,7 @@ export class ChannelError extends Error {
 export interface ChannelSender {
   readonly channel: Channel;
   send(message: OutgoingMessage): Promise<SendResult>;
+  /** SMS: the From `send` will use for this message (X1 opt-outs are per sender; replies are matched by it). */
+  senderFor?(message: OutgoingMessage): string;
   close?(): Promise<void>;
 }

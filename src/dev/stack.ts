@@ -17,6 +17,7 @@ import { migrateUp, openOrm } from '../db/orm.js';
 import { seedDemoCenter, type DemoSeed } from '../db/seed.js';
 import { registerSearchAttributes } from '../engine/register-search-attributes.js';
 import { buildApi } from '../server.js';
+import { startOutboxRelay } from '../engine/start-relay.js';
 import { runWorker } from '../worker.js';
 import { loadOrCreateLocalSecrets, type LocalSecrets } from './local-secrets.js';
 import { startMailCatcher } from './maildev.js';
@@ -257,6 +258,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // ---- API ----
     // The production wiring (REST API, webhooks, links), served on loopback only.
     const app = await buildApi({ config, orm, client, logger });
+    const relay = await startOutboxRelay({ config, orm, client, logger });
+    stoppers.push({ name: 'outbox relay', stop: () => relay.stop() });
     // Local stack only: what the Twilio test server received, since there is no Twilio console.
     app.get('/dev/twilio', (c) => c.json({ messages: twilio.messages, calls: twilio.calls, callbacks: twilio.callbacks }));
     const server = await step('API', () => listen(app.fetch, apiPort));

@@ -64,6 +64,8 @@ interface Carried {
   prepared?: Record<string, { at: number; messages: ReadyMessage[] }>;
   /** Steps whose prepared messages were released: the next preparation gets a new key. */
   rounds?: Record<string, number>;
+  /** The center's settings version of the last policy signal: no activity may read an older one. */
+  settingsVersion?: number;
 }
 
 const stepKey = (s: Pick<Step, 'eventKind' | 'slot' | 'recipient'>) => `${s.eventKind}|${s.slot}|${s.recipient}`;
@@ -154,7 +156,8 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     }
     wake = true;
   });
-  setHandler(policyChanged, () => {
+  setHandler(policyChanged, (change) => {
+    state.settingsVersion = Math.max(state.settingsVersion ?? 0, change?.settingsVersion ?? 0);
     policy = null;
     changed = true;
     wake = true;
@@ -208,6 +211,7 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
       recipient: step.recipient,
       forcedSkip: step.skip ?? forcedSkip,
       delayMinutes: step.delayMinutes ?? null,
+      ...known(),
     };
   }
 
@@ -291,6 +295,9 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     return steps;
   }
 
+  /** What the activities must not read older than (see domain/freshness.ts). */
+  const known = () => ({ minRevision: snapshot.revision, ...(state.settingsVersion ? { minSettingsVersion: state.settingsVersion } : {}) });
+
   const anyDone = (eventKind: EventKind) => Object.keys(state.done).some((k) => k.startsWith(`${eventKind}|`));
 
   upsertSearchAttributes([
@@ -312,7 +319,7 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     }
 
     // An alert, an answer or attendance changes no policy: only timers and changes read it again.
-    policy ??= await db.loadAppointmentPolicy({ centerId: snapshot.centerId, appointmentId: snapshot.appointmentId });
+    policy ??= await db.loadAppointmentPolicy({ centerId: snapshot.centerId, appointmentId: snapshot.appointmentId, ...known() });
     const now = Date.now();
     planned = plan(policy, now);
     await releaseStale(planned, changed, now);

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src/api/app.js';
-import { createWebhooks } from '../../src/api/webhooks/index.js';
-import { eventually, serverNow, startEngineHarness, TWILIO_TOKEN, type EngineHarness } from '../support/engine.js';
+import type { App } from '../../src/api/app.js';
+import { apiOnHarness, eventually, serverNow, startEngineHarness, type EngineHarness } from '../support/engine.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -14,28 +13,12 @@ const PLATFORM_KEY = 'platform-key-for-the-e2e-test-0123456789';
 describe('e2e: a booking system books, the patient is reminded and confirms', () => {
   let h: EngineHarness;
   let app: App;
+  let call: ReturnType<typeof apiOnHarness>['call'];
   beforeAll(async () => {
     h = await startEngineHarness();
-    const config = { PLATFORM_API_KEY: PLATFORM_KEY, PUBLIC_BASE_URL: 'http://127.0.0.1:9' };
-    app = createApp({
-      orm: h.db.orm,
-      engine: h.engine,
-      config,
-      secrets: h.secrets,
-      webhooks: createWebhooks({ orm: h.db.orm, engine: h.engine, links: h.links, publicBaseUrl: config.PUBLIC_BASE_URL, twilioAuthToken: TWILIO_TOKEN }),
-    });
+    ({ app, call } = apiOnHarness(h, { PLATFORM_API_KEY: PLATFORM_KEY, PUBLIC_BASE_URL: 'http://127.0.0.1:9' }));
   }, 180_000);
   afterAll(() => h?.stop());
-
-  const call = async (key: string, method: string, path: string, body?: unknown) => {
-    const res = await app.request(path, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(method === 'POST' ? { 'idempotency-key': crypto.randomUUID() } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
 
   it('B1 B2-rem B2-confirm E1 F1 X6: booking → confirmation → reminder by email and SMS → confirm link → timeline', async () => {
     const created = await call(PLATFORM_KEY, 'POST', '/v1/centers', { name: 'Studio Medico Verdi', adminEmails: ['segreteria@verdi.test'] });

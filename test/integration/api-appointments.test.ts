@@ -1,3 +1,4 @@
+import { outboxBacklog } from '../../src/db/outbox.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppointmentSnapshot } from '../../src/engine/port.js';
 import { Message } from '../../src/db/entities/index.js';
@@ -120,13 +121,19 @@ describe('API appointments', () => {
     expect((await h.call('GET', '/v1/appointments/a1', { key: a.bookingKey })).body.status).toBe('booked');
   });
 
-  it('an engine failure rolls the change back, so the booking system’s retry is applied (not ignored)', async () => {
+  it('commit first, then the engine: with Temporal unreachable the change is accepted and its command reaches the engine once it is back', async () => {
+    h.engine.calls = [];
     h.engine.failNext = new Error('temporal unreachable');
-    const failed = await h.call('PUT', '/v1/appointments/a4', { key: a.bookingKey, body: booking });
-    expectProblem(failed, 500);
-    expectProblem(await h.call('GET', '/v1/appointments/a4', { key: a.bookingKey }), 404);
-    const retry = await h.call('PUT', '/v1/appointments/a4', { key: a.bookingKey, body: booking });
-    expect(retry.body.status).toBe('created');
+    const accepted = await h.call('PUT', '/v1/appointments/a4', { key: a.bookingKey, body: booking });
+    expect(accepted.status).toBe(201);
+    expect(h.engine.callsOf('appointmentChanged')).toEqual([]);
+    expect(await outboxBacklog(h.db.orm.em.fork())).toMatchObject({ pending: 1, failing: 1 });
+    // The booking system's retry is a repeat (same revision): nothing new to tell.
+    expect((await h.call('PUT', '/v1/appointments/a4', { key: a.bookingKey, body: booking })).body.status).toBe('ignored');
+    await new Promise((r) => setTimeout(r, 600)); // the first back-off (0.5 s)
+    await h.relay.drain();
+    expect(h.engine.callsOf('appointmentChanged')).toHaveLength(1);
+    expect(await outboxBacklog(h.db.orm.em.fork())).toMatchObject({ pending: 0 });
   });
 
   it('B3 B2-second: attendance records attended / no-show and tells the engine; bad input → 400 naming the field', async () => {

@@ -1,8 +1,10 @@
 import { DateTime } from 'luxon';
+import { Appointment } from '../../src/db/entities/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   book,
   cancel,
+  commitThenTell,
   createFixture,
   eventually,
   messagesOf,
@@ -119,7 +121,10 @@ describe('appointment workflow: reminders and changes (time-skipping server)', (
 
     // A "created" that is really newer reaches the running workflow as a change.
     const moved = { ...snapshot, revision: 2, startAt: new Date(Date.parse(snapshot.startAt) + HOUR).toISOString(), endAt: new Date(Date.parse(snapshot.endAt) + HOUR).toISOString() };
-    await h.engine.appointmentChanged(moved, { created: true });
+    await commitThenTell(h, async (em) => {
+      await em.nativeUpdate(Appointment, { id: appointment.id }, { revision: 2, startAt: new Date(moved.startAt), endAt: new Date(moved.endAt) });
+      return [{ type: 'appointmentChanged', snapshot: moved, created: true }];
+    });
     expect(await settled(appointment.id, (l) => l.includes('appointment.modified:email:sent'))).toEqual(['appointment.created:email:sent', 'appointment.modified:email:sent']);
   });
 
@@ -129,7 +134,6 @@ describe('appointment workflow: reminders and changes (time-skipping server)', (
     const { appointment } = await book(h, f, { startInMs: 4 * DAY });
     await settled(appointment.id, (l) => l.includes('appointment.created:email:sent'));
     await setEvent(h, f.center.id, 'appointment.reminder', ['email'], { leadMinutes: 3 * 24 * 60 });
-    await h.engine.policyChanged(f.center.id);
     await h.env.sleep(DAY + HOUR);
     const rows = await eventually(() => messagesOf(h, appointment.id), (r) => r.some((m) => m.eventKind === 'appointment.reminder'));
     const reminder = rows.find((m) => m.eventKind === 'appointment.reminder')!;

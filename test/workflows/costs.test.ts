@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src/api/app.js';
 import { ResourceAlert } from '../../src/db/entities/index.js';
 import { localDayKey } from '../../src/domain/local-time.js';
-import { eventually, serverNow, startEngineHarness, type EngineHarness } from '../support/engine.js';
+import { apiOnHarness, eventually, serverNow, startEngineHarness, type EngineHarness } from '../support/engine.js';
 
 const DAY = 24 * 3600_000;
 const PLATFORM_KEY = 'platform-key-for-the-costs-test-0123456789';
@@ -22,22 +21,12 @@ interface MessageView {
  */
 describe('costs: alerts repeated, destinations abroad and the daily cap', () => {
   let h: EngineHarness;
-  let app: App;
+  let call: ReturnType<typeof apiOnHarness>['call'];
   beforeAll(async () => {
     h = await startEngineHarness();
-    app = createApp({ orm: h.db.orm, engine: h.engine, config: { PLATFORM_API_KEY: PLATFORM_KEY, PUBLIC_BASE_URL: 'http://127.0.0.1:9' }, secrets: h.secrets });
+    ({ call } = apiOnHarness(h, { PLATFORM_API_KEY: PLATFORM_KEY, PUBLIC_BASE_URL: 'http://127.0.0.1:9' }));
   }, 180_000);
   afterAll(() => h?.stop());
-
-  const call = async (key: string, method: string, path: string, body?: unknown) => {
-    const res = await app.request(path, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
 
   it('B4 F1 B6 E1: five identical alerts text each patient once; no SMS abroad; beyond the daily cap skipped, not debited, admins told once', async () => {
     const created = await call(PLATFORM_KEY, 'POST', '/v1/centers', { name: 'Centro Costi', adminEmails: ['segreteria@costi.test'] });

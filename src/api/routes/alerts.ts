@@ -6,6 +6,7 @@ import type { AlertProgress } from '../../engine/port.js';
 import { callerCenterId, requireScope } from '../auth.js';
 import type { ApiEnv } from '../context.js';
 import type { RouteDeps } from '../deps.js';
+import { enqueueCommands } from '../../db/outbox.js';
 import { findPage, pageOf, pageQuery } from '../pagination.js';
 import { ApiError } from '../problem.js';
 import { externalIds, requireRef } from '../refs.js';
@@ -121,7 +122,7 @@ export function alertRoutes(deps: RouteDeps) {
         ]);
       }
       if (created) {
-        await deps.engine.resourceAlert({ centerId, alertId: alert.id, resourceId, day: alert.day, kind: alert.kind, delayMinutes: alert.delayMinutes });
+        await enqueueCommands(em, [{ type: 'resourceAlert', alert: { centerId, alertId: alert.id, resourceId, day: alert.day, kind: alert.kind, delayMinutes: alert.delayMinutes } }]);
       }
       const [view] = await toViews(em, [alert], [created ? null : await deps.engine.alertProgress(centerId, alert.id)]);
       return created ? c.json(view!, 202) : c.json(view!, 200);

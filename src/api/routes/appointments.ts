@@ -25,6 +25,7 @@ import {
 } from '../schemas.js';
 import { stamp, timestamps } from './directory.js';
 import { snapshotOf } from '../../engine/snapshot.js';
+import { enqueueCommands } from '../../db/outbox.js';
 
 export const appointmentView = z
   .object({
@@ -309,7 +310,7 @@ export function appointmentRoutes(deps: RouteDeps) {
       if (body.bookedAt !== undefined) row.bookedAt = new Date(body.bookedAt);
       row.revision = body.revision;
       await em.flush();
-      await deps.engine.appointmentChanged(snapshotOf(row), { created: !existing });
+      await enqueueCommands(em, [{ type: 'appointmentChanged', snapshot: snapshotOf(row), created: !existing }]);
       // Every reference was just resolved from the body's ids: the answer needs no lookup back.
       const appointment = viewOf(row, {
         patientId: body.patientId,
@@ -327,7 +328,7 @@ export function appointmentRoutes(deps: RouteDeps) {
         row.cancelledAt = deps.now();
         await em.flush();
         // One cancellation per appointment ever: a fixed event id lets the engine drop repeats.
-        await deps.engine.appointmentCancelled(row.centerId, row.id, `cancel:${row.id}`);
+        await enqueueCommands(em, [{ type: 'appointmentCancelled', centerId: row.centerId, appointmentId: row.id, eventId: `cancel:${row.id}` }]);
       }
       return c.json(await toView(em, row), 200);
     })
@@ -340,7 +341,7 @@ export function appointmentRoutes(deps: RouteDeps) {
       if (row.status !== status) {
         row.status = status;
         await em.flush();
-        await deps.engine.attendance(row.centerId, row.id, attended, `attendance:${row.id}:${randomUUID()}`);
+        await enqueueCommands(em, [{ type: 'attendance', centerId: row.centerId, appointmentId: row.id, attended, eventId: `attendance:${row.id}:${randomUUID()}` }]);
       }
       return c.json(await toView(em, row), 200);
     })

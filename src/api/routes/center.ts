@@ -2,12 +2,14 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ZodError } from 'zod';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { approvedSendersOf, unapprovedSenders } from '../../domain/approved-senders.js';
 import { Center } from '../../db/entities/index.js';
 import { allowedPhoneCountries } from '../../domain/destinations.js';
 import { callbackUrlProblem } from '../../domain/outbound-address.js';
 import { requireScope, callerCenterId } from '../auth.js';
 import type { ApiEnv } from '../context.js';
 import type { RouteDeps } from '../deps.js';
+import { announcePolicyChange } from '../../db/outbox.js';
 import { ApiError, fieldErrors } from '../problem.js';
 import { bearer, e164, email, errorResponses, httpUrl, json, jsonBody, locale, smsSenderId, timeZone, unprocessableResponse } from '../schemas.js';
 
@@ -182,11 +184,16 @@ export function centerRoutes(deps: RouteDeps) {
       const { affectsScheduling } = applyCenterPatch(center, patch);
       const urlProblem = patch.callback?.url ? callbackUrlProblem(patch.callback.url, { allowLoopback: deps.config.CALLBACK_ALLOW_LOOPBACK === true }) : null;
       if (urlProblem) throw ApiError.unprocessable('callback.url', `callback.url ${urlProblem} (X4).`);
+      // A3: only senders the platform approved; a value already in use stays (it was approved, or predates approvals).
+      const [unapproved] = unapprovedSenders(center, approvedSendersOf(center.approvedSenders)).filter((field) => patch.senders?.[field] !== undefined);
+      if (unapproved) {
+        throw ApiError.unprocessable(`senders.${unapproved}`, 'is not one of the senders the platform approved for this center (GET /v1/centers/{centerId}/approved-senders).');
+      }
       if (center.callbackUrl !== null && center.callbackSecret === null) {
         throw ApiError.unprocessable('callback.secret', 'A callback URL needs a secret to sign the callbacks (X4).');
       }
       await em.flush();
-      if (affectsScheduling) await deps.engine.policyChanged(center.id);
+      if (affectsScheduling) await announcePolicyChange(em, center.id);
       return c.json(centerToView(center), 200);
       },
       refusePlatformFields,

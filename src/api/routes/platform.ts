@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { LockMode } from '@mikro-orm/core';
 import { createApiKey } from '../../db/api-keys.js';
 import { ApiKey, Center } from '../../db/entities/index.js';
 import { requireScope } from '../auth.js';
@@ -117,8 +118,8 @@ const revokeKey = createRoute({
   responses: { 200: json(keyView, 'The revoked key'), ...errorResponses },
 });
 
-export async function existingCenter(em: ApiEnv['Variables']['em'], centerId: string): Promise<Center> {
-  const center = isUuid(centerId) ? await em.findOne(Center, centerId) : null;
+export async function existingCenter(em: ApiEnv['Variables']['em'], centerId: string, lock = false): Promise<Center> {
+  const center = isUuid(centerId) ? await em.findOne(Center, centerId, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {}) : null;
   if (!center) throw ApiError.notFound('Center');
   return center;
 }

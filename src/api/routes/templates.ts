@@ -9,6 +9,7 @@ import { renderMessage, validateTemplate, type TemplateValidation } from '../../
 import { callerCenterId, requireScope } from '../auth.js';
 import type { ApiEnv } from '../context.js';
 import type { RouteDeps } from '../deps.js';
+import { announcePolicyChange } from '../../db/outbox.js';
 import { ApiError, type FieldError } from '../problem.js';
 import { bearer, channel, errorResponses, eventKind, externalId, idempotencyHeaders, json, jsonBody, locale } from '../schemas.js';
 
@@ -174,13 +175,15 @@ export function templateRoutes(deps: RouteDeps) {
       row.subject = p.channel === 'email' ? (body.subject ?? null) : null;
       row.body = body.body;
       await em.flush();
+      await announcePolicyChange(em, centerId); // messages prepared ahead are rendered again
       return c.json(view(p.eventKind, p.channel, p.locale, row, {}), 200);
     })
     .openapi(resetTemplate, async (c) => {
       const em = c.var.em;
       const centerId = callerCenterId(c.var.caller);
       const p = c.req.valid('param');
-      await em.nativeDelete(Template, { centerId, eventKind: p.eventKind, channel: p.channel, locale: p.locale });
+      const removed = await em.nativeDelete(Template, { centerId, eventKind: p.eventKind, channel: p.channel, locale: p.locale });
+      if (removed > 0) await announcePolicyChange(em, centerId);
       return c.json(view(p.eventKind, p.channel, p.locale, undefined, (await defaultsFor(em, centerId))(p.eventKind)), 200);
     })
     .openapi(previewTemplate, async (c) => {

@@ -7,9 +7,11 @@ import { parseLinkSegment } from '../../links.js';
 import type { ResolvedWebhookDeps } from './deps.js';
 
 /**
- * A4-read: the tracking pixel of an email. Every open counts, the first sets `readAt`, and the
- * status moves to `read` only forward (never out of failed or skipped). The answer is the same
- * transparent GIF whatever happened, so a bad token learns nothing and a mail app shows nothing.
+ * A4-read: the tracking pixel of an email. Every open adds to the message's count; the first
+ * sets `readAt` and is the one `opened` event of its history (a mail app or a proxy may load the
+ * image hundreds of times: a count, not a row per hit). The status moves to `read` only forward
+ * (never out of failed or skipped). The answer is the same transparent GIF whatever happened,
+ * so a bad token learns nothing and a mail app shows nothing.
  */
 
 export const OPEN_NOTE = 'opens are not reliable proof of reading';
@@ -25,10 +27,10 @@ export async function recordOpen(em: EntityManager, messageId: string, now: Date
     const center = await tx.findOne(Center, { id: message.centerId }, { fields: ['readTracking'] });
     if (!center?.readTracking) return false;
     message.openCount += 1;
-    message.readAt ??= now;
     const next = advanceStatus(message.status, 'read');
     if (next) message.status = next;
-    tx.create(MessageEvent, { messageId: message.id, status: 'opened', detail: OPEN_NOTE });
+    if (message.readAt === null) tx.create(MessageEvent, { messageId: message.id, status: 'opened', detail: OPEN_NOTE });
+    message.readAt ??= now;
     return true;
   });
 }

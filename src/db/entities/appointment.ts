@@ -65,6 +65,8 @@ export class ResourceAlert extends CenterOwned {
   delayMinutes: number | null = null;
   affectedCount: Opt<number> = 0;
   notifiedCount: Opt<number> = 0;
+  /** Set when the fan-out has reached every patient; until then the alert is in progress. */
+  finishedAt: Date | null = null;
 }
 
 export const ResourceAlertSchema = new EntitySchema<ResourceAlert>({
@@ -80,5 +82,6 @@ export const ResourceAlertSchema = new EntitySchema<ResourceAlert>({
     delayMinutes: { type: 'integer', nullable: true },
     affectedCount: { type: 'integer' },
     notifiedCount: { type: 'integer' },
+    finishedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
   },
 });

@@ -1,4 +1,5 @@
 import { EntitySchema, type Opt } from '@mikro-orm/core';
+import type { ApprovedSenders } from '../../domain/approved-senders.js';
 import type { Channel, EventKind, Locale } from '../../domain/events.js';
 import { BaseRow, CenterOwned, baseProperties, centerOwnedProperties } from './base.js';
 
@@ -17,6 +18,8 @@ export class Center extends BaseRow {
   emailReplyTo: string | null = null;
   smsSenderId: string | null = null;
   voiceCallerNumber: string | null = null;
+  /** A3: what the platform allows the senders above to be (set by the platform, never by the center). */
+  approvedSenders: Opt<ApprovedSenders> = { emailAddresses: [], emailDomains: [], smsSenderIds: [], voiceNumbers: [] };
   /** C2-privacy: send only to patients with privacy consent. */
   privacyRequired: Opt<boolean> = false;
   /** A4-read: email open tracking pixel. */
@@ -42,6 +45,11 @@ export class Center extends BaseRow {
   // X4 booking-system callbacks
   callbackUrl: string | null = null;
   callbackSecret: string | null = null;
+  /**
+   * X3: raised by every change that re-plans scheduled messages (settings, switch, templates).
+   * Policy signals carry it, so an activity can tell that it read an older row than it was told.
+   */
+  settingsVersion: Opt<number> = 0;
 }
 
 export const CenterSchema = new EntitySchema<Center>({
@@ -61,6 +69,7 @@ export const CenterSchema = new EntitySchema<Center>({
     emailReplyTo: { type: 'string', nullable: true },
     smsSenderId: { type: 'string', length: 16, nullable: true },
     voiceCallerNumber: { type: 'string', length: 20, nullable: true },
+    approvedSenders: { type: 'json' },
     privacyRequired: { type: 'boolean' },
     readTracking: { type: 'boolean' },
     adminEmails: { type: 'string[]' },
@@ -76,6 +85,7 @@ export const CenterSchema = new EntitySchema<Center>({
     exhaustedWarnedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
     callbackUrl: { type: 'string', nullable: true },
     callbackSecret: { type: 'string', nullable: true },
+    settingsVersion: { type: 'integer', default: 0 },
   },
 });
 

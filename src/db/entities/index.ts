@@ -2,13 +2,15 @@ import { ApiKeySchema, CallbackDeliverySchema, ConfirmTokenSchema, IdempotencyRe
 import { AppointmentSchema, ResourceAlertSchema } from './appointment.js';
 import { CenterSchema, EventSettingSchema, TemplateSchema } from './center.js';
 import { LocationSchema, PatientSchema, ResourceSchema, ServiceSchema } from './directory.js';
-import { CreditEntrySchema, MessageEventSchema, MessageSchema, OptOutSchema } from './message.js';
+import { CreditEntrySchema, MessageEventSchema, MessageSchema, OptOutSchema, SenderOptOutSchema } from './message.js';
+import { OutboxCommandSchema } from './outbox.js';
 
 export * from './access.js';
 export * from './appointment.js';
 export * from './center.js';
 export * from './directory.js';
 export * from './message.js';
+export * from './outbox.js';
 
 /** The explicit entity list given to MikroORM. */
 export const entities = [
@@ -25,9 +27,11 @@ export const entities = [
   MessageEventSchema,
   CreditEntrySchema,
   OptOutSchema,
+  SenderOptOutSchema,
   ApiKeySchema,
   ConfirmTokenSchema,
   IdempotencyRecordSchema,
   CallbackDeliverySchema,
   MessageSecretSchema,
+  OutboxCommandSchema,
 ];

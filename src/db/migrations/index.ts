@@ -1,12 +1,18 @@
 import { Migration20261125170714 } from './Migration20261125170714.js';
 import { Migration20261125171655 } from './Migration20261125171655.js';
 import { Migration20261125173248 } from './Migration20261125173248.js';
-import { Migration20261203174416 } from './Migration20261203174416.js';
+import { Migration20261203173545 } from './Migration20261203173545.js';
+import { Migration20261203173614 } from './Migration20261203173614.js';
+import { Migration20261203174635 } from './Migration20261203174635.js';
+import { Migration20261203182000 } from './Migration20261203182000.js';
 
 /** Committed migrations, in order. `npm run migration:create` writes new files; list them here. */
 export const migrationsList = [
   { name: 'Migration20261125170714', class: Migration20261125170714 },
   { name: 'Migration20261125171655', class: Migration20261125171655 },
   { name: 'Migration20261125173248', class: Migration20261125173248 },
-  { name: 'Migration20261203174416', class: Migration20261203174416 },
+  { name: 'Migration20261203173545', class: Migration20261203173545 },
+  { name: 'Migration20261203173614', class: Migration20261203173614 },
+  { name: 'Migration20261203174635', class: Migration20261203174635 },
+  { name: 'Migration20261203182000', class: Migration20261203182000 },
 ];

@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261203174416 extends Migration {
+export class Migration20261203182000 extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`alter table "centers" add column "country" varchar(2) not null default 'IT', add column "phone_countries" text[] null, add column "daily_phone_cap" int not null default 2000;`);
