@@ -175,3 +175,4 @@ export function createDeliverCallback(deps: ActivityDeps) {
     if (failure) throw ApplicationFailure.retryable(`booking system did not accept the callback: ${failure}`, 'callback_rejected');
   };
 }
+

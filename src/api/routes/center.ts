@@ -43,7 +43,6 @@ export const centerView = z
   })
   .openapi('Center');
 
-
 export const centerPatch = z
   .strictObject({
     name: z.string().trim().min(1).max(200),
@@ -178,23 +177,23 @@ export function centerRoutes(deps: RouteDeps) {
     .openapi(
       patchCenter,
       async (c) => {
-      const em = c.var.em;
-      const center = await loadCenter(em, callerCenterId(c.var.caller), true);
-      const patch = c.req.valid('json');
-      const { affectsScheduling } = applyCenterPatch(center, patch);
-      const urlProblem = patch.callback?.url ? callbackUrlProblem(patch.callback.url, { allowLoopback: deps.config.CALLBACK_ALLOW_LOOPBACK === true }) : null;
-      if (urlProblem) throw ApiError.unprocessable('callback.url', `callback.url ${urlProblem} (X4).`);
-      // A3: only senders the platform approved; a value already in use stays (it was approved, or predates approvals).
-      const [unapproved] = unapprovedSenders(center, approvedSendersOf(center.approvedSenders)).filter((field) => patch.senders?.[field] !== undefined);
-      if (unapproved) {
-        throw ApiError.unprocessable(`senders.${unapproved}`, 'is not one of the senders the platform approved for this center (GET /v1/centers/{centerId}/approved-senders).');
-      }
-      if (center.callbackUrl !== null && center.callbackSecret === null) {
-        throw ApiError.unprocessable('callback.secret', 'A callback URL needs a secret to sign the callbacks (X4).');
-      }
-      await em.flush();
-      if (affectsScheduling) await announcePolicyChange(em, center.id);
-      return c.json(centerToView(center), 200);
+        const em = c.var.em;
+        const center = await loadCenter(em, callerCenterId(c.var.caller), true);
+        const patch = c.req.valid('json');
+        const { affectsScheduling } = applyCenterPatch(center, patch);
+        const urlProblem = patch.callback?.url ? callbackUrlProblem(patch.callback.url, { allowLoopback: deps.config.CALLBACK_ALLOW_LOOPBACK === true }) : null;
+        if (urlProblem) throw ApiError.unprocessable('callback.url', `callback.url ${urlProblem} (X4).`);
+        // A3: only senders the platform approved; a value already in use stays (it was approved, or predates approvals).
+        const [unapproved] = unapprovedSenders(center, approvedSendersOf(center.approvedSenders)).filter((field) => patch.senders?.[field] !== undefined);
+        if (unapproved) {
+          throw ApiError.unprocessable(`senders.${unapproved}`, 'is not one of the senders the platform approved for this center (GET /v1/centers/{centerId}/approved-senders).');
+        }
+        if (center.callbackUrl !== null && center.callbackSecret === null) {
+          throw ApiError.unprocessable('callback.secret', 'A callback URL needs a secret to sign the callbacks (X4).');
+        }
+        await em.flush();
+        if (affectsScheduling) await announcePolicyChange(em, center.id);
+        return c.json(centerToView(center), 200);
       },
       refusePlatformFields,
     );
