@@ -62,6 +62,8 @@ export const configSchema = z.object({
   TWILIO_AUTH_TOKEN: secret(16),
   /** Only for tests and the local stack: the Twilio-compatible test server's URL. */
   TWILIO_API_BASE_URL: z.url().optional(),
+  /** X4: only the local stack and tests: booking-system callbacks may use http and loopback addresses. */
+  CALLBACK_ALLOW_LOOPBACK: bool.default(false),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -104,6 +104,7 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     logger,
     phonePacer: createPacer({ perSecond: phoneRate }),
+    callbackPolicy: { allowLoopback: config.CALLBACK_ALLOW_LOOPBACK },
   });
   const workers = await createWorkers({
     connection,

@@ -4,14 +4,17 @@ import { messageCost } from '../domain/credits.js';
 import type { Channel, EventKind, Locale, SkipReason } from '../domain/events.js';
 import { localDayKey, startOfLocalDay, endOfLocalDay } from '../domain/local-time.js';
 import { appointmentScope, messageKey } from '../domain/message-key.js';
-import { decideChannels, type ChannelDecision } from '../domain/rules.js';
+import { allowedPhoneCountries } from '../domain/destinations.js';
+import { decideChannels, isPhoneChannel, overDailyCap, type ChannelDecision } from '../domain/rules.js';
 import { smsSegments } from '../domain/sms-segments.js';
 import { loadEventSetting } from '../db/event-settings.js';
 import { Message, OptOut } from '../db/entities/index.js';
+import { phoneMessagesToday } from '../db/sending-caps.js';
 import type { StashedSecret } from '../db/secret-stash.js';
 import { requireFresh } from './freshness.js';
 import type { PrepareInput, PreparedMessage } from './types.js';
 import type { ActivityDeps } from './deps.js';
+import { notifyCenter } from './notices.js';
 import { loadSubject, render, renderContext, templateFor, type MessageSubject } from './render.js';
 
 /** Events whose emails carry List-Unsubscribe (X1): marketing-like, not appointment-critical. */
@@ -38,7 +41,8 @@ export function createPrepareMessages(deps: ActivityDeps) {
     const existing = await em.find(Message, { idempotencyKey: { $in: setting.channels.map(keyOf) } });
     if (existing.length === setting.channels.length) return existing.map(toPrepared);
 
-    return em.transactional(async (tx) => {
+    const now = deps.now?.() ?? new Date();
+    const prepared = await em.transactional(async (tx) => {
       const decisions = decideChannels(await rulesInput(tx, input, subject, setting.channels, setting.options));
       const dueAt = new Date(input.dueAt);
       const onePerDay = input.eventKind === 'appointment.reminder' && optionOf(setting.options, 'onePerDay') === true;
@@ -46,11 +50,16 @@ export function createPrepareMessages(deps: ActivityDeps) {
         // Serialise reminders of one patient so two appointments cannot both pass the check.
         await tx.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [`reminder-day:${subject.patient.id}`]);
       }
+      // The platform's daily cap on SMS + voice (issue 9): counted under a per-center lock.
+      const countsToCap = !input.forcedSkip && decisions.some((d) => d.send && isPhoneChannel(d.channel));
+      let phoneToday = countsToCap ? await phoneMessagesToday(tx, subject.center, now) : 0;
       const rows: Message[] = [];
       for (const decision of decisions) {
         const idempotencyKey = keyOf(decision.channel);
         let reason: SkipReason | null = input.forcedSkip ?? (decision.send ? null : decision.reason);
         if (!reason && onePerDay && (await hasReminderThatDay(tx, subject, dueAt))) reason = 'one_per_day';
+        if (!reason && overDailyCap(decision.channel, phoneToday, subject.center.dailyPhoneCap)) reason = 'daily_cap';
+        if (!reason && isPhoneChannel(decision.channel)) phoneToday += 1;
         rows.push(await composeRow(tx, deps, { input, subject, decision, reason, idempotencyKey, options: setting.options }));
       }
       // ON CONFLICT DO NOTHING: a concurrent or repeated run keeps the first row.
@@ -58,6 +67,12 @@ export function createPrepareMessages(deps: ActivityDeps) {
       const stored = await tx.find(Message, { idempotencyKey: { $in: rows.map((r) => r.idempotencyKey) } });
       return stored.map(toPrepared);
     });
+    if (prepared.some((m) => m.reason === 'daily_cap')) {
+      // B6, once a day (the notice is keyed by its day).
+      const day = localDayKey(now, subject.center.timeZone);
+      await notifyCenter(deps, em, { centerId: input.centerId, kind: 'daily_cap_reached', slot: day, detail: String(subject.center.dailyPhoneCap) });
+    }
+    return prepared;
   };
 }
 
@@ -87,6 +102,7 @@ async function rulesInput(em: EntityManager, input: PrepareInput, subject: Messa
     serviceMemoEnabled: service?.memoEnabled ?? true,
     contacts,
     optedOut: [...optedOut],
+    phoneCountries: allowedPhoneCountries(center),
   };
 }
 

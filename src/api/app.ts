@@ -7,7 +7,6 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
 import type { Engine } from '../engine/port.js';
 import { authenticate, createApiKeyCache } from './auth.js';
 import type { ApiEnv } from './context.js';
@@ -18,6 +17,7 @@ import { alertRoutes } from './routes/alerts.js';
 import { appointmentRoutes } from './routes/appointments.js';
 import { approvedSenderRoutes } from './routes/approved-senders.js';
 import { centerRoutes } from './routes/center.js';
+import { centerCostRoutes } from './routes/center-costs.js';
 import { creditRoutes } from './routes/credits.js';
 import { locationRoutes } from './routes/locations.js';
 import { patientRoutes } from './routes/patients.js';
@@ -36,7 +36,7 @@ export interface AppDeps {
   orm: MikroORM;
   /** Queries only (timeline, alert progress): commands reach the engine through the outbox. */
   engine: Engine;
-  config: Pick<Config, 'PLATFORM_API_KEY' | 'PUBLIC_BASE_URL'> & Partial<Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>>;
+  config: RouteDeps['config'];
   now?: () => Date;
   logger?: Logger;
   /** Per-key token bucket; defaults to 200 burst, 50/s (API_RATE_LIMIT_BURST, API_RATE_LIMIT_PER_SECOND). */
@@ -132,7 +132,8 @@ export function createApp(deps: AppDeps): App {
   app
     .route('/v1', platformRoutes(routeDeps))
     .route('/v1', approvedSenderRoutes(routeDeps))
-    .route('/v1', centerRoutes())
+    .route('/v1', centerRoutes(routeDeps))
+    .route('/v1', centerCostRoutes(routeDeps))
     .route('/v1', eventSettingRoutes())
     .route('/v1', templateRoutes(routeDeps))
     .route('/v1', placeholderRoutes(routeDeps))

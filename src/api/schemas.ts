@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { DateTime } from 'luxon';
+import { isPhoneCountry } from '../domain/destinations.js';
 import { CHANNELS, EVENT_KINDS, LOCALES } from '../domain/events.js';
 
 /** Shared request pieces: one definition of what a phone, a time zone or an external id is. */
@@ -25,6 +26,12 @@ export const smsSenderId = z
     'must be alphanumeric, at most 11 characters with at least one letter, or an E.164 number',
   )
   .openapi({ example: 'StudioRossi' });
+
+/** Where a center's SMS and calls may go: a country with a telephone calling code. */
+export const countryCode = z
+  .string()
+  .refine(isPhoneCountry, 'must be an ISO 3166 alpha-2 country code with a telephone calling code, e.g. IT')
+  .openapi({ example: 'IT' });
 
 export const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000);
 

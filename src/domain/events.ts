@@ -46,6 +46,10 @@ export const SKIP_REASONS = [
   'not_unreliable',
   'cancelled',
   'superseded',
+  /** SMS / voice to a country the platform has not allowed for the center. */
+  'destination_country',
+  /** SMS / voice beyond the center's daily cap. */
+  'daily_cap',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 

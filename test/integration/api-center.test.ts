@@ -15,7 +15,7 @@ describe('API center settings and event settings', () => {
   });
   afterAll(() => h?.close());
 
-  it('A1 A3 A4-read B6 C2-privacy F1 X4: an admin reads and changes the center settings', async () => {
+  it('A1 A3 A4-read B6 C2-privacy F1 X4: an admin reads and changes the center settings (prices are read-only here)', async () => {
     const res = await h.call('PATCH', '/v1/center', {
       key: center.adminKey,
       body: {
@@ -25,7 +25,6 @@ describe('API center settings and event settings', () => {
         privacyRequired: true,
         readTracking: true,
         adminEmails: ['admin@sanluca.example'],
-        prices: { smsSegment: 2 },
         lowCreditThreshold: 20,
         callback: { url: 'https://booking.example/hooks', secret: 'a-long-enough-secret-123' },
       },
@@ -37,7 +36,7 @@ describe('API center settings and event settings', () => {
       privacyRequired: true,
       readTracking: true,
       adminEmails: ['admin@sanluca.example'],
-      prices: { email: 0, smsSegment: 2, voice: 2 },
+      prices: { email: 0, smsSegment: 1, voice: 2 },
       lowCreditThreshold: 20,
       callback: { url: 'https://booking.example/hooks', secretSet: true },
     });
@@ -72,7 +71,6 @@ describe('API center settings and event settings', () => {
       [{ communicationsEnabled: 'yes' }, 'communicationsEnabled'],
       [{ masterSwitch: true }, 'masterSwitch'],
       [{ senders: { fax: '+39061234567' } }, 'senders.fax'],
-      [{ prices: { sms: 3 } }, 'prices.sms'],
     ];
     for (const [body, field] of cases) expectProblem(await h.call('PATCH', '/v1/center', { key: center.adminKey, body }), 400, field);
     expect(await h.fingerprint()).toBe(before);

@@ -14,6 +14,7 @@ import { createSecretStash, type SecretStash } from '../../src/db/secret-stash.j
 import { Appointment, Center, EventSetting, Location, Message, Patient, Resource, Service } from '../../src/db/entities/index.js';
 import { startTwilioTestServer, type TwilioTestServer } from '../../src/dev/twilio-server.js';
 import type { EventKind, Channel } from '../../src/domain/events.js';
+import type { OutboundPolicy } from '../../src/domain/outbound-address.js';
 import type { AppointmentSnapshot, Engine } from '../../src/engine/port.js';
 import { registerSearchAttributes } from '../../src/engine/register-search-attributes.js';
 import { createTemporalEngine } from '../../src/engine/temporal-engine.js';
@@ -57,7 +58,7 @@ export interface EngineHarness {
  * Everything real: a migrated PostgreSQL database, the time-skipping Temporal test server, the
  * real workflow bundle and activities, an SMTP server and the Twilio test server with the SDK.
  */
-export async function startEngineHarness(options: { timeSkipping?: boolean } = {}): Promise<EngineHarness> {
+export async function startEngineHarness(options: { timeSkipping?: boolean; callbackPolicy?: OutboundPolicy } = {}): Promise<EngineHarness> {
   const db = await freshDatabase();
   const env =
     options.timeSkipping === false
@@ -76,7 +77,10 @@ export async function startEngineHarness(options: { timeSkipping?: boolean } = {
   const links = createLinks({ publicBaseUrl: 'http://127.0.0.1:9', secret: 'test-link-secret-0123456789abcdef0123' });
   const taskQueue = `test-${randomUUID()}`;
   const secrets = createSecretStash({ orm: db.orm, key: 'test-link-secret-0123456789abcdef0123' });
-  const activities = createActivities({ orm: db.orm, channels, links, secrets, temporal: env.client, taskQueue, logger: pino({ level: 'silent' }) });
+  const activities = createActivities({
+    orm: db.orm, channels, links, secrets, temporal: env.client, taskQueue, logger: pino({ level: 'silent' }),
+    ...(options.callbackPolicy ? { callbackPolicy: options.callbackPolicy } : {}),
+  });
   const startWorkers = async () => {
     const workers: Worker[] = await createWorkers({
       connection: env.nativeConnection,

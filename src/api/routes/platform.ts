@@ -7,7 +7,7 @@ import type { ApiEnv } from '../context.js';
 import type { RouteDeps } from '../deps.js';
 import { findPage, pageOf, pageQuery } from '../pagination.js';
 import { ApiError } from '../problem.js';
-import { bearer, email, errorResponses, idempotencyHeaders, isUuid, json, jsonBody, locale, timeZone, unprocessableResponse } from '../schemas.js';
+import { bearer, countryCode, email, errorResponses, idempotencyHeaders, isUuid, json, jsonBody, locale, timeZone, unprocessableResponse } from '../schemas.js';
 import { centerToView, centerView } from './center.js';
 
 const keyView = z
@@ -55,6 +55,9 @@ const createCenter = createRoute({
           timeZone: timeZone.optional(),
           locale: locale.optional(),
           currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code, e.g. EUR').optional(),
+          country: countryCode
+            .optional()
+            .openapi({ description: 'Where its SMS and calls may go until the platform sets a list (default IT).' }),
           adminEmails: z.array(email).max(20).optional(),
         })
         .openapi('NewCenter'),
@@ -131,6 +134,7 @@ export function platformRoutes(deps: RouteDeps) {
         ...(body.timeZone ? { timeZone: body.timeZone } : {}),
         ...(body.locale ? { locale: body.locale } : {}),
         ...(body.currency ? { currency: body.currency } : {}),
+        ...(body.country ? { country: body.country } : {}),
         adminEmails: body.adminEmails ?? [],
       });
       await em.flush();

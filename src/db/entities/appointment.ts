@@ -72,6 +72,8 @@ export class ResourceAlert extends CenterOwned {
 export const ResourceAlertSchema = new EntitySchema<ResourceAlert>({
   class: ResourceAlert,
   tableName: 'resource_alerts',
+  // One alert per resource, day and kind: a repeated POST /v1/alerts answers the first (issue 9).
+  uniques: [{ properties: ['centerId', 'resourceId', 'day', 'kind'] }],
   properties: {
     ...centerOwnedProperties,
     resourceId: ref('Resource', 'resource_id'),

@@ -31,6 +31,13 @@ export class Center extends BaseRow {
   priceSmsSegment: Opt<number> = 1;
   priceVoice: Opt<number> = 2;
   lowCreditThreshold: Opt<number> = 50;
+  // Set by the platform only: where SMS and voice may go and how many a day (issue 9, costs).
+  /** ISO 3166 alpha-2; the default destination country. */
+  country: Opt<string> = 'IT';
+  /** SMS / voice destination countries (ISO 3166 alpha-2); null = the center's country only. */
+  phoneCountries: string[] | null = null;
+  /** SMS + voice messages per local day; the ones beyond are skipped (`daily_cap`). */
+  dailyPhoneCap: Opt<number> = 2000;
   /** Kept in the same transaction as every ledger row; equals the ledger's sum. */
   creditBalance: Opt<number> = 0;
   lowCreditWarnedAt: Date | null = null;
@@ -70,6 +77,9 @@ export const CenterSchema = new EntitySchema<Center>({
     priceSmsSegment: { type: 'integer' },
     priceVoice: { type: 'integer' },
     lowCreditThreshold: { type: 'integer' },
+    country: { type: 'string', length: 2 },
+    phoneCountries: { type: 'string[]', nullable: true },
+    dailyPhoneCap: { type: 'integer' },
     creditBalance: { type: 'integer' },
     lowCreditWarnedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
     exhaustedWarnedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },

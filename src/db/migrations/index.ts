@@ -4,6 +4,7 @@ import { Migration20261125173248 } from './Migration20261125173248.js';
 import { Migration20261203173545 } from './Migration20261203173545.js';
 import { Migration20261203173614 } from './Migration20261203173614.js';
 import { Migration20261203174635 } from './Migration20261203174635.js';
+import { Migration20261203182000 } from './Migration20261203182000.js';
 
 /** Committed migrations, in order. `npm run migration:create` writes new files; list them here. */
 export const migrationsList = [
@@ -13,4 +14,5 @@ export const migrationsList = [
   { name: 'Migration20261203173545', class: Migration20261203173545 },
   { name: 'Migration20261203173614', class: Migration20261203173614 },
   { name: 'Migration20261203174635', class: Migration20261203174635 },
+  { name: 'Migration20261203182000', class: Migration20261203182000 },
 ];
