@@ -48,7 +48,7 @@ export function createPrepareMessages(deps: ActivityDeps) {
       const onePerDay = input.eventKind === 'appointment.reminder' && optionOf(setting.options, 'onePerDay') === true;
       if (onePerDay && subject.patient) {
         // Serialise reminders of one patient so two appointments cannot both pass the check.
-        await tx.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [`reminder-day:${subject.patient.id}`]);
+        await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`reminder-day:${subject.patient.id}`]);
       }
       // The platform's daily cap on SMS + voice (issue 9): counted under a per-center lock.
       const countsToCap = !input.forcedSkip && decisions.some((d) => d.send && isPhoneChannel(d.channel));
