@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { Appointment } from '../../src/db/entities/index.js';
+import { Appointment, Center } from '../../src/db/entities/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   book,
@@ -126,6 +126,18 @@ describe('appointment workflow: reminders and changes (time-skipping server)', (
       return [{ type: 'appointmentChanged', snapshot: moved, created: true }];
     });
     expect(await settled(appointment.id, (l) => l.includes('appointment.modified:email:sent'))).toEqual(['appointment.created:email:sent', 'appointment.modified:email:sent']);
+  });
+
+  it('X3: an activity told of newer settings or a newer revision than it can read fails retryably (StaleRead), never plans from the old rows', async () => {
+    const f = await createFixture(h);
+    const { appointment } = await book(h, f, { startInMs: 4 * DAY });
+    const ids = { centerId: f.center.id, appointmentId: appointment.id };
+    const { settingsVersion } = await h.db.orm.em.fork().findOneOrFail(Center, { id: f.center.id });
+    await expect(h.activities.loadAppointmentPolicy({ ...ids, minSettingsVersion: settingsVersion + 1 })).rejects.toMatchObject({ type: 'StaleRead', nonRetryable: false });
+    await expect(h.activities.loadAppointmentPolicy({ ...ids, minRevision: appointment.revision + 1 })).rejects.toMatchObject({ type: 'StaleRead' });
+    const prepare = { ...ids, eventKind: 'appointment.reminder' as const, slot: 'stale', dueAt: new Date().toISOString(), recipient: 'patient' as const };
+    await expect(h.activities.prepareMessages({ ...prepare, minSettingsVersion: settingsVersion + 1 })).rejects.toMatchObject({ type: 'StaleRead' });
+    expect(await h.activities.loadAppointmentPolicy({ ...ids, minSettingsVersion: settingsVersion, minRevision: appointment.revision })).toMatchObject({ timeZone: 'Europe/Rome' });
   });
 
   it('X3: a longer lead time set after booking applies to the appointment already booked', async () => {
