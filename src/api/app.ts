@@ -28,6 +28,7 @@ import { passwordMessageRoutes } from './routes/password-messages.js';
 import { placeholderRoutes } from './routes/placeholders.js';
 import { platformRoutes } from './routes/platform.js';
 import { templateRoutes } from './routes/templates.js';
+import { createIdempotency } from './idempotency.js';
 import { unitOfWork } from './unit-of-work.js';
 
 export interface AppDeps {
@@ -122,7 +123,8 @@ export function createApp(deps: AppDeps): App {
 
   app.use('/v1/*', authenticate(deps.config.PLATFORM_API_KEY, apiKeys));
   app.use('/v1/*', rateLimit(buckets));
-  app.use('/v1/*', unitOfWork());
+  // The Idempotency-Key request hash is keyed by a server secret (idempotency.ts).
+  app.use('/v1/*', unitOfWork(createIdempotency(deps.config.PLATFORM_API_KEY)));
   app
     .route('/v1', platformRoutes(routeDeps))
     .route('/v1', centerRoutes(routeDeps))
