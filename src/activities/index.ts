@@ -12,15 +12,16 @@ import {
 import { createDebitCredits, createFailMessage, createReleaseMessages, createSendMessage } from './delivery.js';
 import { createPrepareMessages } from './prepare.js';
 import { createPrepareAndDebit } from './ready.js';
+import { classifyFailures } from './failures.js';
 import type { EngineActivities } from './types.js';
 
 export type { ActivityDeps } from './deps.js';
 
-/** All activities, built from their dependencies once by the worker. */
+/** All activities, built from their dependencies once by the worker; their failures leave classified (failures.ts). */
 export function createActivities(deps: ActivityDeps): EngineActivities {
   const prepareMessages = createPrepareMessages(deps);
   const debitCredits = createDebitCredits(deps);
-  return {
+  return classifyFailures<EngineActivities>({
     loadAppointmentPolicy: createLoadAppointmentPolicy(deps),
     prepareMessages,
     debitCredits,
@@ -37,5 +38,5 @@ export function createActivities(deps: ActivityDeps): EngineActivities {
     findAlertAppointments: createFindAlertAppointments(deps),
     signalAlert: createSignalAlert(deps),
     recordAlertProgress: createRecordAlertProgress(deps),
-  };
+  });
 }
