@@ -1,4 +1,3 @@
-import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { NotFoundError, UniqueConstraintViolationException } from '@mikro-orm/core';
@@ -10,9 +9,11 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Engine } from '../engine/port.js';
 import { authenticate, createApiKeyCache } from './auth.js';
+import { createAuthThrottle, defaultAuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import type { ApiEnv } from './context.js';
 import type { RouteDeps, SecretStash } from './deps.js';
 import { badDataDetail } from './bad-data.js';
+import { mountDocs } from './docs.js';
 import { documentNoNul, rejectNul } from './input-guard.js';
 import { ApiError, fieldErrors, problemResponse } from './problem.js';
 import { createTokenBuckets, defaultRateLimit, rateLimit, type RateLimitOptions } from './rate-limit.js';
@@ -47,6 +48,8 @@ export interface AppDeps {
    * through this process stops at once). Default 5; 0 = ask every time.
    */
   apiKeyCacheSeconds?: number;
+  /** Failed authentications per client address before 429 (auth-throttle.ts); default 20 a minute. */
+  authThrottle?: AuthThrottleOptions;
   /** Largest accepted request body; default 256 KiB. */
   bodyLimitBytes?: number;
   /**
@@ -103,6 +106,14 @@ export function createApp(deps: AppDeps): App {
     }
   });
 
+  // Answers that may carry patient data (the API, the pages behind links) are never cached.
+  for (const path of ['/v1/*', '/l/*']) {
+    app.use(path, async (c, next) => {
+      await next();
+      c.header('cache-control', 'no-store');
+    });
+  }
+
   // ---- Webhook sub-apps (owned by src/api/webhooks/): mounted here, before the /v1 guards. ----
   if (deps.webhooks?.webhooks) app.route('/webhooks', deps.webhooks.webhooks);
   if (deps.webhooks?.links) app.route('/l', deps.webhooks.links);
@@ -131,7 +142,7 @@ export function createApp(deps: AppDeps): App {
     });
   }
 
-  app.use('/v1/*', authenticate(deps.config.PLATFORM_API_KEY, apiKeys));
+  app.use('/v1/*', authenticate(deps.config.PLATFORM_API_KEY, apiKeys, createAuthThrottle(deps.authThrottle ?? defaultAuthThrottle, () => now().getTime())));
   app.use('/v1/*', rateLimit(buckets));
   // The Idempotency-Key request hash is keyed by a server secret (idempotency.ts).
   app.use('/v1/*', unitOfWork(createIdempotency(deps.config.PLATFORM_API_KEY)));
@@ -172,7 +183,7 @@ export function createApp(deps: AppDeps): App {
     );
     return c.json(document);
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  mountDocs(app);
   return app;
 }
 

@@ -83,7 +83,7 @@ export interface CallResult {
 export type ApiHarness = Awaited<ReturnType<typeof apiHarness>>;
 
 /** A fresh database, a recording engine and the app, called like a client would. */
-export async function apiHarness(options: Partial<Pick<AppDeps, 'rateLimit' | 'bodyLimitBytes' | 'now'>> & { withSecrets?: boolean } = {}) {
+export async function apiHarness(options: Partial<Pick<AppDeps, 'rateLimit' | 'bodyLimitBytes' | 'now' | 'authThrottle'>> & { withSecrets?: boolean } = {}) {
   const db = await freshDatabase();
   const engine = new RecordingEngine();
   const secrets = new MemorySecretStash();
@@ -94,6 +94,7 @@ export async function apiHarness(options: Partial<Pick<AppDeps, 'rateLimit' | 'b
     rateLimit: options.rateLimit ?? { capacity: 10_000, refillPerSecond: 10_000 },
     ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.authThrottle ? { authThrottle: options.authThrottle } : {}),
     ...(options.withSecrets === false ? {} : { secrets }),
   });
 
