@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiHarness, expectProblem, PLATFORM_KEY, type ApiHarness } from '../support/api.js';
+import { apiHarness, PLATFORM_KEY, type ApiHarness } from '../support/api.js';
 
 /** Requests as they arrive on a socket from `address` (the throttle reads the peer address, never a header). */
 const from = (address: string) => ({ incoming: { socket: { remoteAddress: address } } });
