@@ -27,9 +27,9 @@ export const timeZone = z
   .enum(IANA_ZONES as [string, ...string[]], { error: 'must be an IANA time zone, e.g. Europe/Rome' })
   .openapi('TimeZone', { example: 'Europe/Rome' });
 
-/** A3: alphanumeric sender id (≤ 11 characters, at least one letter) or a phone number. */
 // Spelled as one regular expression (k digits, then the first letter) so the document states it.
 const ALPHANUMERIC_SENDER = Array.from({ length: 11 }, (_, k) => `[0-9]{${k}}[A-Za-z][A-Za-z0-9]{0,${10 - k}}`).join('|');
+/** A3: alphanumeric sender id (≤ 11 characters, at least one letter) or a phone number. */
 export const smsSenderId = z
   .string()
   .regex(
@@ -151,5 +151,5 @@ export const idempotencyHeaders = z.object({
     .min(1)
     .max(200)
     .optional()
-    .openapi({ param: { name: 'idempotency-key', in: 'header' }, description: 'Idempotency-Key: repeat a POST safely, the first answer is replayed (X5).' }),
+    .openapi({ param: { name: 'idempotency-key', in: 'header' }, description: 'Idempotency-Key: repeat a POST safely for 24 hours; the first answer is replayed (X5), without any API key it showed.' }),
 });

@@ -119,7 +119,7 @@ const appointmentInput = z
     serviceId: externalId.nullish(),
     locationId: externalId.nullish(),
     startAt: isoDateTime,
-    endAt: isoDateTime.openapi({ description: 'Must be after startAt.' }),
+    endAt: isoDateTime.openapi({ description: 'Must be after startAt (years 1900–2199).' }),
     notes: z.string().max(5000).nullish(),
     group: z.string().max(255).nullish(),
     priceList: z.string().max(255).nullish(),
