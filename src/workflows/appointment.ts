@@ -18,14 +18,15 @@ import {
 } from './definitions.js';
 import { idAttributes } from './booking-attributes.js';
 import { AppointmentStart, AppointmentStatus, NextMessageAt } from './search-attributes.js';
+import { PERMANENT_ERROR_TYPES } from './retry.js';
 import { db, deliverStep, prepareStep, releaseReady, sendReady } from './saga.js';
 
 const callbacks = proxyActivities<EngineActivities>({
   startToCloseTimeout: '30s',
   // X4: retried until the booking system accepts it.
-  retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '1h' },
+  retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '1h', nonRetryableErrorTypes: PERMANENT_ERROR_TYPES },
 });
-const control = proxyActivities<EngineActivities>({ startToCloseTimeout: '30s' });
+const control = proxyActivities<EngineActivities>({ startToCloseTimeout: '30s', retry: { nonRetryableErrorTypes: PERMANENT_ERROR_TYPES } });
 
 /** How long a finished appointment's workflow stays open for late attendance reports. */
 const KEEP_OPEN_AFTER_END_MS = 30 * 24 * 3600_000;

@@ -88,7 +88,7 @@ export type ApiHarness = Awaited<ReturnType<typeof apiHarness>>;
  * the outbox relay delivers what the request committed, so `engine.calls` shows what the engine
  * was told (a failing engine leaves the command in the outbox, retried by a later drain).
  */
-export async function apiHarness(options: Partial<Pick<AppDeps, 'rateLimit' | 'bodyLimitBytes' | 'now'>> & { withSecrets?: boolean } = {}) {
+export async function apiHarness(options: Partial<Pick<AppDeps, 'rateLimit' | 'bodyLimitBytes' | 'now' | 'authThrottle'>> & { withSecrets?: boolean } = {}) {
   const db = await freshDatabase();
   const engine = new RecordingEngine();
   const secrets = new MemorySecretStash();
@@ -100,6 +100,7 @@ export async function apiHarness(options: Partial<Pick<AppDeps, 'rateLimit' | 'b
     rateLimit: options.rateLimit ?? { capacity: 10_000, refillPerSecond: 10_000 },
     ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.authThrottle ? { authThrottle: options.authThrottle } : {}),
     ...(options.withSecrets === false ? {} : { secrets }),
   });
 

@@ -29,21 +29,20 @@ const alertView = z
   })
   .openapi('Alert');
 
+// One shape per kind, so the document says that a delay needs its minutes and an absence has none.
+const alertTarget = {
+  resourceId: externalId,
+  day: day.openapi({ description: 'The day in the center’s time zone.', example: '2026-12-01' }),
+};
 const alertInput = z
-  .strictObject({
-    resourceId: externalId,
-    day: day.openapi({ description: 'The day in the center’s time zone.', example: '2026-12-01' }),
-    kind: z.enum(['delay', 'absence']),
-    delayMinutes: z.number().int().min(1).max(12 * 60).nullish().openapi({ description: 'Required for a delay: each patient’s new time is start + N.' }),
-  })
-  .superRefine((a, ctx) => {
-    if (a.kind === 'delay' && (a.delayMinutes === undefined || a.delayMinutes === null)) {
-      ctx.addIssue({ code: 'custom', path: ['delayMinutes'], message: 'is required for a delay' });
-    }
-    if (a.kind === 'absence' && a.delayMinutes !== undefined && a.delayMinutes !== null) {
-      ctx.addIssue({ code: 'custom', path: ['delayMinutes'], message: 'must be left out for an absence' });
-    }
-  })
+  .discriminatedUnion('kind', [
+    z.strictObject({
+      ...alertTarget,
+      kind: z.literal('delay'),
+      delayMinutes: z.number().int().min(1).max(12 * 60).openapi({ description: 'Required for a delay: each patient’s new time is start + N.' }),
+    }),
+    z.strictObject({ ...alertTarget, kind: z.literal('absence'), delayMinutes: z.null().optional().openapi({ description: 'Left out for an absence.' }) }),
+  ])
   .openapi('AlertInput');
 
 async function toViews(em: EntityManager, rows: ResourceAlert[], progress: (AlertProgress | null)[]): Promise<z.infer<typeof alertView>[]> {

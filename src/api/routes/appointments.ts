@@ -18,6 +18,7 @@ import {
   externalId,
   idempotencyHeaders,
   idParam,
+  INT32_MAX,
   isoDateTime,
   json,
   jsonBody,
@@ -114,13 +115,13 @@ async function findAppointment(em: EntityManager, centerId: string, externalIdVa
 
 const appointmentInput = z
   .strictObject({
-    revision: z.number().int().min(0).openapi({ description: 'X5: the booking system’s revision; one not above the stored one is ignored.' }),
+    revision: z.number().int().min(0).max(INT32_MAX).openapi({ description: 'X5: the booking system’s revision; one not above the stored one is ignored.' }),
     patientId: externalId,
     resourceId: externalId.nullish(),
     serviceId: externalId.nullish(),
     locationId: externalId.nullish(),
     startAt: isoDateTime,
-    endAt: isoDateTime,
+    endAt: isoDateTime.openapi({ description: 'Must be after startAt (years 1900–2199).' }),
     notes: z.string().max(5000).nullish(),
     group: z.string().max(255).nullish(),
     priceList: z.string().max(255).nullish(),

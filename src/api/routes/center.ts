@@ -11,7 +11,7 @@ import type { ApiEnv } from '../context.js';
 import type { RouteDeps } from '../deps.js';
 import { announcePolicyChange } from '../../db/outbox.js';
 import { ApiError, fieldErrors } from '../problem.js';
-import { bearer, e164, email, errorResponses, httpUrl, json, jsonBody, locale, smsSenderId, timeZone, unprocessableResponse } from '../schemas.js';
+import { bearer, e164, email, errorResponses, json, jsonBody, locale, shortHttpUrl, smsSenderId, timeZone, unprocessableResponse } from '../schemas.js';
 
 export const centerView = z
   .object({
@@ -47,7 +47,7 @@ export const centerPatch = z
   .strictObject({
     name: z.string().trim().min(1).max(200),
     phone: e164.nullable(),
-    website: httpUrl.nullable(),
+    website: shortHttpUrl.nullable(),
     timeZone,
     locale,
     currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code, e.g. EUR'),
@@ -67,7 +67,7 @@ export const centerPatch = z
     lowCreditThreshold: z.number().int().min(0).max(1_000_000),
     callback: z
       .strictObject({
-        url: httpUrl.nullable(),
+        url: shortHttpUrl.nullable(),
         secret: z.string().min(16, 'must be at least 16 characters').max(200).nullable().openapi({ description: 'Write-only HMAC key.' }),
       })
       .partial(),
@@ -164,7 +164,8 @@ const patchCenter = createRoute({
   summary: 'Change some center settings; scheduled messages are re-planned when it matters (X3)',
   security: bearer,
   middleware: [requireScope('admin')],
-  request: { body: jsonBody(centerPatch) },
+  // An empty patch (or none) changes nothing and answers the settings.
+  request: { body: { ...jsonBody(centerPatch), required: false } },
   responses: { 200: json(centerView, 'The center after the change'), ...errorResponses, ...unprocessableResponse },
 });
 

@@ -10,7 +10,7 @@ import type { RouteDeps } from '../deps.js';
 import { findPage, pageOf, pageQuery } from '../pagination.js';
 import { ApiError } from '../problem.js';
 import { externalIds } from '../refs.js';
-import { bearer, channel, errorResponses, eventKind, externalId, isUuid, json, uuidParam } from '../schemas.js';
+import { bearer, channel, dateOrDateTime, errorResponses, eventKind, externalId, isUuid, json, uuidParam } from '../schemas.js';
 import { loadCenter } from './center.js';
 
 const READ_NOTE =
@@ -98,8 +98,6 @@ async function toViews(em: EntityManager, rows: Message[], readTracking: boolean
 }
 
 /** A date is a whole day in the center's time zone; a date-time is taken as given. */
-const dateOrDateTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'must be a date yyyy-mm-dd or an ISO-8601 date-time' });
-
 function bound(value: string, timeZone: string, edge: 'from' | 'to'): Date {
   if (value.includes('T')) return new Date(value);
   const day = DateTime.fromISO(value, { zone: timeZone });

@@ -20,7 +20,8 @@ const input = z
     password: z.string().min(1).max(200).optional().openapi({ description: 'A password ([PASSWORD]); never stored in clear or logged.' }),
   })
   .refine((b) => b.setupUrl !== undefined || b.password !== undefined, { path: ['setupUrl'], message: 'give setupUrl, password or both' })
-  .openapi('PasswordMessageInput');
+  // The document states the rule above: at least one of the two.
+  .openapi('PasswordMessageInput', { anyOf: [{ required: ['setupUrl'] }, { required: ['password'] }] });
 
 const sendPasswordMessage = createRoute({
   method: 'post',
