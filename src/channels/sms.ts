@@ -1,7 +1,7 @@
 import { smsSegments } from '../domain/sms-segments.js';
 import { classifyTwilioError } from './provider-errors.js';
 import type { TwilioClient } from './twilio-client.js';
-import { ChannelError, type ChannelSender, type OutgoingMessage, type SendResult } from './types.js';
+import { ChannelError, type ChannelSender, type FoundMessage, type OutgoingMessage, type SendResult } from './types.js';
 
 /**
  * SMS through Twilio (A3 sender ID, F1 segments). The sender is the center's SMS sender ID when
@@ -33,8 +33,21 @@ export function createSmsChannel(deps: SmsChannelDeps): ChannelSender {
   if (!isValidSmsSenderId(deps.defaultFrom)) {
     throw new Error('defaultFrom: must be an E.164 number or an alphanumeric sender ID of at most 11 characters');
   }
+  const senderOf = (message: OutgoingMessage) => message.senders.smsSenderId?.trim() || deps.defaultFrom;
   return {
     channel: 'sms',
+    /** The newest-first list of messages to this number from this sender: ours has our text. */
+    async find(message, since, exclude): Promise<FoundMessage | null> {
+      try {
+        const listed = await deps.twilio.messages.list({ to: message.to, from: senderOf(message), limit: 100 });
+        const match = listed
+          .filter((m) => m.dateCreated >= since && !exclude.has(m.sid) && m.body === message.text)
+          .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime())[0];
+        return match ? { providerId: match.sid, providerStatus: match.status } : null;
+      } catch (error) {
+        throw classifyTwilioError(error);
+      }
+    },
     async send(message: OutgoingMessage): Promise<SendResult> {
       const senderId = message.senders.smsSenderId?.trim() || null;
       if (senderId !== null && !isValidSmsSenderId(senderId)) {

@@ -37,6 +37,13 @@ export interface SendResult {
   segments: number;
 }
 
+/**
+ * Whether the provider may have taken the message despite the error: `not_sent` when it said no
+ * or was never reached (refused connection, an SMTP reply code, a Twilio error answer), `unknown`
+ * when the connection broke after the request went out (the message may exist at the provider).
+ */
+export type SendOutcome = 'not_sent' | 'unknown';
+
 /** A provider failure classified once, at the channel boundary (novu-style). */
 export class ChannelError extends Error {
   constructor(
@@ -45,14 +52,27 @@ export class ChannelError extends Error {
     readonly retryable: boolean,
     /** Provider error code, e.g. Twilio 21610 or SMTP 550; safe to store. */
     readonly code: string | null = null,
+    readonly outcome: SendOutcome = 'not_sent',
   ) {
     super(message);
     this.name = 'ChannelError';
   }
 }
 
+/** A message found at the provider after a send whose answer was lost. */
+export interface FoundMessage {
+  providerId: string;
+  /** The provider's own status word, e.g. `queued`, `delivered`, `completed`. */
+  providerStatus: string;
+}
+
 export interface ChannelSender {
   readonly channel: Channel;
   send(message: OutgoingMessage): Promise<SendResult>;
+  /**
+   * SMS and voice: the message as the provider has it, if a send of it was made since `since`
+   * (excluding provider ids already accounted for); email cannot be asked (no such method).
+   */
+  find?(message: OutgoingMessage, since: Date, exclude: ReadonlySet<string>): Promise<FoundMessage | null>;
   close?(): Promise<void>;
 }

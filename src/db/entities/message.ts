@@ -34,6 +34,13 @@ export class Message extends CenterOwned {
   asksConfirmation: Opt<boolean> = false;
   /** B7: the stashed secret this message carries; the stored body is redacted. */
   secretRef: string | null = null;
+  /** The send attempt holding `sending` (fencing token: activity identity + attempt number). */
+  claimHolder: string | null = null;
+  claimAttempt: number | null = null;
+  /** A live attempt renews this; past it, the holder is presumed dead. */
+  leaseUntil: Date | null = null;
+  /** Email sent again after an unknown outcome: the patient may have it twice (same Message-ID). */
+  possibleDuplicate: Opt<boolean> = false;
 }
 
 export const MessageSchema = new EntitySchema<Message>({
@@ -70,6 +77,10 @@ export const MessageSchema = new EntitySchema<Message>({
     openCount: { type: 'integer' },
     asksConfirmation: { type: 'boolean' },
     secretRef: { type: 'uuid', nullable: true },
+    claimHolder: { type: 'string', length: 300, nullable: true },
+    claimAttempt: { type: 'integer', nullable: true },
+    leaseUntil: { type: 'Date', columnType: 'timestamptz', nullable: true },
+    possibleDuplicate: { type: 'boolean', default: false },
   },
 });
 
