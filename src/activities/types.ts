@@ -1,4 +1,4 @@
-import type { Channel, EventKind, SkipReason } from '../domain/events.js';
+import type { Channel, EventKind, MessageStatus, SkipReason } from '../domain/events.js';
 import type { ReminderOptions, SecondReminderOptions } from '../domain/policy.js';
 
 /** What an appointment workflow needs to plan, read fresh at every wake-up (X3). No patient data. */
@@ -38,7 +38,7 @@ export interface PrepareInput {
 export interface PreparedMessage {
   messageId: string;
   channel: Channel;
-  status: 'scheduled' | 'skipped' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
+  status: MessageStatus;
   reason: SkipReason | null;
 }
 

@@ -37,13 +37,13 @@ export function createSmsChannel(deps: SmsChannelDeps): ChannelSender {
   return {
     channel: 'sms',
     /** The newest-first list of messages to this number from this sender: ours has our text. */
-    async find(message, since, exclude): Promise<FoundMessage | null> {
+    async find(message, since): Promise<FoundMessage[]> {
       try {
         const listed = await deps.twilio.messages.list({ to: message.to, from: senderOf(message), limit: 100 });
-        const match = listed
-          .filter((m) => m.dateCreated >= since && !exclude.has(m.sid) && m.body === message.text)
-          .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime())[0];
-        return match ? { providerId: match.sid, providerStatus: match.status } : null;
+        return listed
+          .filter((m) => m.dateCreated >= since && m.body === message.text)
+          .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime())
+          .map((r) => ({ providerId: r.sid, providerStatus: r.status }));
       } catch (error) {
         throw classifyTwilioError(error);
       }

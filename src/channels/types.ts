@@ -70,9 +70,9 @@ export interface ChannelSender {
   readonly channel: Channel;
   send(message: OutgoingMessage): Promise<SendResult>;
   /**
-   * SMS and voice: the message as the provider has it, if a send of it was made since `since`
-   * (excluding provider ids already accounted for); email cannot be asked (no such method).
+   * SMS and voice: what the provider has that may be this message, made since `since`, oldest
+   * first; email cannot be asked (no such method).
    */
-  find?(message: OutgoingMessage, since: Date, exclude: ReadonlySet<string>): Promise<FoundMessage | null>;
+  find?(message: OutgoingMessage, since: Date): Promise<FoundMessage[]>;
   close?(): Promise<void>;
 }

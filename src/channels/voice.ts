@@ -76,16 +76,16 @@ export function createVoiceChannel(deps: VoiceChannelDeps): ChannelSender {
     channel: 'voice',
     /**
      * A call has no text to match: the earliest call to this number from this caller since the
-     * send began that no other message accounts for.
+     * send began (the caller skips those other messages account for).
      */
-    async find(message, since, exclude): Promise<FoundMessage | null> {
+    async find(message, since): Promise<FoundMessage[]> {
       const from = message.senders.voiceCallerNumber?.trim() || deps.defaultFrom;
       try {
         const listed = await deps.twilio.calls.list({ to: message.to, from, limit: 100 });
-        const match = listed
-          .filter((c) => c.dateCreated >= since && !exclude.has(c.sid))
-          .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime())[0];
-        return match ? { providerId: match.sid, providerStatus: match.status } : null;
+        return listed
+          .filter((c) => c.dateCreated >= since)
+          .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime())
+          .map((r) => ({ providerId: r.sid, providerStatus: r.status }));
       } catch (error) {
         throw classifyTwilioError(error);
       }

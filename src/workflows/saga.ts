@@ -1,6 +1,7 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { SkipReason } from '../domain/events.js';
 import type { EngineActivities, PrepareInput, ReadyMessage } from '../activities/types.js';
+import { PHONE_HEARTBEAT_TIMEOUT_MS, SEND_RETRY, SEND_START_TO_CLOSE_MS } from '../messages/timing.js';
 import { phoneTaskQueue } from './task-queues.js';
 
 // Activity presets, named once. Local activities where a server round trip buys nothing: the
@@ -10,14 +11,15 @@ export const db = proxyLocalActivities<EngineActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
-const sendRetry = { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '10m', maximumAttempts: 12 };
-const emailSender = proxyLocalActivities<EngineActivities>({ startToCloseTimeout: '2m', retry: sendRetry });
-/** SMS and voice on the rate-limited phone queue; nearest appointments first. */
+// The send's timing lives with the message's lifecycle (src/messages/timing.ts).
+const emailSender = proxyLocalActivities<EngineActivities>({ startToCloseTimeout: SEND_START_TO_CLOSE_MS, retry: SEND_RETRY });
+/** SMS and voice on the rate-limited phone queue; nearest appointments first; a dead worker's sends move on after the heartbeat timeout. */
 const phoneSender = (priorityKey: number) =>
   proxyActivities<EngineActivities>({
     taskQueue: phoneTaskQueue(workflowInfo().taskQueue),
-    startToCloseTimeout: '2m',
-    retry: sendRetry,
+    startToCloseTimeout: SEND_START_TO_CLOSE_MS,
+    heartbeatTimeout: PHONE_HEARTBEAT_TIMEOUT_MS,
+    retry: SEND_RETRY,
     priority: { priorityKey },
   });
 
