@@ -1,4 +1,5 @@
-import { Context } from '@temporalio/activity';
+import { randomUUID } from 'node:crypto';
+import { asyncLocalStorage } from '@temporalio/activity';
 import type { SkipReason } from '../domain/events.js';
 import { debitForMessage } from '../db/credits.js';
 import { Center, Message } from '../db/entities/index.js';
@@ -54,12 +55,15 @@ export function createDebitCredits(deps: ActivityDeps) {
  */
 export function createSendMessage(deps: ActivityDeps) {
   return async function sendMessage({ messageId, order }: { messageId: string; order?: number }): Promise<SendOutcome> {
-    const context = Context.current();
+    const context = asyncLocalStorage.getStore();
+    const orderOf = order === undefined ? {} : { order };
+    // Called outside Temporal (a saga-level test): an attempt of its own.
+    if (!context) return sendOnce(deps, messageId, { token: { holder: `direct:${randomUUID()}`, attempt: 1 }, ...orderOf });
     const { info } = context;
     const holder = `${info.workflowExecution?.workflowId ?? '-'}/${info.workflowExecution?.runId ?? '-'}/${info.activityId}`;
     return sendOnce(deps, messageId, {
       token: { holder, attempt: info.attempt },
-      ...(order === undefined ? {} : { order }),
+      ...orderOf,
       ...(info.isLocal ? {} : { heartbeat: () => context.heartbeat() }),
     });
   };

@@ -46,8 +46,11 @@ const TRANSIENT_NETWORK_CODES = new Set([
 
 /** Codes of a connection that never reached the provider: nothing can have been sent. */
 const NEVER_REACHED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EDNS']);
-/** SMTP commands before the message data: a failure there sent nothing. */
-const SMTP_BEFORE_DATA = /^(CONN|EHLO|HELO|LHLO|STARTTLS|AUTH|MAIL|RCPT)\b/i;
+/**
+ * SMTP commands before the message data: a failure there sent nothing. (Not `CONN`: nodemailer
+ * names every unexpected close so, even one after the data went out.)
+ */
+const SMTP_BEFORE_DATA = /^(EHLO|HELO|LHLO|STARTTLS|AUTH|MAIL|RCPT)\b/i;
 
 function stringProp(value: unknown, key: string): string | undefined {
   if (typeof value !== 'object' || value === null || !(key in value)) return undefined;
@@ -82,7 +85,9 @@ export function classifySmtpError(error: unknown): ChannelError {
   if (code === 'EENVELOPE') return new ChannelError(`SMTP envelope rejected: ${text}`, false, code);
   // A connection that broke once the data may have gone out leaves the outcome unknown.
   const command = stringProp(error, 'command');
-  const outcome = (code !== undefined && NEVER_REACHED_CODES.has(code)) || (command !== undefined && SMTP_BEFORE_DATA.test(command)) ? 'not_sent' : 'unknown';
+  // A refused connection comes as ESOCKET with the system's code only in the message.
+  const refused = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)\b/.test(messageOf(error));
+  const outcome = (code !== undefined && NEVER_REACHED_CODES.has(code)) || refused || (command !== undefined && SMTP_BEFORE_DATA.test(command)) ? 'not_sent' : 'unknown';
   if (code !== undefined && TRANSIENT_NETWORK_CODES.has(code)) {
     return new ChannelError(`SMTP connection failed (${code}): ${text}`, true, code, outcome);
   }

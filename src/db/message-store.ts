@@ -143,10 +143,13 @@ export async function fail(em: EntityManager, message: Pick<Message, 'id' | 'cen
   return move(em, { id: message.id, to: 'failed', from: ['scheduled', 'sending', 'unknown'], set: 'failure_reason = ?, failed_at = now(), lease_until = null', setParams: [text], detail: text });
 }
 
-/** Provider ids other messages already account for (a found message must be none of them). */
-export async function providerIdsInUse(em: EntityManager, centerId: string, ids: string[]): Promise<Set<string>> {
+/**
+ * Provider ids other messages already account for (a found message must be none of them): across
+ * centers, as they share the provider account. Ids come from the provider, never from a request.
+ */
+export async function providerIdsInUse(em: EntityManager, ids: string[]): Promise<Set<string>> {
   if (!ids.length) return new Set();
-  const rows = await em.find(Message, { centerId, providerId: { $in: ids } }, { fields: ['providerId'] });
+  const rows = await em.find(Message, { providerId: { $in: ids } }, { fields: ['providerId'] });
   return new Set(rows.map((r) => r.providerId!));
 }
 

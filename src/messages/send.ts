@@ -44,7 +44,9 @@ export async function sendMessage(deps: ActivityDeps, messageId: string, attempt
     if (claimed) void store.renew(em.fork(), messageId, attempt.token, SEND_LEASE_MS).catch(() => undefined);
   }, SEND_RENEW_EVERY_MS);
   try {
-    for (let round = 0; ; round += 1) {
+    // How long to wait behind another live attempt before giving this attempt up (it is retried).
+    const patience = Date.now() + 2 * SEND_LEASE_MS;
+    for (;;) {
       const message = await em.findOneOrFail(Message, { id: messageId }, { refresh: true });
       if (OUT.has(message.status)) return { status: 'already_sent' };
       if (message.status === 'skipped' || message.status === 'failed') {
@@ -52,10 +54,9 @@ export async function sendMessage(deps: ActivityDeps, messageId: string, attempt
       }
       if (message.status === 'sending') {
         if (await store.takeOver(em, messageId, attempt.token)) continue;
-        // Another attempt holds it and lives: look again once its lease could have run out.
-        if (round >= 3) throw ApplicationFailure.retryable('another attempt is sending this message', 'send_in_progress');
-        const left = (message.leaseUntil?.getTime() ?? 0) - Date.now();
-        await sleep(Math.min(Math.max(left, 0), SEND_LEASE_MS) + 250);
+        // Another attempt holds it and lives: look again shortly (it ends, or its lease runs out).
+        if (Date.now() > patience) throw ApplicationFailure.retryable('another attempt is sending this message', 'send_in_progress');
+        await sleep(250);
         continue;
       }
       const context = await store.sendingContext(em, message);
@@ -98,7 +99,7 @@ async function resolveUnknown(deps: ActivityDeps, em: EntityManager, message: Me
     // Twilio may have made it: look it up (sent since the row was made; ids no other row has).
     const since = new Date(Math.min(message.createdAt.getTime(), message.dueAt.getTime()) - 60_000);
     const candidates = await findOrRetry(() => channel.find!(out, since));
-    const inUse = await store.providerIdsInUse(em, message.centerId, candidates.map((c) => c.providerId));
+    const inUse = await store.providerIdsInUse(em, candidates.map((c) => c.providerId));
     const found = candidates.find((c) => !inUse.has(c.providerId));
     if (!found) return 'resend';
     await store.markFound(em, message.id, found.providerId, found.providerStatus);
