@@ -118,6 +118,8 @@ export async function startSmtpCapture(options: { failWith?: SmtpFailure } = {})
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const port = (server.server.address() as AddressInfo).port;
+  // A client that vanishes mid-session (a killed worker) is a connection error, not the server's.
+  server.on('error', () => undefined);
 
   return {
     host: '127.0.0.1',
