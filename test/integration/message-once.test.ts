@@ -125,8 +125,8 @@ describe('Every message once: unknown outcomes, reconciliation, release, fencing
     expect(await events(messageId)).toContainEqual(expect.stringContaining('possibly received twice'));
   });
 
-  it('email: a resend that ends unknown too is not sent a third time: failed, outcome_unknown', async () => {
-    const { messageId } = await prepared('email');
+  it('email: a resend that ends unknown too is not sent a third time: failed, outcome_unknown, credits kept (it may have arrived)', async () => {
+    const { f, messageId } = await prepared('email');
     h.smtp.dropAfterData(2);
     await expect(attempt(messageId, 1)).rejects.toThrow();
     await expect(attempt(messageId, 2)).rejects.toThrow();
@@ -135,6 +135,8 @@ describe('Every message once: unknown outcomes, reconciliation, release, fencing
     expect(failed.status).toBe('failed');
     expect(failed.failureReason).toBe('outcome_unknown');
     expect(h.smtp.mails.filter((m) => m.parsed.messageId?.startsWith(`<${messageId}@`))).toHaveLength(2);
+    await h.activities.failMessage({ messageId, reason: 'outcome_unknown' }); // what the workflow does next
+    expect(await ledgerSum(h.db.orm.em.fork(), f.center.id)).toBe(99);
   });
 
   it('fencing: a newer attempt of the same activity takes a dead attempt\'s claim over at once; a stranger waits for the lease', async () => {
