@@ -2,9 +2,23 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { noticeText, type NoticeKind } from '../domain/notices.js';
 import { Center, Message } from '../db/entities/index.js';
+import { insertMessages } from '../db/message-store.js';
 import type { ActivityDeps } from './deps.js';
-import { render, renderContext, templateFor } from './render.js';
+import { composeText, type MessageLinks } from '../messages/compose.js';
 import { sendMessage } from '../messages/send.js';
+
+/** A notice asks nothing and cannot be unsubscribed from: its text has no links. */
+const NO_LINKS: MessageLinks = {
+  confirmUrl: () => {
+    throw new Error('a center notice has no confirm link');
+  },
+  cancelUrl: () => {
+    throw new Error('a center notice has no cancel link');
+  },
+  unsubscribeUrl: () => {
+    throw new Error('a center notice has no unsubscribe link');
+  },
+};
 
 /**
  * B6: an email to each of the center's admins, at most once per (kind, slot) — e.g. credits
@@ -13,11 +27,15 @@ import { sendMessage } from '../messages/send.js';
  */
 export async function notifyCenter(deps: ActivityDeps, em: EntityManager, input: { centerId: string; kind: NoticeKind; slot: string; detail?: string }): Promise<void> {
   const center = await em.findOneOrFail(Center, { id: input.centerId });
-  const ctx = renderContext({ center, appointment: null, patient: null, resource: null, service: null, location: null }, {
+  const text = await composeText(em, {
+    eventKind: 'center.notice',
+    channel: 'email',
+    locale: center.locale,
+    subject: { center, appointment: null, patient: null, resource: null, service: null, location: null },
+    options: {},
+    links: NO_LINKS,
     notice: noticeText(input.kind, center.locale, input.detail),
   });
-  const template = await templateFor(em, { centerId: center.id, eventKind: 'center.notice', channel: 'email', locale: center.locale });
-  const options = { locale: center.locale, timeZone: center.timeZone };
   for (const [index, address] of center.adminEmails.entries()) {
     const key = `center:${center.id}|center.notice|${input.kind}:${input.slot}|email|a${index}`;
     const row = Object.assign(new Message(), {
@@ -29,8 +47,8 @@ export async function notifyCenter(deps: ActivityDeps, em: EntityManager, input:
       recipientKind: 'center' as const,
       recipientAddress: address,
       locale: center.locale,
-      subject: template.subject && render(template.subject, ctx, options),
-      body: render(template.body, ctx, options),
+      subject: text.subject,
+      body: text.body,
       dueAt: new Date(),
     });
     const id = await insertOrFind(em, row);
@@ -44,10 +62,9 @@ export async function notifyCenter(deps: ActivityDeps, em: EntityManager, input:
  * null when it went out already or a live attempt is sending it right now.
  */
 async function insertOrFind(em: EntityManager, row: Message): Promise<string | null> {
-  const inserted = await em.createQueryBuilder(Message).insert(row).onConflict('idempotency_key').ignore().execute('run');
-  if (inserted.affectedRows === 1) return row.id;
-  const existing = await em.findOne(Message, { idempotencyKey: row.idempotencyKey }, { refresh: true });
+  const [existing] = await insertMessages(em, [row]);
   if (!existing) return null;
+  if (existing.id === row.id) return row.id;
   const stale = existing.status === 'sending' && (existing.leaseUntil?.getTime() ?? 0) < Date.now();
   return existing.status === 'scheduled' || existing.status === 'unknown' || stale ? existing.id : null;
 }

@@ -44,6 +44,16 @@ async function move(
   return rows.length === 1;
 }
 
+/**
+ * New rows (`scheduled`, or `skipped` with their reason), under their idempotency keys: a
+ * concurrent or repeated run keeps the first row (ON CONFLICT DO NOTHING). Returns the stored rows.
+ */
+export async function insertMessages(em: EntityManager, rows: Message[]): Promise<Message[]> {
+  if (rows.some((r) => r.status !== 'scheduled' && r.status !== 'skipped')) throw new Error('a message starts scheduled or skipped');
+  await em.createQueryBuilder(Message).insert(rows).onConflict('idempotency_key').ignore().execute();
+  return em.find(Message, { idempotencyKey: { $in: rows.map((r) => r.idempotencyKey) } }, { refresh: true });
+}
+
 /** scheduled | unknown → sending, held by `token` for `leaseMs`. */
 export function claim(em: EntityManager, id: string, token: ClaimToken, input: { from: MessageStatus[]; leaseMs: number; possibleDuplicate?: boolean; detail?: string | null }) {
   return move(em, {

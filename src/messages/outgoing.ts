@@ -5,13 +5,13 @@ import type { SenderSettings } from '../db/message-store.js';
 import type { Message } from '../db/entities/index.js';
 import { loadEventSetting } from '../db/event-settings.js';
 import type { ActivityDeps } from '../activities/deps.js';
-import { renderText } from '../activities/prepare.js';
 import { loadSubject } from '../activities/render.js';
+import { composeText, linksOf, UNSUBSCRIBABLE } from './compose.js';
 
 /** What the channel gets for one stored message: its text, the center's senders, its links. */
 export function outgoing(deps: Pick<ActivityDeps, 'links'>, center: SenderSettings, message: Message): OutgoingMessage {
   const isEmail = message.channel === 'email';
-  const unsubscribable = message.eventKind === 'appointment.post_visit' || message.eventKind === 'recall';
+  const unsubscribable = UNSUBSCRIBABLE.has(message.eventKind);
   return {
     messageId: message.id,
     centerId: message.centerId,
@@ -42,14 +42,13 @@ export async function withSecret(deps: ActivityDeps, em: EntityManager, message:
   const recipient = message.recipientKind === 'resource' ? { resourceId: message.recipientId ?? undefined } : { patientId: message.recipientId ?? undefined };
   const subject = await loadSubject(em, message.centerId, message.appointmentId, recipient);
   const setting = await loadEventSetting(em, message.centerId, message.eventKind);
-  const rendered = await renderText(em, deps, {
-    messageId: message.id,
+  const rendered = await composeText(em, {
     eventKind: message.eventKind,
     channel: message.channel,
     locale: message.locale,
     subject,
     options: setting.options,
-    delayMinutes: null,
+    links: linksOf(deps.links, message.id),
     secret,
   });
   return { subject: rendered.subject, text: rendered.body };
