@@ -9,6 +9,7 @@ import { OUT } from '../messages/transitions.js';
 import type { ActivityDeps } from './deps.js';
 import { notifyCenter } from './notices.js';
 import type { DebitResult, SendOutcome } from './types.js';
+
 /** B6: this many failures in 24 hours makes a "repeated delivery failures" notice. */
 const FAILURE_NOTICE_THRESHOLD = 5;
 /** Provider codes that mean our own setup is wrong, not the recipient (B6 misconfigured). */

@@ -201,16 +201,22 @@ describe('issue 10: every message once with real worker processes (dev server)',
     return { duplicates, marked: rows.filter((m) => m.possibleDuplicate).length };
   }
 
-  it('a worker SIGKILLed mid-burst and restarted: every message sent, SMS exactly once, email duplicates only as documented and marked, ledger exact', async () => {
+  /** One worker process, the burst booked, and 40 of its 200 sends out: the moment of the fault. */
+  async function midBurst() {
     const taskQueue = `faults-${randomUUID()}`;
     const fixture = await burstCenter();
-    const first = await startWorker(taskQueue);
+    const worker = await startWorker(taskQueue);
     const before = sendsSoFar();
     await book(taskQueue, fixture);
     expect(await until(() => sendsSoFar() - before >= 40, 60_000)).toBe(true);
+    return { taskQueue, fixture, worker, sent: () => sendsSoFar() - before };
+  }
+
+  it('a worker SIGKILLed mid-burst and restarted: every message sent, SMS exactly once, email duplicates only as documented and marked, ledger exact', async () => {
+    const { taskQueue, fixture, worker: first, sent } = await midBurst();
     await kill(first);
     const killedAt = Date.now();
-    const sentAtKill = sendsSoFar() - before;
+    const sentAtKill = sent();
     await startWorker(taskQueue);
     const restartedAt = Date.now();
     expect(await until(() => allOut(fixture.center.id), 120_000)).toBe(true);
@@ -233,12 +239,7 @@ describe('issue 10: every message once with real worker processes (dev server)',
   }, 240_000);
 
   it('PostgreSQL restarted mid-burst: every message sent, SMS exactly once, email duplicates only as documented, ledger exact', async () => {
-    const taskQueue = `faults-${randomUUID()}`;
-    const fixture = await burstCenter();
-    const worker = await startWorker(taskQueue);
-    const before = sendsSoFar();
-    await book(taskQueue, fixture);
-    expect(await until(() => sendsSoFar() - before >= 40, 60_000)).toBe(true);
+    const { fixture, worker } = await midBurst();
     await orm.close();
     await pgServer.stop();
     const downAt = Date.now();
