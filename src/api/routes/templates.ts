@@ -1,9 +1,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { loadSubject } from '../../activities/render.js';
-import { loadEventSetting } from '../../db/event-settings.js';
+import { loadEventSetting, loadEventSettings } from '../../db/event-settings.js';
 import { composeText } from '../../messages/compose.js';
-import { loadEventSettings } from '../../db/event-settings.js';
 import { Appointment, Template } from '../../db/entities/index.js';
 import { defaultTemplate, type DefaultTemplateOptions } from '../../domain/default-templates.js';
 import { CHANNELS, EVENT_KINDS, LOCALES, type Channel, type EventKind, type Locale } from '../../domain/events.js';
