@@ -99,9 +99,9 @@ export function release(em: EntityManager, id: string, token: ClaimToken, detail
   return move(em, { id, to: 'scheduled', from: ['sending'], set: 'claim_holder = null, claim_attempt = null, lease_until = null', ...held(token), event: 'retry', detail });
 }
 
-/** sending → unknown: the holder's own call broke after it began. */
+/** sending → unknown: the holder's own call broke after it began (and is over: no lease left). */
 export function markUnknown(em: EntityManager, id: string, token: ClaimToken, detail: string) {
-  return move(em, { id, to: 'unknown', from: ['sending'], ...held(token), detail });
+  return move(em, { id, to: 'unknown', from: ['sending'], set: 'lease_until = null', ...held(token), detail });
 }
 
 /**

@@ -94,6 +94,12 @@ export async function sendMessage(deps: ActivityDeps, messageId: string, attempt
 
 /** What to do with a message whose last send may have happened. */
 async function resolveUnknown(deps: ActivityDeps, em: EntityManager, message: Message, out: OutgoingMessage): Promise<'found' | 'resend' | 'resend_email' | 'gave_up'> {
+  // Taken over from an attempt that may still be inside its provider call (stalled, not dead):
+  // that call ends before its last lease does (the provider timeout is shorter than the lease,
+  // and the lease was renewed after the call began), so wait for it before looking or resending.
+  // A dead worker's lease has run out by the time its next attempt starts: no wait then.
+  const inCall = (message.leaseUntil?.getTime() ?? 0) - Date.now();
+  if (inCall > 0) await sleep(Math.min(inCall, SEND_LEASE_MS));
   const channel = deps.channels[message.channel];
   if (channel.find) {
     // Twilio may have made it: look it up (sent since the row was made; ids no other row has).

@@ -4,7 +4,6 @@ import { ledgerSum } from '../../src/db/credits.js';
 import { Message, MessageEvent } from '../../src/db/entities/index.js';
 import * as store from '../../src/db/message-store.js';
 import { sendMessage } from '../../src/messages/send.js';
-import { SEND_LEASE_MS } from '../../src/messages/timing.js';
 import { readDeliveryReport } from '../../src/api/webhooks/status-callback.js';
 import { applyDeliveryReport } from '../../src/messages/reports.js';
 import { book, createFixture, setEvent, startEngineHarness, type EngineHarness } from '../support/engine.js';
@@ -139,16 +138,19 @@ describe('Every message once: unknown outcomes, reconciliation, release, fencing
     expect(await ledgerSum(h.db.orm.em.fork(), f.center.id)).toBe(99);
   });
 
-  it('fencing: a newer attempt of the same activity takes a dead attempt\'s claim over at once; a stranger waits for the lease', async () => {
+  it('fencing: a newer attempt of the same activity takes a claim over at once (a stranger cannot), and looks it up once the old call must have ended', async () => {
     const { messageId } = await prepared('sms');
-    // Attempt 1 claimed it and died (its lease is still running).
-    expect(await store.claim(h.db.orm.em.fork(), messageId, { holder: holder(messageId), attempt: 1 }, { from: ['scheduled'], leaseMs: 60_000 })).toBe(true);
+    // Attempt 1 claimed it 1 s ago and stalled (its lease is still running).
+    const em = h.db.orm.em.fork();
+    expect(await store.claim(em, messageId, { holder: holder(messageId), attempt: 1 }, { from: ['scheduled'], leaseMs: 1_000 })).toBe(true);
     // Another activity (not a newer attempt of this one) cannot take it while the lease runs.
-    expect(await store.takeOver(h.db.orm.em.fork(), messageId, { holder: 'someone-else', attempt: 9 })).toBe(false);
-    const started = Date.now();
+    expect(await store.takeOver(em, messageId, { holder: 'someone-else', attempt: 9 })).toBe(false);
+    // Attempt 2 takes it over at once, then waits out the old lease before asking Twilio.
+    expect(await store.takeOver(em, messageId, { holder: holder(messageId), attempt: 2 })).toBe(true);
+    const leaseEnd = (await row(messageId)).leaseUntil!.getTime();
     await attempt(messageId, 2);
-    expect(Date.now() - started).toBeLessThan(SEND_LEASE_MS); // not after the lease
     const sent = await row(messageId);
+    expect(sent.sentAt!.getTime()).toBeGreaterThanOrEqual(leaseEnd - 50);
     expect(atTwilio(sent.body!)).toHaveLength(1);
     expect(await events(messageId)).toContainEqual(expect.stringMatching(/^unknown/));
   });
