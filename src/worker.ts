@@ -15,6 +15,7 @@ import { createSecretStash } from './db/secret-stash.js';
 import { startHousekeeping } from './housekeeping.js';
 import { startOutboxRelay } from './engine/start-relay.js';
 import { createLinks } from './links.js';
+import { phoneQueueConcurrency } from './messages/timing.js';
 import { phoneTaskQueue } from './workflows/task-queues.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -64,13 +65,13 @@ export async function createWorkers(input: {
   });
   // The per-sender pace of SMS / voice is kept by the activity (deps.phonePacer), not by the
   // server's task-queue rate limit: that one let bursts of 18/s through a 10/s limit and cannot
-  // order what waits. The worker holds up to a minute of sends, well inside the 2-minute timeout.
+  // order what waits. The worker holds up to PHONE_QUEUE_HOLD_SECONDS of sends (src/messages/timing.ts).
   const phone = await Worker.create({
     connection: input.connection,
     namespace: input.namespace,
     taskQueue: phoneTaskQueue(input.taskQueue),
     activities: { sendMessage: input.activities.sendMessage },
-    maxConcurrentActivityTaskExecutions: Math.max(10, Math.ceil(input.phoneMessagesPerSecond * 60)),
+    maxConcurrentActivityTaskExecutions: phoneQueueConcurrency(input.phoneMessagesPerSecond),
   });
   return [main, phone];
 }

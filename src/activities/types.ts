@@ -1,4 +1,4 @@
-import type { Channel, EventKind, SkipReason } from '../domain/events.js';
+import type { Channel, EventKind, MessageStatus, SkipReason } from '../domain/events.js';
 import type { KnownVersions } from '../domain/freshness.js';
 import type { ReminderOptions, SecondReminderOptions } from '../domain/policy.js';
 
@@ -42,7 +42,7 @@ export interface PrepareInput extends KnownVersions {
 export interface PreparedMessage {
   messageId: string;
   channel: Channel;
-  status: 'scheduled' | 'skipped' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
+  status: MessageStatus;
   reason: SkipReason | null;
 }
 

@@ -1,7 +1,7 @@
 import { smsSegments } from '../domain/sms-segments.js';
 import { classifyTwilioError } from './provider-errors.js';
 import type { TwilioClient } from './twilio-client.js';
-import { ChannelError, type ChannelSender, type OutgoingMessage, type SendResult } from './types.js';
+import { ChannelError, type ChannelSender, type FoundMessage, type OutgoingMessage, type SendResult } from './types.js';
 
 /**
  * SMS through Twilio (A3 sender ID, F1 segments). The sender is the center's SMS sender ID when
@@ -45,6 +45,18 @@ export function createSmsChannel(deps: SmsChannelDeps): ChannelSender {
   return {
     channel: 'sms',
     senderFor,
+    /** The newest-first list of messages to this number from this sender: ours has our text. */
+    async find(message, since): Promise<FoundMessage[]> {
+      try {
+        const listed = await deps.twilio.messages.list({ to: message.to, from: senderFor(message), limit: 100 });
+        return listed
+          .filter((m) => m.dateCreated >= since && m.body === message.text)
+          .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime())
+          .map((r) => ({ providerId: r.sid, providerStatus: r.status }));
+      } catch (error) {
+        throw classifyTwilioError(error);
+      }
+    },
     async send(message: OutgoingMessage): Promise<SendResult> {
       const senderId = message.senders.smsSenderId?.trim() || null;
       if (senderId !== null && !isValidSmsSenderId(senderId)) {

@@ -114,7 +114,7 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
   /** Prepared steps the new plan no longer sends as prepared are released (see preparedFate). */
   async function releaseStale(steps: Step[], changed: boolean, now: number): Promise<void> {
     for (const [key, ready] of Object.entries(st.prepared)) {
-      const fate = preparedFate({ preparedAt: ready.at, step: steps.find((s) => stepKey(s) === key), now, changed });
+      const fate = preparedFate({ preparedAt: ready.at, step: steps.find((s) => stepKey(s) === key), now, changed, cancelled: st.status === 'cancelled' });
       if (fate.kind === 'keep') continue;
       delete st.prepared[key];
       if (fate.done) state.done[key] = 'done';

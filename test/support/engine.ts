@@ -4,7 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker, type WorkflowBundle } from '@temporalio/worker';
 import pino from 'pino';
 import { inject } from 'vitest';
-import { createActivities } from '../../src/activities/index.js';
+import { createActivities, type ActivityDeps } from '../../src/activities/index.js';
 import { createApp, type App } from '../../src/api/app.js';
 import { createWebhooks } from '../../src/api/webhooks/index.js';
 import type { EngineActivities } from '../../src/activities/types.js';
@@ -48,6 +48,8 @@ export interface EngineHarness {
   secrets: SecretStash;
   /** The same activity functions the worker runs, for saga-level tests. */
   activities: EngineActivities;
+  /** What those activities were built from. */
+  deps: ActivityDeps;
   taskQueue: string;
   /** X2: runs `outage` with no worker polling (the system is "down"), then starts them again. */
   withWorkersDown(outage: () => Promise<void>): Promise<void>;
@@ -77,10 +79,11 @@ export async function startEngineHarness(options: { timeSkipping?: boolean; call
   const links = createLinks({ publicBaseUrl: 'http://127.0.0.1:9', secret: 'test-link-secret-0123456789abcdef0123' });
   const taskQueue = `test-${randomUUID()}`;
   const secrets = createSecretStash({ orm: db.orm, key: 'test-link-secret-0123456789abcdef0123' });
-  const activities = createActivities({
+  const deps: ActivityDeps = {
     orm: db.orm, channels, links, secrets, temporal: env.client, taskQueue, logger: pino({ level: 'silent' }),
     ...(options.callbackPolicy ? { callbackPolicy: options.callbackPolicy } : {}),
-  });
+  };
+  const activities = createActivities(deps);
   const startWorkers = async () => {
     const workers: Worker[] = await createWorkers({
       connection: env.nativeConnection,
@@ -109,6 +112,7 @@ export async function startEngineHarness(options: { timeSkipping?: boolean; call
     links,
     secrets,
     activities,
+    deps,
     taskQueue,
     async withWorkersDown(outage) {
       await stopWorkers();

@@ -143,11 +143,16 @@ const timelineEntry = z
   })
   .openapi('TimelineEntry');
 
-/** X6: the workflow's planned steps plus every stored message; a message row wins over the engine's copy of it. */
+/**
+ * X6: the workflow's planned steps plus every stored message; a message row wins over the
+ * engine's copy of it, and over the plan of a step already prepared (its rows show `scheduled`).
+ */
 export function mergeTimeline(engine: TimelineEntry[], messages: Message[]): z.infer<typeof timelineEntry>[] {
   const stored = new Set(messages.map((m) => m.id));
+  const prepared = new Set(messages.map((m) => `${m.eventKind}|${m.dueAt.toISOString()}`));
   const fromEngine = engine
     .filter((e) => !e.messageId || !stored.has(e.messageId))
+    .filter((e) => e.state !== 'planned' || !prepared.has(`${e.eventKind}|${e.at}`))
     .map((e) => ({ eventKind: e.eventKind, state: e.state, at: e.at, channel: e.channel ?? null, reason: e.reason ?? null, messageId: e.messageId ?? null, source: 'engine' as const }));
   const fromRows = messages.map((m) => ({
     eventKind: m.eventKind,

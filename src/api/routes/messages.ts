@@ -33,6 +33,9 @@ const messageView = z
     status: z.enum(MESSAGE_STATUSES),
     skipReason: z.enum(SKIP_REASONS).nullable().openapi({ description: 'Why it was not sent (E1).' }),
     failureReason: z.string().nullable(),
+    possibleDuplicate: z.boolean().openapi({
+      description: 'Email only: sent again after an attempt whose outcome was unknown, with the same Message-ID; the recipient may have it twice.',
+    }),
     credits: z.number().int(),
     segments: z.number().int().nullable(),
     dueAt: z.string(),
@@ -82,6 +85,7 @@ async function toViews(em: EntityManager, rows: Message[], readTracking: boolean
     status: m.status,
     skipReason: m.skipReason,
     failureReason: m.failureReason,
+    possibleDuplicate: m.possibleDuplicate,
     credits: m.credits,
     segments: m.segments,
     dueAt: m.dueAt.toISOString(),

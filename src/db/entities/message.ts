@@ -36,6 +36,13 @@ export class Message extends CenterOwned {
   secretRef: string | null = null;
   /** SMS: the From it went out from, set when it is claimed for sending; replies to it find it (X1, B2-confirm). */
   sender: string | null = null;
+  /** The send attempt holding `sending` (fencing token: activity identity + attempt number). */
+  claimHolder: string | null = null;
+  claimAttempt: number | null = null;
+  /** A live attempt renews this; past it, the holder is presumed dead. */
+  leaseUntil: Date | null = null;
+  /** Email sent again after an unknown outcome: the patient may have it twice (same Message-ID). */
+  possibleDuplicate: Opt<boolean> = false;
 }
 
 export const MessageSchema = new EntitySchema<Message>({
@@ -73,6 +80,10 @@ export const MessageSchema = new EntitySchema<Message>({
     asksConfirmation: { type: 'boolean' },
     secretRef: { type: 'uuid', nullable: true },
     sender: { type: 'string', length: 20, nullable: true },
+    claimHolder: { type: 'string', length: 300, nullable: true },
+    claimAttempt: { type: 'integer', nullable: true },
+    leaseUntil: { type: 'Date', columnType: 'timestamptz', nullable: true },
+    possibleDuplicate: { type: 'boolean', default: false },
   },
 });
 
