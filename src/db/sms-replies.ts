@@ -38,7 +38,7 @@ export async function findOpenQuestions(em: EntityManager, input: { from: string
            join appointments a on a.id = m.appointment_id and a.center_id = m.center_id
            join centers c on c.id = m.center_id
           where m.recipient_address = :from and m.channel = 'sms' and m.asks_confirmation
-            and m.status in ('sending', 'sent', 'delivered', 'read')
+            and m.status in ('sending', 'unknown', 'sent', 'delivered', 'read')
             and ${SENT_FROM_TO}
             and a.start_at > :now and a.status <> 'cancelled'
           order by m.appointment_id, coalesce(m.sent_at, m.created_at) desc`,
