@@ -50,8 +50,10 @@ export async function applyDeliveryReport(em: EntityManager, messageId: string, 
 export const OPEN_NOTE = 'opens are not reliable proof of reading';
 
 /**
- * A4-read: one open of an email. Every open counts, the first sets `readAt`, and the status moves
- * to `read` only forward. False when nothing was recorded (unknown message, tracking off).
+ * A4-read: one open of an email. Every open counts; the first sets `readAt` and is the one
+ * `opened` event of its history (a mail app or a proxy may load the image hundreds of times: a
+ * count, not a row per hit). The status moves to `read` only forward. False when nothing was
+ * recorded (unknown message, tracking off).
  */
 export async function recordOpen(em: EntityManager, messageId: string, now: Date): Promise<boolean> {
   return em.transactional(async (tx) => {
@@ -61,10 +63,10 @@ export async function recordOpen(em: EntityManager, messageId: string, now: Date
     const center = await tx.findOne(Center, { id: message.centerId }, { fields: ['readTracking'] });
     if (!center?.readTracking) return false;
     message.openCount += 1;
-    message.readAt ??= now;
     const next = advanceStatus(message.status, 'read');
     if (next) message.status = next;
-    tx.create(MessageEvent, { messageId: message.id, status: 'opened', detail: OPEN_NOTE });
+    if (message.readAt === null) tx.create(MessageEvent, { messageId: message.id, status: 'opened', detail: OPEN_NOTE });
+    message.readAt ??= now;
     return true;
   });
 }
