@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { DateTime } from 'luxon';
-import { isPhoneCountry } from '../domain/destinations.js';
+import { PHONE_COUNTRIES } from '../domain/destinations.js';
 import { CHANNELS, EVENT_KINDS, LOCALES } from '../domain/events.js';
 
 /** Shared request pieces: one definition of what a phone, a time zone or an external id is. */
@@ -41,8 +41,7 @@ export const smsSenderId = z
 
 /** Where a center's SMS and calls may go: a country with a telephone calling code. */
 export const countryCode = z
-  .string()
-  .refine(isPhoneCountry, 'must be an ISO 3166 alpha-2 country code with a telephone calling code, e.g. IT')
+  .enum(PHONE_COUNTRIES, { error: 'must be an ISO 3166 alpha-2 country code with a telephone calling code, e.g. IT' })
   .openapi({ example: 'IT' });
 
 /**

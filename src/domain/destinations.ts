@@ -1,4 +1,4 @@
-import { isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/min';
+import { getCountries, parsePhoneNumberFromString } from 'libphonenumber-js/min';
 
 /**
  * Where a center's SMS and calls may go (issue 9: SMS pumping to premium numbers abroad). The
@@ -22,7 +22,6 @@ export function destinationAllowed(e164: string, countries: readonly string[]): 
   return country !== null && countries.includes(country);
 }
 
-/** An ISO 3166 alpha-2 code with a telephone calling code (what a destination list may hold). */
-export function isPhoneCountry(code: string): boolean {
-  return /^[A-Z]{2}$/.test(code) && isSupportedCountry(code);
-}
+/** Every ISO 3166 alpha-2 code with a telephone calling code, sorted: the values the API accepts. */
+export const PHONE_COUNTRIES = [...getCountries()].sort() as [string, ...string[]];
+

@@ -17,17 +17,18 @@ const domain = z
   .max(253)
   .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'must be a domain name, e.g. clinic.example');
 
-const approvedSendersBody = z
-  .strictObject({
-    emailAddresses: z.array(email).max(50),
-    emailDomains: z.array(domain).max(20).openapi({ description: 'Verified domains: any From address at them may be used.' }),
-    smsSenderIds: z.array(smsSenderId).max(20),
-    voiceNumbers: z.array(e164).max(20),
-  })
-  .openapi('ApprovedSenders');
+const senderLists = {
+  emailAddresses: z.array(email).max(50),
+  emailDomains: z.array(domain).max(20).openapi({ description: 'Verified domains: any From address at them may be used.' }),
+  smsSenderIds: z.array(smsSenderId).max(20),
+  voiceNumbers: z.array(e164).max(20),
+};
+const approvedSendersBody = z.strictObject(senderLists).openapi('ApprovedSenders');
 
-const approvedSendersView = approvedSendersBody
-  .extend({
+// Its own object, not an extension: the document must not describe it as ApprovedSenders (closed) plus more.
+const approvedSendersView = z
+  .strictObject({
+    ...senderLists,
     cleared: z
       .array(z.enum(['emailFromAddress', 'smsSenderId', 'voiceCallerNumber']))
       .openapi({ description: 'Senders the center was using that are no longer approved: they were unset (the platform default applies).' }),

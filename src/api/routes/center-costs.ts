@@ -70,7 +70,7 @@ const patchCosts = createRoute({
   summary: 'Change a center’s prices, allowed SMS / voice countries or daily cap (platform only)',
   security: bearer,
   middleware: platformOnly,
-  request: { params, body: jsonBody(costsPatch) },
+  request: { params, body: { ...jsonBody(costsPatch), required: false } },
   responses: { 200: json(costsView, 'The costs and limits after the change'), ...errorResponses },
 });
 
