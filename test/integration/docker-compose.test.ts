@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { configSchema, loadConfig } from '../../src/config.js';
+import { privateLogFlags } from '../../src/db/log-settings.js';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
 
 // Docker cannot run on these machines: the deployment file is checked by reading it.
@@ -42,6 +43,10 @@ function interpolate(value: string, env: Record<string, string>): string {
 }
 
 describe('deployment: docker-compose.yml', () => {
+  it('Privacy: the PostgreSQL server starts with the log settings that keep statements and values out of its log', () => {
+    expect(services.postgres?.command).toEqual(['postgres', ...privateLogFlags()]);
+  });
+
   it('deployment: has PostgreSQL, Temporal on PostgreSQL, the Temporal UI, api, worker and a mail catcher', () => {
     expect(Object.keys(services)).toEqual(expect.arrayContaining(['postgres', 'temporal', 'temporal-ui', 'api', 'worker', 'mailcatcher']));
     expect(services.postgres?.image).toMatch(/^postgres:\d+/);
