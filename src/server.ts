@@ -5,7 +5,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import pino, { type Logger } from 'pino';
 import { createApp } from './api/app.js';
 import { createWebhooks } from './api/webhooks/index.js';
-import { loadConfig, type Config } from './config.js';
+import { linkSigningKeys, loadConfig, messageSecretKeys, type Config } from './config.js';
 import { createSecretStash } from './db/secret-stash.js';
 import { openOrm } from './db/orm.js';
 import { createTemporalEngine } from './engine/temporal-engine.js';
@@ -15,14 +15,14 @@ import { createLinks } from './links.js';
 export async function buildApi(deps: { config: Config; orm: MikroORM; client: Client; logger: Logger }) {
   const { config, orm, client, logger } = deps;
   const engine = createTemporalEngine({ client, taskQueue: config.TEMPORAL_TASK_QUEUE, orm });
-  const links = createLinks({ publicBaseUrl: config.PUBLIC_BASE_URL, secret: config.LINK_SIGNING_SECRET });
+  const links = createLinks({ publicBaseUrl: config.PUBLIC_BASE_URL, secret: linkSigningKeys(config) });
   return createApp({
     orm,
     engine,
     config,
     logger,
     rateLimit: { capacity: config.API_RATE_LIMIT_BURST, refillPerSecond: config.API_RATE_LIMIT_PER_SECOND }, apiKeyCacheSeconds: config.API_KEY_CACHE_SECONDS,
-    secrets: createSecretStash({ orm, key: config.LINK_SIGNING_SECRET }),
+    secrets: createSecretStash({ orm, key: messageSecretKeys(config) }),
     webhooks: createWebhooks({ orm, engine, links, publicBaseUrl: config.PUBLIC_BASE_URL, twilioAuthToken: config.TWILIO_AUTH_TOKEN, logger }),
   });
 }

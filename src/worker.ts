@@ -9,7 +9,7 @@ import { createActivities } from './activities/index.js';
 import { createPacer } from './channels/pacer.js';
 import type { EngineActivities } from './activities/types.js';
 import { channelSettingsFromConfig, createChannels } from './channels/index.js';
-import { loadConfig, type Config } from './config.js';
+import { linkSigningKeys, loadConfig, messageSecretKeys, type Config } from './config.js';
 import { openOrm } from './db/orm.js';
 import { createSecretStash } from './db/secret-stash.js';
 import { startHousekeeping } from './housekeeping.js';
@@ -92,11 +92,11 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     defaultSmsFrom: config.DEFAULT_SMS_FROM,
     defaultVoiceFrom: config.DEFAULT_VOICE_FROM,
   });
-  const secrets = createSecretStash({ orm, key: config.LINK_SIGNING_SECRET });
+  const secrets = createSecretStash({ orm, key: messageSecretKeys(config) });
   const activities = createActivities({
     orm,
     channels,
-    links: createLinks({ publicBaseUrl: config.PUBLIC_BASE_URL, secret: config.LINK_SIGNING_SECRET }),
+    links: createLinks({ publicBaseUrl: config.PUBLIC_BASE_URL, secret: linkSigningKeys(config) }),
     secrets,
     temporal: client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,

@@ -207,7 +207,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       API_PORT: String(apiPort),
       PUBLIC_BASE_URL: `http://${HOST}:${apiPort}`,
       PLATFORM_API_KEY: secrets.secrets.PLATFORM_API_KEY,
-      LINK_SIGNING_SECRET: secrets.secrets.LINK_SIGNING_SECRET,
+      // Key `0` is the secret local links were signed with before key ids, so they keep working
+      // (a LINK_SIGNING_SECRET set in the environment replaces both lists).
+      ...(userEnv.LINK_SIGNING_SECRET
+        ? {}
+        : {
+            LINK_SIGNING_KEYS: `0:${secrets.secrets.LINK_SIGNING_SECRET}`,
+            MESSAGE_SECRET_KEYS: `m1:${secrets.secrets.MESSAGE_SECRET_KEY},0:${secrets.secrets.LINK_SIGNING_SECRET}`,
+          }),
       SMTP_HOST: mail.smtpHost,
       SMTP_PORT: String(mail.smtpPort),
       SMTP_SECURE: 'false',

@@ -23,7 +23,8 @@ const requiredKeys = Object.entries(configSchema.shape)
 const operatorEnv: Record<string, string> = {
   POSTGRES_PASSWORD: 'a-strong-database-password',
   PLATFORM_API_KEY: 'p'.repeat(32),
-  LINK_SIGNING_SECRET: 's'.repeat(40),
+  LINK_SIGNING_KEYS: `k1:${'s'.repeat(40)}`,
+  MESSAGE_SECRET_KEYS: `m1:${'m'.repeat(40)}`,
   TWILIO_ACCOUNT_SID: `AC${'ab'.repeat(16)}`,
   TWILIO_AUTH_TOKEN: 't'.repeat(32),
   DEFAULT_VOICE_FROM: '+390212345678',
@@ -70,7 +71,7 @@ describe('deployment: docker-compose.yml', () => {
       const keys = Object.keys(env);
       expect(keys.filter((key) => !configKeys.includes(key)), `${name}: unknown config keys`).toEqual([]);
       expect(requiredKeys.filter((key) => !keys.includes(key)), `${name}: missing required keys`).toEqual([]);
-      for (const secret of ['PLATFORM_API_KEY', 'LINK_SIGNING_SECRET', 'TWILIO_AUTH_TOKEN']) {
+      for (const secret of ['PLATFORM_API_KEY', 'LINK_SIGNING_KEYS', 'MESSAGE_SECRET_KEYS', 'TWILIO_AUTH_TOKEN']) {
         expect(env[secret], `${name}: ${secret} must be required, not defaulted`).toMatch(/^\$\{\w+:\?[^}]*\}$/);
       }
     }
