@@ -17,6 +17,7 @@ import { createTokenBuckets, defaultRateLimit, rateLimit, type RateLimitOptions 
 import { alertRoutes } from './routes/alerts.js';
 import { appointmentRoutes } from './routes/appointments.js';
 import { centerRoutes } from './routes/center.js';
+import { consentHistoryRoutes } from './routes/consent-history.js';
 import { creditRoutes } from './routes/credits.js';
 import { locationRoutes } from './routes/locations.js';
 import { patientRoutes } from './routes/patients.js';
@@ -130,6 +131,7 @@ export function createApp(deps: AppDeps): App {
     .route('/v1', templateRoutes(routeDeps))
     .route('/v1', placeholderRoutes(routeDeps))
     .route('/v1', patientRoutes(routeDeps))
+    .route('/v1', consentHistoryRoutes(routeDeps))
     .route('/v1', resourceRoutes(routeDeps))
     .route('/v1', serviceRoutes(routeDeps))
     .route('/v1', locationRoutes(routeDeps))

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { recordConsentChange } from '../../db/consent-audit.js';
 import { Patient } from '../../db/entities/index.js';
 import { CHANNEL_PREFERENCES } from '../../domain/events.js';
 import type { RouteDeps } from '../deps.js';
@@ -75,6 +76,17 @@ export function patientRoutes(_deps: RouteDeps) {
       p.channelPreference = b.channelPreference ?? null;
       p.privacyConsent = b.privacyConsent;
       p.hasPassword = b.hasPassword;
+    },
+    // X7: a consent or preference the booking system changed, with the key that changed it.
+    onReplaced: async (em, { before, after, caller, at }) => {
+      const actor = { actor: caller.kind === 'platform' ? 'platform' : 'api_key', actorId: caller.keyId, via: 'api', at } as const;
+      const base = { centerId: after.centerId, patientId: after.id, ...actor };
+      if ((before?.privacyConsent ?? null) !== after.privacyConsent) {
+        await recordConsentChange(em, { ...base, field: 'privacy_consent', oldValue: before?.privacyConsent ?? null, newValue: after.privacyConsent });
+      }
+      if (before ? before.channelPreference !== after.channelPreference : after.channelPreference !== null) {
+        await recordConsentChange(em, { ...base, field: 'channel_preference', oldValue: before?.channelPreference ?? null, newValue: after.channelPreference });
+      }
     },
   });
 }

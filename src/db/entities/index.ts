@@ -3,12 +3,14 @@ import { AppointmentSchema, ResourceAlertSchema } from './appointment.js';
 import { CenterSchema, EventSettingSchema, TemplateSchema } from './center.js';
 import { LocationSchema, PatientSchema, ResourceSchema, ServiceSchema } from './directory.js';
 import { CreditEntrySchema, MessageEventSchema, MessageSchema, OptOutSchema } from './message.js';
+import { ConsentChangeSchema } from './privacy.js';
 
 export * from './access.js';
 export * from './appointment.js';
 export * from './center.js';
 export * from './directory.js';
 export * from './message.js';
+export * from './privacy.js';
 
 /** The explicit entity list given to MikroORM. */
 export const entities = [
@@ -30,4 +32,5 @@ export const entities = [
   IdempotencyRecordSchema,
   CallbackDeliverySchema,
   MessageSecretSchema,
+  ConsentChangeSchema,
 ];
