@@ -4,6 +4,7 @@ import { ChannelError, type OutgoingMessage } from '../channels/types.js';
 import type { MessageStatus, SkipReason } from '../domain/events.js';
 import { debitForMessage, refundForMessage } from '../db/credits.js';
 import { Center, Message, MessageEvent } from '../db/entities/index.js';
+import { optOutHash } from '../db/opt-out-hash.js';
 import type { ActivityDeps } from './deps.js';
 import { notifyCenter } from './notices.js';
 import type { DebitResult, SendOutcome } from './types.js';
@@ -66,9 +67,9 @@ export function createSendMessage(deps: ActivityDeps) {
     if (message.status === 'skipped' || message.status === 'failed') {
       throw ApplicationFailure.nonRetryable(`message is ${message.status}`, 'not_sendable');
     }
-    const { center, optedOut } = await sendingContext(em, message);
-    // A1 and X1 are checked again at send time: the switch or an opt-out may have changed since.
-    const blocked = !center.communicationsEnabled ? 'master_off' : optedOut ? 'opted_out' : null;
+    const { center, optedOut, erased } = await sendingContext(em, message);
+    // A1, X7 (erasure) and X1 are checked again at send time: the switch or an opt-out may have changed since.
+    const blocked = !center.communicationsEnabled ? 'master_off' : erased ? 'erased' : optedOut ? 'opted_out' : null;
     if (blocked) {
       await skipWithRefund(em, message, blocked, ['scheduled', 'sending']);
       return { status: 'already_sent' };
@@ -185,15 +186,21 @@ async function markSent(em: EntityManager, message: Message, providerId: string 
   );
 }
 
-/** The center's senders and switch, and whether the recipient opted out of this channel (X1): one query. */
-async function sendingContext(em: EntityManager, message: Message): Promise<{ center: SenderSettings; optedOut: boolean }> {
+/**
+ * The center's senders and switch, whether the recipient opted out of this channel (X1; also as
+ * an erased patient's hashed opt-out) and whether the patient was erased (X7): one query.
+ */
+async function sendingContext(em: EntityManager, message: Message): Promise<{ center: SenderSettings; optedOut: boolean; erased: boolean }> {
+  const patientId = message.recipientKind === 'patient' ? message.recipientId : null;
+  const hashed = message.recipientAddress ? optOutHash(message.centerId, message.recipientAddress) : null;
   const [row] = await em.getConnection().execute<Array<Record<string, string | boolean | null>>>(
     `select c.communications_enabled, c.email_from_name, c.email_from_address, c.email_reply_to, c.sms_sender_id,
             c.voice_caller_number, c.read_tracking,
-            exists (select 1 from opt_outs o where o.center_id = c.id and o.channel = ? and o.address = ?)
-              or exists (select 1 from patients p where p.id = ? and p.center_id = c.id and ? = any(p.opted_out_channels)) as opted_out
+            exists (select 1 from opt_outs o where o.center_id = c.id and o.channel = ? and o.address in (?, ?))
+              or exists (select 1 from patients p where p.id = ? and p.center_id = c.id and ? = any(p.opted_out_channels)) as opted_out,
+            exists (select 1 from patients p where p.id = ? and p.center_id = c.id and p.erased_at is not null) as erased
        from centers c where c.id = ?`,
-    [message.channel, message.recipientAddress, message.recipientKind === 'patient' ? message.recipientId : null, message.channel, message.centerId],
+    [message.channel, message.recipientAddress, hashed, patientId, message.channel, patientId, message.centerId],
   );
   if (!row) throw ApplicationFailure.nonRetryable('the message\'s center no longer exists', 'center_missing');
   const text = (v: unknown) => (typeof v === 'string' ? v : null);
@@ -208,6 +215,7 @@ async function sendingContext(em: EntityManager, message: Message): Promise<{ ce
       readTracking: row.read_tracking === true,
     },
     optedOut: row.opted_out === true,
+    erased: row.erased === true,
   };
 }
 

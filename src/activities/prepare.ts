@@ -8,6 +8,7 @@ import { decideChannels, type ChannelDecision } from '../domain/rules.js';
 import { smsSegments } from '../domain/sms-segments.js';
 import { loadEventSetting } from '../db/event-settings.js';
 import { Message, OptOut } from '../db/entities/index.js';
+import { optOutHash } from '../db/opt-out-hash.js';
 import type { StashedSecret } from '../db/secret-stash.js';
 import type { PrepareInput, PreparedMessage } from './types.js';
 import type { ActivityDeps } from './deps.js';
@@ -46,7 +47,8 @@ export function createPrepareMessages(deps: ActivityDeps) {
       const rows: Message[] = [];
       for (const decision of decisions) {
         const idempotencyKey = keyOf(decision.channel);
-        let reason: SkipReason | null = input.forcedSkip ?? (decision.send ? null : decision.reason);
+        const erased = input.recipient === 'patient' && subject.patient?.erasedAt; // X7: nothing to an erased patient
+        let reason: SkipReason | null = input.forcedSkip ?? (erased ? 'erased' : decision.send ? null : decision.reason);
         if (!reason && onePerDay && (await hasReminderThatDay(tx, subject, dueAt))) reason = 'one_per_day';
         rows.push(await composeRow(tx, deps, { input, subject, decision, reason, idempotencyKey, options: setting.options }));
       }
@@ -69,7 +71,9 @@ async function rulesInput(em: EntityManager, input: PrepareInput, subject: Messa
     ? { email: patient?.email ?? null, mobile: patient?.mobile ?? null, landline: patient?.landline ?? null }
     : { email: resource?.email ?? null, mobile: resource?.mobile ?? null, landline: resource?.phone ?? null };
   const addresses = [contacts.email, contacts.mobile, contacts.landline].filter((a): a is string => !!a);
-  const optOuts = addresses.length ? await em.find(OptOut, { centerId: center.id, address: { $in: addresses } }) : [];
+  // X7: an erased patient's opt-outs are kept hashed; a new patient with that address is still blocked.
+  const lookup = [...addresses, ...addresses.map((a) => optOutHash(center.id, a))];
+  const optOuts = addresses.length ? await em.find(OptOut, { centerId: center.id, address: { $in: lookup } }) : [];
   const optedOut = new Set<Channel>([...(forPatient ? patient?.optedOutChannels ?? [] : []), ...optOuts.map((o) => o.channel)]);
   return {
     recipient: input.recipient,

@@ -18,6 +18,7 @@ import { alertRoutes } from './routes/alerts.js';
 import { appointmentRoutes } from './routes/appointments.js';
 import { centerRoutes } from './routes/center.js';
 import { consentHistoryRoutes } from './routes/consent-history.js';
+import { erasureRoutes } from './routes/erasure.js';
 import { creditRoutes } from './routes/credits.js';
 import { locationRoutes } from './routes/locations.js';
 import { patientRoutes } from './routes/patients.js';
@@ -132,6 +133,7 @@ export function createApp(deps: AppDeps): App {
     .route('/v1', placeholderRoutes(routeDeps))
     .route('/v1', patientRoutes(routeDeps))
     .route('/v1', consentHistoryRoutes(routeDeps))
+    .route('/v1', erasureRoutes(routeDeps))
     .route('/v1', resourceRoutes(routeDeps))
     .route('/v1', serviceRoutes(routeDeps))
     .route('/v1', locationRoutes(routeDeps))

@@ -46,6 +46,8 @@ export const SKIP_REASONS = [
   'not_unreliable',
   'cancelled',
   'superseded',
+  /** X7: the patient was erased. */
+  'erased',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 

@@ -3,7 +3,7 @@ import { AppointmentSchema, ResourceAlertSchema } from './appointment.js';
 import { CenterSchema, EventSettingSchema, TemplateSchema } from './center.js';
 import { LocationSchema, PatientSchema, ResourceSchema, ServiceSchema } from './directory.js';
 import { CreditEntrySchema, MessageEventSchema, MessageSchema, OptOutSchema } from './message.js';
-import { ConsentChangeSchema } from './privacy.js';
+import { ConsentChangeSchema, PatientErasureSchema } from './privacy.js';
 
 export * from './access.js';
 export * from './appointment.js';
@@ -33,4 +33,5 @@ export const entities = [
   CallbackDeliverySchema,
   MessageSecretSchema,
   ConsentChangeSchema,
+  PatientErasureSchema,
 ];

@@ -46,3 +46,28 @@ export const ConsentChangeSchema = new EntitySchema<ConsentChange>({
     via: { type: 'string', length: 30 },
   },
 });
+
+/** X7: who erased a patient (GDPR art. 17), when, and what the erasure touched. One per patient. */
+export class PatientErasure extends CenterOwned {
+  patientId!: string;
+  actor!: ConsentActor;
+  actorId: string | null = null;
+  messagesRedacted!: number;
+  appointmentsStopped!: number;
+  optOutsKept!: number;
+}
+
+export const PatientErasureSchema = new EntitySchema<PatientErasure>({
+  class: PatientErasure,
+  tableName: 'patient_erasures',
+  uniques: [{ properties: ['centerId', 'patientId'] }],
+  properties: {
+    ...centerOwnedProperties,
+    patientId: { type: 'uuid' },
+    actor: { type: 'string', length: 10 },
+    actorId: { type: 'uuid', nullable: true },
+    messagesRedacted: { type: 'integer' },
+    appointmentsStopped: { type: 'integer' },
+    optOutsKept: { type: 'integer' },
+  },
+});

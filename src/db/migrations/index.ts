@@ -2,6 +2,7 @@ import { Migration20261125170714 } from './Migration20261125170714.js';
 import { Migration20261125171655 } from './Migration20261125171655.js';
 import { Migration20261125173248 } from './Migration20261125173248.js';
 import { Migration20261203174735 } from './Migration20261203174735.js';
+import { Migration20261203175824 } from './Migration20261203175824.js';
 
 /** Committed migrations, in order. `npm run migration:create` writes new files; list them here. */
 export const migrationsList = [
@@ -9,4 +10,5 @@ export const migrationsList = [
   { name: 'Migration20261125171655', class: Migration20261125171655 },
   { name: 'Migration20261125173248', class: Migration20261125173248 },
   { name: 'Migration20261203174735', class: Migration20261203174735 },
+  { name: 'Migration20261203175824', class: Migration20261203175824 },
 ];
