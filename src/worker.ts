@@ -12,6 +12,7 @@ import { channelSettingsFromConfig, createChannels } from './channels/index.js';
 import { linkSigningKeys, loadConfig, messageSecretKeys, type Config } from './config.js';
 import { openOrm } from './db/orm.js';
 import { createSecretStash } from './db/secret-stash.js';
+import { ensureRetentionSchedule } from './engine/retention-schedule.js';
 import { startHousekeeping } from './housekeeping.js';
 import { createLinks } from './links.js';
 import { phoneTaskQueue } from './workflows/task-queues.js';
@@ -112,6 +113,7 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     phoneMessagesPerSecond: phoneRate,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });
+  await ensureRetentionSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE }); // X7
   const housekeeping = startHousekeeping({ orm, secrets, logger, everyMs: HOUSEKEEPING_EVERY_MS });
   deps.signal?.addEventListener('abort', () => workers.forEach((w) => w.shutdown()));
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');

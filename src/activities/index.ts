@@ -12,6 +12,7 @@ import {
 import { createDebitCredits, createFailMessage, createReleaseMessages, createSendMessage } from './delivery.js';
 import { createPrepareMessages } from './prepare.js';
 import { createPrepareAndDebit } from './ready.js';
+import { createRetentionBatch } from './retention.js';
 import type { EngineActivities } from './types.js';
 
 export type { ActivityDeps } from './deps.js';
@@ -37,5 +38,6 @@ export function createActivities(deps: ActivityDeps): EngineActivities {
     findAlertAppointments: createFindAlertAppointments(deps),
     signalAlert: createSignalAlert(deps),
     recordAlertProgress: createRecordAlertProgress(deps),
+    retentionBatch: createRetentionBatch(deps),
   };
 }

@@ -1,3 +1,4 @@
+import type { RetentionStep } from '../domain/retention.js';
 import type { Channel, EventKind, SkipReason } from '../domain/events.js';
 import type { ReminderOptions, SecondReminderOptions } from '../domain/policy.js';
 
@@ -59,6 +60,8 @@ export interface SendOutcome {
 
 /** The activity functions as workflows see them (`proxyActivities<EngineActivities>`). */
 export interface EngineActivities {
+  /** X7: one batch of one retention step; returns the rows changed. */
+  retentionBatch(input: { step: RetentionStep; batchSize: number }): Promise<number>;
   loadAppointmentPolicy(input: { centerId: string; appointmentId: string }): Promise<AppointmentPolicy>;
   prepareMessages(input: PrepareInput): Promise<PreparedMessage[]>;
   debitCredits(input: { messageId: string }): Promise<DebitResult>;

@@ -3,3 +3,4 @@ export { recallWorkflow } from './recall.js';
 export { resourceAlertWorkflow } from './alert.js';
 export { bookingCallbackWorkflow } from './callback.js';
 export { passwordMessageWorkflow } from './password.js';
+export { retentionWorkflow } from './retention.js';

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Center } from '../../db/entities/index.js';
+import { MESSAGE_RETENTION, messageRetentionDays } from '../../domain/retention.js';
 import { requireScope, callerCenterId } from '../auth.js';
 import type { ApiEnv } from '../context.js';
 import type { RouteDeps } from '../deps.js';
@@ -20,6 +21,7 @@ export const centerView = z
     communicationsEnabled: z.boolean().openapi({ description: 'A1 master switch: off = nothing at all is sent; scheduled work is kept.' }),
     privacyRequired: z.boolean().openapi({ description: 'C2-privacy: send only to patients with privacy consent.' }),
     readTracking: z.boolean().openapi({ description: 'A4-read: record email opens with a tracking pixel.' }),
+    messageRetentionDays: z.number().int().openapi({ description: 'X7: days after which message texts and addresses are redacted (metadata stays).' }),
     adminEmails: z.array(z.string()).openapi({ description: 'B6: who receives the center notices.' }),
     senders: z.object({
       emailFromName: z.string().nullable(),
@@ -48,6 +50,13 @@ export const centerPatch = z
     communicationsEnabled: z.boolean(),
     privacyRequired: z.boolean(),
     readTracking: z.boolean(),
+    messageRetentionDays: z
+      .number()
+      .int()
+      .min(MESSAGE_RETENTION.minDays)
+      .max(MESSAGE_RETENTION.maxDays)
+      .nullable()
+      .openapi({ description: `X7: ${MESSAGE_RETENTION.minDays}–${MESSAGE_RETENTION.maxDays} days; null = the platform default (${MESSAGE_RETENTION.defaultDays}).` }),
     adminEmails: z.array(email).max(20),
     senders: z
       .strictObject({
@@ -82,6 +91,7 @@ export function centerToView(c: Center): z.infer<typeof centerView> {
     communicationsEnabled: c.communicationsEnabled,
     privacyRequired: c.privacyRequired,
     readTracking: c.readTracking,
+    messageRetentionDays: messageRetentionDays(c.messageRetentionDays),
     adminEmails: c.adminEmails,
     senders: {
       emailFromName: c.emailFromName,
@@ -115,6 +125,7 @@ export function applyCenterPatch(c: Center, p: z.infer<typeof centerPatch>): { a
   if (p.communicationsEnabled !== undefined) c.communicationsEnabled = p.communicationsEnabled;
   if (p.privacyRequired !== undefined) c.privacyRequired = p.privacyRequired;
   if (p.readTracking !== undefined) c.readTracking = p.readTracking;
+  if (p.messageRetentionDays !== undefined) c.messageRetentionDays = p.messageRetentionDays;
   if (p.adminEmails !== undefined) c.adminEmails = p.adminEmails;
   const s = p.senders ?? {};
   if (s.emailFromName !== undefined) c.emailFromName = s.emailFromName;

@@ -64,6 +64,7 @@ export const IdempotencyRecordSchema = new EntitySchema<IdempotencyRecord>({
   class: IdempotencyRecord,
   tableName: 'idempotency_records',
   uniques: [{ properties: ['apiKeyId', 'key'] }],
+  indexes: [{ properties: ['createdAt'] }], // X7 retention purge
   properties: {
     ...baseProperties,
     apiKeyId: { kind: 'm:1', entity: 'ApiKey', mapToPk: true, deleteRule: 'cascade', fieldName: 'api_key_id' },
@@ -89,6 +90,7 @@ export class CallbackDelivery extends CenterOwned {
 export const CallbackDeliverySchema = new EntitySchema<CallbackDelivery>({
   class: CallbackDelivery,
   tableName: 'callback_deliveries',
+  indexes: [{ properties: ['deliveredAt'] }], // X7 retention purge
   properties: {
     ...centerOwnedProperties,
     type: { type: 'string', length: 40 },

@@ -3,6 +3,7 @@ import { Migration20261125171655 } from './Migration20261125171655.js';
 import { Migration20261125173248 } from './Migration20261125173248.js';
 import { Migration20261203174735 } from './Migration20261203174735.js';
 import { Migration20261203175824 } from './Migration20261203175824.js';
+import { Migration20261203180859 } from './Migration20261203180859.js';
 
 /** Committed migrations, in order. `npm run migration:create` writes new files; list them here. */
 export const migrationsList = [
@@ -11,4 +12,5 @@ export const migrationsList = [
   { name: 'Migration20261125173248', class: Migration20261125173248 },
   { name: 'Migration20261203174735', class: Migration20261203174735 },
   { name: 'Migration20261203175824', class: Migration20261203175824 },
+  { name: 'Migration20261203180859', class: Migration20261203180859 },
 ];
