@@ -57,6 +57,14 @@ export const configSchema = z.object({
   MESSAGE_SECRET_KEYS: keyList(32).optional(),
   /** Before key ids: one secret for both (key id `0`). Used only where the lists above are unset. */
   LINK_SIGNING_SECRET: secret(32).optional(),
+  /** X7: set = every Temporal payload is encrypted (AES-256-GCM), `id:secret,…` newest first: the first encrypts, all decrypt. */
+  TEMPORAL_PAYLOAD_KEYS: keyList(32).optional(),
+  /** Origins allowed to call the codec endpoint from a browser (the Temporal Web UI), comma-separated. */
+  CODEC_CORS_ORIGINS: z
+    .string()
+    .transform((text) => text.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.url()))
+    .default([]),
 
   SMTP_HOST: z.string().min(1),
   SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),

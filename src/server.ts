@@ -8,6 +8,8 @@ import { createWebhooks } from './api/webhooks/index.js';
 import { linkSigningKeys, loadConfig, messageSecretKeys, type Config } from './config.js';
 import { createSecretStash } from './db/secret-stash.js';
 import { openOrm } from './db/orm.js';
+import { dataConverterOption } from './engine/data-converter.js';
+import { AesGcmPayloadCodec } from './engine/payload-codec.js';
 import { createTemporalEngine } from './engine/temporal-engine.js';
 import { createLinks } from './links.js';
 
@@ -24,6 +26,7 @@ export async function buildApi(deps: { config: Config; orm: MikroORM; client: Cl
     rateLimit: { capacity: config.API_RATE_LIMIT_BURST, refillPerSecond: config.API_RATE_LIMIT_PER_SECOND }, apiKeyCacheSeconds: config.API_KEY_CACHE_SECONDS,
     secrets: createSecretStash({ orm, key: messageSecretKeys(config) }),
     webhooks: createWebhooks({ orm, engine, links, publicBaseUrl: config.PUBLIC_BASE_URL, twilioAuthToken: config.TWILIO_AUTH_TOKEN, logger }),
+    ...(config.TEMPORAL_PAYLOAD_KEYS ? { codec: { codec: new AesGcmPayloadCodec(config.TEMPORAL_PAYLOAD_KEYS), corsOrigins: config.CODEC_CORS_ORIGINS } } : {}),
   });
 }
 
@@ -33,7 +36,7 @@ export async function startApiServer(deps: { config: Config; orm?: MikroORM; log
   const logger = deps.logger ?? pino({ level: config.LOG_LEVEL });
   const orm = deps.orm ?? (await openOrm(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX }));
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, ...dataConverterOption(config.TEMPORAL_PAYLOAD_KEYS) });
   const app = await buildApi({ config, orm, client, logger });
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.API_PORT, hostname: '0.0.0.0' }, () => resolve(s));

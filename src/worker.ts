@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import type { Logger as TemporalLogger } from '@temporalio/common';
+import type { DataConverter, Logger as TemporalLogger } from '@temporalio/common';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -12,6 +12,7 @@ import { channelSettingsFromConfig, createChannels } from './channels/index.js';
 import { linkSigningKeys, loadConfig, messageSecretKeys, type Config } from './config.js';
 import { openOrm } from './db/orm.js';
 import { createSecretStash } from './db/secret-stash.js';
+import { dataConverterOption } from './engine/data-converter.js';
 import { ensureRetentionSchedule } from './engine/retention-schedule.js';
 import { startHousekeeping } from './housekeeping.js';
 import { createLinks } from './links.js';
@@ -52,7 +53,10 @@ export async function createWorkers(input: {
   bundle: WorkflowBundle;
   phoneMessagesPerSecond: number;
   maxCachedWorkflows?: number;
+  /** X7: payload encryption (src/engine/data-converter.ts); unset = Temporal's defaults. */
+  dataConverter?: DataConverter;
 }): Promise<Worker[]> {
+  const converter = input.dataConverter ? { dataConverter: input.dataConverter } : {};
   const activities = input.activities as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const main = await Worker.create({
     connection: input.connection,
@@ -60,6 +64,7 @@ export async function createWorkers(input: {
     taskQueue: input.taskQueue,
     workflowBundle: input.bundle,
     activities,
+    ...converter,
     ...(input.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: input.maxCachedWorkflows }),
   });
   // The per-sender pace of SMS / voice is kept by the activity (deps.phonePacer), not by the
@@ -70,6 +75,7 @@ export async function createWorkers(input: {
     namespace: input.namespace,
     taskQueue: phoneTaskQueue(input.taskQueue),
     activities: { sendMessage: input.activities.sendMessage },
+    ...converter,
     maxConcurrentActivityTaskExecutions: Math.max(10, Math.ceil(input.phoneMessagesPerSecond * 60)),
   });
   return [main, phone];
@@ -85,7 +91,7 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
   const orm = deps.orm ?? (await openOrm(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX }));
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, ...dataConverterOption(config.TEMPORAL_PAYLOAD_KEYS) });
   const phoneRate = config.PHONE_MESSAGES_PER_SECOND / config.PHONE_WORKER_REPLICAS;
   const channels = createChannels({
     ...channelSettingsFromConfig(config),
@@ -112,6 +118,7 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     bundle: await workflowBundle(logger, config.WORKFLOW_BUNDLE_PATH),
     phoneMessagesPerSecond: phoneRate,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    ...dataConverterOption(config.TEMPORAL_PAYLOAD_KEYS),
   });
   await ensureRetentionSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE }); // X7
   const housekeeping = startHousekeeping({ orm, secrets, logger, everyMs: HOUSEKEEPING_EVERY_MS });

@@ -9,7 +9,9 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Engine } from '../engine/port.js';
+import type { PayloadCodec } from '@temporalio/common';
 import { authenticate, createApiKeyCache } from './auth.js';
+import { codecServer } from './codec-server.js';
 import type { ApiEnv } from './context.js';
 import type { RouteDeps, SecretStash } from './deps.js';
 import { ApiError, fieldErrors, problemResponse } from './problem.js';
@@ -61,6 +63,8 @@ export interface AppDeps {
   };
   /** B7: where password / set-up-link secrets wait for their one message. */
   secrets?: SecretStash;
+  /** X7: with payload encryption on, the codec server at /codec for the Temporal Web UI (platform key). */
+  codec?: { codec: PayloadCodec; corsOrigins: readonly string[] };
 }
 
 export type App = OpenAPIHono<ApiEnv>;
@@ -98,6 +102,7 @@ export function createApp(deps: AppDeps): App {
   // ---- Webhook sub-apps (owned by src/api/webhooks/): mounted here, before the /v1 guards. ----
   if (deps.webhooks?.webhooks) app.route('/webhooks', deps.webhooks.webhooks);
   if (deps.webhooks?.links) app.route('/l', deps.webhooks.links);
+  if (deps.codec) app.route('/codec', codecServer({ ...deps.codec, platformKey: deps.config.PLATFORM_API_KEY }));
   // ---------------------------------------------------------------------------------------------
 
   const buckets = createTokenBuckets(deps.rateLimit ?? defaultRateLimit, () => now().getTime());

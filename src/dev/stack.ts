@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { ConfigError, configSchema, loadConfig, type Config } from '../config.js';
 import { migrateUp, openOrm } from '../db/orm.js';
 import { seedDemoCenter, type DemoSeed } from '../db/seed.js';
+import { dataConverterOption } from '../engine/data-converter.js';
 import { registerSearchAttributes } from '../engine/register-search-attributes.js';
 import { buildApi } from '../server.js';
 import { runWorker } from '../worker.js';
@@ -238,7 +239,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // ---- Worker ----
     const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
     stoppers.push({ name: 'Temporal client', stop: () => clientConnection.close() });
-    const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+    const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, ...dataConverterOption(config.TEMPORAL_PAYLOAD_KEYS) });
     const workerControl = new AbortController();
     let workerStopping = false;
     const workerDone = runWorker({ config, orm, logger, signal: workerControl.signal });
