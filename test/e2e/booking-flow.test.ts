@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src/api/app.js';
-import { createWebhooks } from '../../src/api/webhooks/index.js';
-import { eventually, serverNow, startEngineHarness, TWILIO_TOKEN, type EngineHarness } from '../support/engine.js';
+import type { App } from '../../src/api/app.js';
+import { eventually, serverNow, startEngineHarness, type EngineHarness } from '../support/engine.js';
+import { restCaller, wholeApp } from '../support/e2e.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -16,26 +16,11 @@ describe('e2e: a booking system books, the patient is reminded and confirms', ()
   let app: App;
   beforeAll(async () => {
     h = await startEngineHarness();
-    const config = { PLATFORM_API_KEY: PLATFORM_KEY, PUBLIC_BASE_URL: 'http://127.0.0.1:9' };
-    app = createApp({
-      orm: h.db.orm,
-      engine: h.engine,
-      config,
-      secrets: h.secrets,
-      webhooks: createWebhooks({ orm: h.db.orm, engine: h.engine, links: h.links, publicBaseUrl: config.PUBLIC_BASE_URL, twilioAuthToken: TWILIO_TOKEN }),
-    });
+    app = wholeApp(h, PLATFORM_KEY);
   }, 180_000);
   afterAll(() => h?.stop());
 
-  const call = async (key: string, method: string, path: string, body?: unknown) => {
-    const res = await app.request(path, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(method === 'POST' ? { 'idempotency-key': crypto.randomUUID() } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  const call = restCaller(() => app);
 
   it('B1 B2-rem B2-confirm E1 F1 X6: booking → confirmation → reminder by email and SMS → confirm link → timeline', async () => {
     const created = await call(PLATFORM_KEY, 'POST', '/v1/centers', { name: 'Studio Medico Verdi', adminEmails: ['segreteria@verdi.test'] });

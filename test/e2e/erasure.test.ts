@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src/api/app.js';
-import { createWebhooks } from '../../src/api/webhooks/index.js';
+import type { App } from '../../src/api/app.js';
 import { signTwilioRequest } from '../../src/channels/twilio-signature.js';
+import { tablesContaining } from '../support/db.js';
+import { E2E_BASE_URL as BASE, restCaller, wholeApp } from '../support/e2e.js';
 import { eventually, serverNow, startEngineHarness, TWILIO_SID, TWILIO_TOKEN, type EngineHarness } from '../support/engine.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 const PLATFORM_KEY = 'platform-key-for-the-erasure-test-0123456789';
-const BASE = 'http://127.0.0.1:9';
 
 /** X7: a patient erased through the API with the real engine; nothing is sent to it afterwards. */
 describe('e2e X7: erasure (GDPR art. 17)', () => {
@@ -16,25 +16,11 @@ describe('e2e X7: erasure (GDPR art. 17)', () => {
   let app: App;
   beforeAll(async () => {
     h = await startEngineHarness();
-    app = createApp({
-      orm: h.db.orm,
-      engine: h.engine,
-      config: { PLATFORM_API_KEY: PLATFORM_KEY, PUBLIC_BASE_URL: BASE },
-      secrets: h.secrets,
-      webhooks: createWebhooks({ orm: h.db.orm, engine: h.engine, links: h.links, publicBaseUrl: BASE, twilioAuthToken: TWILIO_TOKEN }),
-    });
+    app = wholeApp(h, PLATFORM_KEY);
   }, 180_000);
   afterAll(() => h?.stop());
 
-  const call = async (key: string, method: string, path: string, body?: unknown) => {
-    const res = await app.request(path, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(method === 'POST' ? { 'idempotency-key': crypto.randomUUID() } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  const call = restCaller(() => app);
   /** The patient texts a word to the platform number (signed as Twilio signs). */
   const sms = async (from: string, text: string) => {
     const params = { AccountSid: TWILIO_SID, MessageSid: `SM${randomBytes(16).toString('hex')}`, From: from, To: '+390200000000', Body: text };
@@ -45,18 +31,6 @@ describe('e2e X7: erasure (GDPR art. 17)', () => {
     });
     expect(res.status).toBe(200);
   };
-  /** Tables in which some row still contains `text`. */
-  const tablesContaining = async (text: string) => {
-    const conn = h.db.orm.em.getConnection();
-    const tables = await conn.execute<{ table_name: string }[]>(`select table_name from information_schema.tables where table_schema = 'public'`);
-    const found: string[] = [];
-    for (const { table_name } of tables) {
-      const [row] = await conn.execute<{ n: number }[]>(`select count(*)::int as n from "${table_name}" t where strpos(t::text, ?) > 0`, [text]);
-      if ((row?.n ?? 0) > 0) found.push(table_name);
-    }
-    return found;
-  };
-
   it('X7 X1 E1: after erasure the patient gets nothing (reminders stop), its data is gone, its opt-out still blocks the number, the audit says who; a repeat changes nothing', async () => {
     const created = await call(PLATFORM_KEY, 'POST', '/v1/centers', { name: 'Studio Oblio', adminEmails: ['segreteria@oblio.test'] });
     const centerId = created.body.center.id as string;
@@ -123,8 +97,8 @@ describe('e2e X7: erasure (GDPR art. 17)', () => {
     expect((await call(admin.key, 'GET', '/v1/appointments/A-1')).body.status).toBe('cancelled');
 
     // Her name, surname and email are in no table; her number only in P-2's own rows (the opt-out is a hash).
-    for (const value of [person.firstName, person.lastName, person.email]) expect(await tablesContaining(value), value).toEqual([]);
-    expect((await tablesContaining(mobile)).sort()).toEqual(['messages', 'patients']);
+    for (const value of [person.firstName, person.lastName, person.email]) expect(await tablesContaining(h.db.orm, value), value).toEqual([]);
+    expect((await tablesContaining(h.db.orm, mobile)).sort()).toEqual(['messages', 'patients']);
     const holders = await h.db.orm.em.getConnection().execute<{ external_id: string }[]>(
       `select distinct p.external_id from messages m join patients p on p.id = m.recipient_id where m.recipient_address = ?
        union select external_id from patients where mobile = ?`,

@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhooks } from '../../src/api/webhooks/index.js';
-import { ConfigError, linkSigningKeys, loadConfig, messageSecretKeys } from '../../src/config.js';
 import { MessageSecret } from '../../src/db/entities/index.js';
 import { createSecretStash } from '../../src/db/secret-stash.js';
 import type { SecretKey } from '../../src/keyring.js';
@@ -103,54 +102,5 @@ describe('B7 Security: message-secret keys rotate without losing pending passwor
 
     const rotated = createSecretStash({ orm: db.orm, key: [m2, { id: '0', secret: legacySecret }] });
     expect(await rotated.peek(db.orm.em.fork(), clinic.center.id, id)).toEqual({ password: 'Legacy-Pass-3' });
-  });
-});
-
-describe('config: key lists with ids (Security)', () => {
-  const base = {
-    DATABASE_URL: 'postgres://comms:pw@db.internal:5432/comms',
-    PUBLIC_BASE_URL: 'https://comms.example.test/',
-    PLATFORM_API_KEY: 'p'.repeat(24),
-    SMTP_HOST: 'smtp.example.test',
-    DEFAULT_EMAIL_FROM: 'noreply@example.test',
-    DEFAULT_SMS_FROM: 'Clinic',
-    DEFAULT_VOICE_FROM: '+390212345678',
-    TWILIO_ACCOUNT_SID: `AC${'0123456789abcdef'.repeat(2)}`,
-    TWILIO_AUTH_TOKEN: 't'.repeat(32),
-  };
-  const issuesOf = (env: Record<string, string>) => {
-    try {
-      loadConfig(env);
-    } catch (err) {
-      if (err instanceof ConfigError) return err.issues;
-      throw err;
-    }
-    return [];
-  };
-
-  it('config: LINK_SIGNING_KEYS and MESSAGE_SECRET_KEYS are separate rings, newest first', () => {
-    const config = loadConfig({ ...base, LINK_SIGNING_KEYS: `${k2.id}:${k2.secret}, ${k1.id}:${k1.secret}`, MESSAGE_SECRET_KEYS: `${m1.id}:${m1.secret}` });
-    expect(linkSigningKeys(config)).toEqual([k2, k1]);
-    expect(messageSecretKeys(config)).toEqual([m1]);
-  });
-
-  it('config: the single LINK_SIGNING_SECRET of before still works, as key 0 of both rings', () => {
-    const config = loadConfig({ ...base, LINK_SIGNING_SECRET: k1.secret });
-    expect(linkSigningKeys(config)).toEqual([{ id: '0', secret: k1.secret }]);
-    expect(messageSecretKeys(config)).toEqual([{ id: '0', secret: k1.secret }]);
-  });
-
-  it('config: bad key lists are named without echoing a secret; link keys without message keys are refused', () => {
-    const issues = issuesOf({ ...base, LINK_SIGNING_KEYS: `k1:short-secret-9`, MESSAGE_SECRET_KEYS: `m 1:${m1.secret}` });
-    expect(issues).toEqual([
-      { variable: 'LINK_SIGNING_KEYS', message: 'key k1: the secret must be at least 32 characters' },
-      { variable: 'MESSAGE_SECRET_KEYS', message: 'key 1: must be id:secret with an id of 1-16 letters, digits, - or _' },
-    ]);
-    expect(JSON.stringify(issues)).not.toContain('short-secret-9');
-    expect(issuesOf({ ...base, LINK_SIGNING_KEYS: `a:${k1.secret},a:${k2.secret}`, MESSAGE_SECRET_KEYS: `m1:${m1.secret}` })).toEqual([
-      { variable: 'LINK_SIGNING_KEYS', message: 'key a: the id is listed twice' },
-    ]);
-    expect(issuesOf({ ...base, LINK_SIGNING_KEYS: `k1:${k1.secret}` })).toEqual([{ variable: 'MESSAGE_SECRET_KEYS', message: 'is required with LINK_SIGNING_KEYS' }]);
-    expect(issuesOf(base)).toEqual([{ variable: 'LINK_SIGNING_KEYS', message: 'is required (or the single LINK_SIGNING_SECRET)' }]);
   });
 });
