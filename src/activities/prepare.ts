@@ -45,9 +45,9 @@ export function createPrepareMessages(deps: ActivityDeps) {
         await tx.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [`reminder-day:${subject.patient.id}`]);
       }
       const rows: Message[] = [];
+      const erased = input.recipient === 'patient' && !!subject.patient?.erasedAt; // X7: nothing to an erased patient
       for (const decision of decisions) {
         const idempotencyKey = keyOf(decision.channel);
-        const erased = input.recipient === 'patient' && subject.patient?.erasedAt; // X7: nothing to an erased patient
         let reason: SkipReason | null = input.forcedSkip ?? (erased ? 'erased' : decision.send ? null : decision.reason);
         if (!reason && onePerDay && (await hasReminderThatDay(tx, subject, dueAt))) reason = 'one_per_day';
         rows.push(await composeRow(tx, deps, { input, subject, decision, reason, idempotencyKey, options: setting.options }));

@@ -1,6 +1,6 @@
-import type { RetentionStep } from '../domain/retention.js';
 import type { Channel, EventKind, SkipReason } from '../domain/events.js';
 import type { ReminderOptions, SecondReminderOptions } from '../domain/policy.js';
+import type { RetentionStep } from '../domain/retention.js';
 
 /** What an appointment workflow needs to plan, read fresh at every wake-up (X3). No patient data. */
 export interface AppointmentPolicy {
