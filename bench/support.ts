@@ -496,7 +496,7 @@ export async function createAppointments(
       }),
     );
     await em.flush();
-    snapshots.push(...rows.map(snapshotOf));
+    snapshots.push(...rows.map((row, i) => snapshotOf(row, { patient: items[from + i]!.patient.externalId, resource: f.resource.externalId })));
   }
   return snapshots;
 }

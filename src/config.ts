@@ -29,6 +29,8 @@ export const configSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('comms'),
+  /** The Temporal Web UI's base URL (e.g. http://127.0.0.1:8233): timeline answers link to the workflow there. */
+  TEMPORAL_UI_URL: z.string().url().optional(),
   /**
    * Sleeping appointments kept in the worker's memory; the others are replayed from their short
    * history when they wake. Bounds worker memory however many appointments are booked.
@@ -77,11 +79,15 @@ export const configSchema = z.object({
   DEFAULT_EMAIL_FROM_NAME: z.string().min(1).default('Clinic'),
   DEFAULT_SMS_FROM: z.string().regex(/^(\+[1-9]\d{6,14}|[A-Za-z0-9 ]{1,11})$/, 'must be an E.164 number or an alphanumeric sender id (max 11)'),
   DEFAULT_VOICE_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number'),
+  /** X1 B2-confirm: the platform number that receives SMS replies (default: DEFAULT_SMS_FROM if a number, else DEFAULT_VOICE_FROM). */
+  SMS_REPLY_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number').optional(),
 
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits'),
   TWILIO_AUTH_TOKEN: secret(16),
   /** Only for tests and the local stack: the Twilio-compatible test server's URL. */
   TWILIO_API_BASE_URL: z.url().optional(),
+  /** X4: only the local stack and tests: booking-system callbacks may use http and loopback addresses. */
+  CALLBACK_ALLOW_LOOPBACK: bool.default(false),
 });
 
 export type Config = z.infer<typeof configSchema>;

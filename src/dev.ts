@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { errorForLog } from './activities/failures.js';
 import { ConfigError } from './config.js';
 // Type-only: the launcher loads none of the stack's modules.
 import type { LocalStack, StackProgress } from './dev/stack.js';
@@ -105,8 +106,9 @@ function installTemporalRuntime(logDir: string): void {
   mkdirSync(logDir, { recursive: true });
   const file = createWriteStream(join(logDir, 'temporal-sdk.log'), { flags: 'a' });
   const logger = new DefaultLogger('INFO', ({ level, message, meta }) => {
+    // An Error has no enumerable fields (it would show as {}): its class and message instead.
     const line = JSON.stringify({ time: new Date().toISOString(), level, message, ...meta }, (_key, value: unknown) =>
-      typeof value === 'bigint' ? value.toString() : value,
+      typeof value === 'bigint' ? value.toString() : value instanceof Error ? errorForLog(value) : value,
     );
     file.write(`${line}\n`);
     if (level === 'ERROR') console.error(`[temporal] ${message}`);

@@ -10,6 +10,7 @@ import { createSecretStash } from './db/secret-stash.js';
 import { openOrm } from './db/orm.js';
 import { dataConverterOption } from './engine/data-converter.js';
 import { AesGcmPayloadCodec } from './engine/payload-codec.js';
+import { startOutboxRelay } from './engine/start-relay.js';
 import { createTemporalEngine } from './engine/temporal-engine.js';
 import { createLinks } from './links.js';
 
@@ -25,7 +26,7 @@ export async function buildApi(deps: { config: Config; orm: MikroORM; client: Cl
     logger,
     rateLimit: { capacity: config.API_RATE_LIMIT_BURST, refillPerSecond: config.API_RATE_LIMIT_PER_SECOND }, apiKeyCacheSeconds: config.API_KEY_CACHE_SECONDS,
     secrets: createSecretStash({ orm, key: messageSecretKeys(config) }),
-    webhooks: createWebhooks({ orm, engine, links, publicBaseUrl: config.PUBLIC_BASE_URL, twilioAuthToken: config.TWILIO_AUTH_TOKEN, logger }),
+    webhooks: createWebhooks({ orm, links, publicBaseUrl: config.PUBLIC_BASE_URL, twilioAuthToken: config.TWILIO_AUTH_TOKEN, logger }),
     ...(config.TEMPORAL_PAYLOAD_KEYS ? { codec: { codec: new AesGcmPayloadCodec(config.TEMPORAL_PAYLOAD_KEYS), corsOrigins: config.CODEC_CORS_ORIGINS } } : {}),
   });
 }
@@ -38,6 +39,7 @@ export async function startApiServer(deps: { config: Config; orm?: MikroORM; log
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, ...dataConverterOption(config.TEMPORAL_PAYLOAD_KEYS) });
   const app = await buildApi({ config, orm, client, logger });
+  const relay = await startOutboxRelay({ config, orm, client, logger });
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.API_PORT, hostname: '0.0.0.0' }, () => resolve(s));
   });
@@ -47,6 +49,7 @@ export async function startApiServer(deps: { config: Config; orm?: MikroORM; log
     url,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await relay.stop();
       await connection.close();
       if (!deps.orm) await orm.close();
     },

@@ -15,7 +15,9 @@ import { createSecretStash } from './db/secret-stash.js';
 import { dataConverterOption } from './engine/data-converter.js';
 import { ensureRetentionSchedule } from './engine/retention-schedule.js';
 import { startHousekeeping } from './housekeeping.js';
+import { startOutboxRelay } from './engine/start-relay.js';
 import { createLinks } from './links.js';
+import { phoneQueueConcurrency } from './messages/timing.js';
 import { phoneTaskQueue } from './workflows/task-queues.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -69,14 +71,14 @@ export async function createWorkers(input: {
   });
   // The per-sender pace of SMS / voice is kept by the activity (deps.phonePacer), not by the
   // server's task-queue rate limit: that one let bursts of 18/s through a 10/s limit and cannot
-  // order what waits. The worker holds up to a minute of sends, well inside the 2-minute timeout.
+  // order what waits. The worker holds up to PHONE_QUEUE_HOLD_SECONDS of sends (src/messages/timing.ts).
   const phone = await Worker.create({
     connection: input.connection,
     namespace: input.namespace,
     taskQueue: phoneTaskQueue(input.taskQueue),
     activities: { sendMessage: input.activities.sendMessage },
     ...converter,
-    maxConcurrentActivityTaskExecutions: Math.max(10, Math.ceil(input.phoneMessagesPerSecond * 60)),
+    maxConcurrentActivityTaskExecutions: phoneQueueConcurrency(input.phoneMessagesPerSecond),
   });
   return [main, phone];
 }
@@ -98,6 +100,7 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     defaultEmailFrom: { name: config.DEFAULT_EMAIL_FROM_NAME, address: config.DEFAULT_EMAIL_FROM },
     defaultSmsFrom: config.DEFAULT_SMS_FROM,
     defaultVoiceFrom: config.DEFAULT_VOICE_FROM,
+    ...(config.SMS_REPLY_FROM ? { smsReplyFrom: config.SMS_REPLY_FROM } : {}),
   });
   const secrets = createSecretStash({ orm, key: messageSecretKeys(config) });
   const activities = createActivities({
@@ -109,6 +112,7 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     logger,
     phonePacer: createPacer({ perSecond: phoneRate }),
+    callbackPolicy: { allowLoopback: config.CALLBACK_ALLOW_LOOPBACK },
   });
   const workers = await createWorkers({
     connection,
@@ -122,12 +126,14 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
   });
   await ensureRetentionSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE }); // X7
   const housekeeping = startHousekeeping({ orm, secrets, logger, everyMs: HOUSEKEEPING_EVERY_MS });
+  const relay = await startOutboxRelay({ config, orm, client, logger });
   deps.signal?.addEventListener('abort', () => workers.forEach((w) => w.shutdown()));
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {
     housekeeping.stop();
+    await relay.stop();
     await channels.close();
     await clientConnection.close();
     await connection.close();

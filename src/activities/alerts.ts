@@ -46,6 +46,6 @@ export function createSignalAlert(deps: ActivityDeps) {
 export function createRecordAlertProgress(deps: ActivityDeps) {
   return async function recordAlertProgress(input: { centerId: string; alertId: string; affected: number; notified: number }): Promise<void> {
     const em = deps.orm.em.fork();
-    await em.nativeUpdate(ResourceAlert, { id: input.alertId, centerId: input.centerId }, { affectedCount: input.affected, notifiedCount: input.notified });
+    await em.nativeUpdate(ResourceAlert, { id: input.alertId, centerId: input.centerId }, { affectedCount: input.affected, notifiedCount: input.notified, finishedAt: new Date() });
   };
 }

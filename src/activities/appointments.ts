@@ -3,21 +3,24 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/activity';
 import { isUnreliable } from '../domain/reliability.js';
 import { recallDueAt, recallIntervalDays } from '../domain/schedule.js';
+import { OutboundRefused, safePost } from '../channels/safe-post.js';
 import { loadEventSettings } from '../db/event-settings.js';
 import { Appointment, CallbackDelivery, Center, Service } from '../db/entities/index.js';
 import { recallSuperseded, recallWorkflowId, type RecallInput } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
 import { notifyCenter } from './notices.js';
-import type { AppointmentPolicy } from './types.js';
+import { requireFresh } from './freshness.js';
+import type { AppointmentPolicy, KnownVersions } from './types.js';
 
 type Ids = { centerId: string; appointmentId: string };
 
 /** X3: the center's current policy, read at every wake-up so changes reach booked appointments. */
 export function createLoadAppointmentPolicy(deps: ActivityDeps) {
-  return async function loadAppointmentPolicy({ centerId, appointmentId }: Ids): Promise<AppointmentPolicy> {
+  return async function loadAppointmentPolicy({ centerId, appointmentId, ...known }: Ids & KnownVersions): Promise<AppointmentPolicy> {
     const em = deps.orm.em.fork();
     const center = await em.findOneOrFail(Center, { id: centerId });
     const appointment = await em.findOneOrFail(Appointment, { id: appointmentId, centerId });
+    requireFresh({ revision: appointment.revision, settingsVersion: center.settingsVersion }, known);
     const setting = await loadEventSettings(em, centerId, ['appointment.reminder', 'appointment.second_reminder', 'appointment.post_visit', 'resource.reminder']);
     const past = await em.find(
       Appointment,
@@ -137,9 +140,12 @@ export function createSupersedeRecall(deps: ActivityDeps) {
   };
 }
 
-/** X4: POST the event to the booking system, signed `t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`. */
+/**
+ * X4: POST the event to the booking system, signed `t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`,
+ * only to a destination the worker may reach (https, public addresses; see channels/safe-post.ts).
+ */
 export function createDeliverCallback(deps: ActivityDeps) {
-  const send = deps.fetch ?? fetch;
+  const policy = deps.callbackPolicy ?? { allowLoopback: false };
   return async function deliverCallback({ callbackId }: { callbackId: string }): Promise<void> {
     const em = deps.orm.em.fork();
     const delivery = await em.findOneOrFail(CallbackDelivery, { id: callbackId });
@@ -152,19 +158,20 @@ export function createDeliverCallback(deps: ActivityDeps) {
     delivery.attempts += 1;
     let failure: string | null = null;
     try {
-      const response = await send(center.callbackUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-comms-signature': `t=${timestamp},v1=${signature}`, 'x-comms-event-id': delivery.eventId },
-        body,
-        signal: AbortSignal.timeout(10_000),
-      });
-      if (!response.ok) failure = `HTTP ${response.status}`;
+      const response = await safePost(
+        center.callbackUrl,
+        { headers: { 'content-type': 'application/json', 'x-comms-signature': `t=${timestamp},v1=${signature}`, 'x-comms-event-id': delivery.eventId }, body },
+        { policy, timeoutMs: 10_000, maxResponseBytes: 64 * 1024 },
+      );
+      // A redirect is a failed delivery, not followed: it could lead anywhere.
+      if (response.status < 200 || response.status >= 300) failure = `HTTP ${response.status}`;
     } catch (err) {
-      failure = err instanceof Error ? err.name : 'network error';
+      failure = err instanceof OutboundRefused ? `refused: ${err.message}` : err instanceof Error ? err.name : 'network error';
     }
     delivery.lastError = failure;
     if (!failure) delivery.deliveredAt = new Date();
     await em.flush();
+    // Retried even when refused: the center can correct its URL and the next attempt reads it again.
     if (failure) throw ApplicationFailure.retryable(`booking system did not accept the callback: ${failure}`, 'callback_rejected');
   };
 }

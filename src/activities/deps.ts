@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Pacer } from '../channels/pacer.js';
 import type { ChannelSender } from '../channels/types.js';
+import type { OutboundPolicy } from '../domain/outbound-address.js';
 import type { Channel } from '../domain/events.js';
 import type { SecretStash } from '../db/secret-stash.js';
 import type { Links } from '../links.js';
@@ -20,7 +21,7 @@ export interface ActivityDeps {
   temporal: Client;
   taskQueue: string;
   logger: Logger;
-  /** X4 callbacks; injectable for tests. */
-  fetch?: typeof fetch;
+  /** X4: where booking-system callbacks may go (default: https to public addresses only). */
+  callbackPolicy?: OutboundPolicy;
   now?: () => Date;
 }

@@ -10,18 +10,20 @@ import {
   createSupersedeRecall,
 } from './appointments.js';
 import { createDebitCredits, createFailMessage, createReleaseMessages, createSendMessage } from './delivery.js';
+import { createSignalPolicyChanged } from './policy-fanout.js';
 import { createPrepareMessages } from './prepare.js';
 import { createPrepareAndDebit } from './ready.js';
 import { createRetentionBatch } from './retention.js';
+import { classifyFailures } from './failures.js';
 import type { EngineActivities } from './types.js';
 
 export type { ActivityDeps } from './deps.js';
 
-/** All activities, built from their dependencies once by the worker. */
+/** All activities, built from their dependencies once by the worker; their failures leave classified (failures.ts). */
 export function createActivities(deps: ActivityDeps): EngineActivities {
   const prepareMessages = createPrepareMessages(deps);
   const debitCredits = createDebitCredits(deps);
-  return {
+  return classifyFailures<EngineActivities>({
     loadAppointmentPolicy: createLoadAppointmentPolicy(deps),
     prepareMessages,
     debitCredits,
@@ -39,5 +41,6 @@ export function createActivities(deps: ActivityDeps): EngineActivities {
     signalAlert: createSignalAlert(deps),
     recordAlertProgress: createRecordAlertProgress(deps),
     retentionBatch: createRetentionBatch(deps),
-  };
+    signalPolicyChanged: createSignalPolicyChanged(deps),
+  });
 }

@@ -2,20 +2,40 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { noticeText, type NoticeKind } from '../domain/notices.js';
 import { Center, Message } from '../db/entities/index.js';
+import { insertMessages } from '../db/message-store.js';
 import type { ActivityDeps } from './deps.js';
-import { render, renderContext, templateFor } from './render.js';
+import { composeText, type MessageLinks } from '../messages/compose.js';
+import { sendMessage } from '../messages/send.js';
+
+/** A notice asks nothing and cannot be unsubscribed from: its text has no links. */
+const NO_LINKS: MessageLinks = {
+  confirmUrl: () => {
+    throw new Error('a center notice has no confirm link');
+  },
+  cancelUrl: () => {
+    throw new Error('a center notice has no cancel link');
+  },
+  unsubscribeUrl: () => {
+    throw new Error('a center notice has no unsubscribe link');
+  },
+};
 
 /**
  * B6: an email to each of the center's admins, at most once per (kind, slot) — e.g. credits
- * exhausted once per day. Sent inline: admin notices are not appointment work and are free.
+ * exhausted once per day. Sent inline through the message's owner (src/messages/send.ts): admin
+ * notices are not appointment work and are free.
  */
 export async function notifyCenter(deps: ActivityDeps, em: EntityManager, input: { centerId: string; kind: NoticeKind; slot: string; detail?: string }): Promise<void> {
   const center = await em.findOneOrFail(Center, { id: input.centerId });
-  const ctx = renderContext({ center, appointment: null, patient: null, resource: null, service: null, location: null }, {
+  const text = await composeText(em, {
+    eventKind: 'center.notice',
+    channel: 'email',
+    locale: center.locale,
+    subject: { center, appointment: null, patient: null, resource: null, service: null, location: null },
+    options: {},
+    links: NO_LINKS,
     notice: noticeText(input.kind, center.locale, input.detail),
   });
-  const template = await templateFor(em, { centerId: center.id, eventKind: 'center.notice', channel: 'email', locale: center.locale });
-  const options = { locale: center.locale, timeZone: center.timeZone };
   for (const [index, address] of center.adminEmails.entries()) {
     const key = `center:${center.id}|center.notice|${input.kind}:${input.slot}|email|a${index}`;
     const row = Object.assign(new Message(), {
@@ -27,41 +47,24 @@ export async function notifyCenter(deps: ActivityDeps, em: EntityManager, input:
       recipientKind: 'center' as const,
       recipientAddress: address,
       locale: center.locale,
-      subject: template.subject && render(template.subject, ctx, options),
-      body: render(template.body, ctx, options),
+      subject: text.subject,
+      body: text.body,
       dueAt: new Date(),
-      status: center.communicationsEnabled ? ('sending' as const) : ('skipped' as const),
-      skipReason: center.communicationsEnabled ? null : ('master_off' as const),
     });
-    if (!(await claim(em, row))) continue; // told already, or another attempt is telling right now
-    if (row.status !== 'sending') continue; // A1 off: recorded as skipped
-    const result = await deps.channels.email.send({
-      messageId: row.id,
-      centerId: center.id,
-      channel: 'email',
-      to: address,
-      subject: row.subject,
-      text: row.body ?? '',
-      locale: center.locale,
-      senders: { emailFromName: center.emailFromName, emailFromAddress: center.emailFromAddress, emailReplyTo: center.emailReplyTo },
-    });
-    await em.nativeUpdate(Message, { id: row.id }, { status: 'sent', providerId: result.providerId, sentAt: new Date() });
+    const id = await insertOrFind(em, row);
+    // The message's owner sends it (A1 checked there): once, whoever else tries at the same time.
+    if (id) await sendMessage(deps, id, { token: { holder: `notice:${randomUUID()}`, attempt: 1 } });
   }
 }
 
 /**
- * Whoever inserts the notice row sends it; a later attempt may take over a row left `sending`
- * for two minutes (its sender crashed). Concurrent attempts never both send.
+ * The notice's row, new or left behind by an attempt that died before it was sent (its id), or
+ * null when it went out already or a live attempt is sending it right now.
  */
-async function claim(em: EntityManager, row: Message): Promise<boolean> {
-  const inserted = await em.createQueryBuilder(Message).insert(row).onConflict('idempotency_key').ignore().execute('run');
-  if (inserted.affectedRows === 1) return true;
-  const stale = await em.getConnection().execute<{ id: string }[]>(
-    `update messages set updated_at = now() where idempotency_key = ? and status = 'sending'
-       and updated_at < now() - interval '2 minutes' returning id`,
-    [row.idempotencyKey],
-  );
-  if (!stale.length) return false;
-  row.id = stale[0]!.id;
-  return true;
+async function insertOrFind(em: EntityManager, row: Message): Promise<string | null> {
+  const [existing] = await insertMessages(em, [row]);
+  if (!existing) return null;
+  if (existing.id === row.id) return row.id;
+  const stale = existing.status === 'sending' && (existing.leaseUntil?.getTime() ?? 0) < Date.now();
+  return existing.status === 'scheduled' || existing.status === 'unknown' || stale ? existing.id : null;
 }

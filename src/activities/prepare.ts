@@ -1,21 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { messageCost } from '../domain/credits.js';
-import type { Channel, EventKind, Locale, SkipReason } from '../domain/events.js';
+import type { Channel, Locale, SkipReason } from '../domain/events.js';
 import { localDayKey, startOfLocalDay, endOfLocalDay } from '../domain/local-time.js';
 import { appointmentScope, messageKey } from '../domain/message-key.js';
-import { decideChannels, type ChannelDecision } from '../domain/rules.js';
+import { allowedPhoneCountries } from '../domain/destinations.js';
+import { decideChannels, isPhoneChannel, overDailyCap, type ChannelDecision } from '../domain/rules.js';
 import { smsSegments } from '../domain/sms-segments.js';
 import { loadEventSetting } from '../db/event-settings.js';
 import { Message, OptOut } from '../db/entities/index.js';
 import { optOutHash } from '../db/opt-out-hash.js';
-import type { StashedSecret } from '../db/secret-stash.js';
+import { phoneMessagesToday } from '../db/sending-caps.js';
+import { insertMessages } from '../db/message-store.js';
+import { requireFresh } from './freshness.js';
 import type { PrepareInput, PreparedMessage } from './types.js';
 import type { ActivityDeps } from './deps.js';
-import { loadSubject, render, renderContext, templateFor, type MessageSubject } from './render.js';
-
-/** Events whose emails carry List-Unsubscribe (X1): marketing-like, not appointment-critical. */
-const UNSUBSCRIBABLE = new Set(['appointment.post_visit', 'recall']);
+import { notifyCenter } from './notices.js';
+import { loadSubject, type MessageSubject } from './render.js';
+import { composeText, linksOf } from '../messages/compose.js';
 
 /**
  * prepareMessages: apply the sending rules (A1 A2 B1 C1 C2 D1 X1, B2-day), render each enabled
@@ -25,9 +27,11 @@ const UNSUBSCRIBABLE = new Set(['appointment.post_visit', 'recall']);
 export function createPrepareMessages(deps: ActivityDeps) {
   return async function prepareMessages(input: PrepareInput): Promise<PreparedMessage[]> {
     const em = deps.orm.em.fork();
+    // The center's version is read first: settings read after a fresh enough version are as new.
+    const subject = await loadSubject(em, input.centerId, input.appointmentId, { patientId: input.patientId, resourceId: input.resourceId });
+    requireFresh({ revision: subject.appointment?.revision ?? null, settingsVersion: subject.center.settingsVersion }, input);
     const setting = await loadEventSetting(em, input.centerId, input.eventKind);
     if (setting.channels.length === 0) return [];
-    const subject = await loadSubject(em, input.centerId, input.appointmentId, { patientId: input.patientId, resourceId: input.resourceId });
     const person = input.recipient === 'patient' ? subject.patient : subject.resource;
     if (!person) return [];
 
@@ -36,27 +40,36 @@ export function createPrepareMessages(deps: ActivityDeps) {
     const existing = await em.find(Message, { idempotencyKey: { $in: setting.channels.map(keyOf) } });
     if (existing.length === setting.channels.length) return existing.map(toPrepared);
 
-    return em.transactional(async (tx) => {
+    const now = deps.now?.() ?? new Date();
+    const prepared = await em.transactional(async (tx) => {
       const decisions = decideChannels(await rulesInput(tx, input, subject, setting.channels, setting.options));
       const dueAt = new Date(input.dueAt);
       const onePerDay = input.eventKind === 'appointment.reminder' && optionOf(setting.options, 'onePerDay') === true;
       if (onePerDay && subject.patient) {
         // Serialise reminders of one patient so two appointments cannot both pass the check.
-        await tx.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [`reminder-day:${subject.patient.id}`]);
+        await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`reminder-day:${subject.patient.id}`]);
       }
+      // The platform's daily cap on SMS + voice (issue 9): counted under a per-center lock.
+      const countsToCap = !input.forcedSkip && decisions.some((d) => d.send && isPhoneChannel(d.channel));
+      let phoneToday = countsToCap ? await phoneMessagesToday(tx, subject.center, now) : 0;
       const rows: Message[] = [];
       const erased = input.recipient === 'patient' && !!subject.patient?.erasedAt; // X7: nothing to an erased patient
       for (const decision of decisions) {
         const idempotencyKey = keyOf(decision.channel);
         let reason: SkipReason | null = input.forcedSkip ?? (erased ? 'erased' : decision.send ? null : decision.reason);
         if (!reason && onePerDay && (await hasReminderThatDay(tx, subject, dueAt))) reason = 'one_per_day';
+        if (!reason && overDailyCap(decision.channel, phoneToday, subject.center.dailyPhoneCap)) reason = 'daily_cap';
+        if (!reason && isPhoneChannel(decision.channel)) phoneToday += 1;
         rows.push(await composeRow(tx, deps, { input, subject, decision, reason, idempotencyKey, options: setting.options }));
       }
-      // ON CONFLICT DO NOTHING: a concurrent or repeated run keeps the first row.
-      await tx.createQueryBuilder(Message).insert(rows).onConflict('idempotency_key').ignore().execute();
-      const stored = await tx.find(Message, { idempotencyKey: { $in: rows.map((r) => r.idempotencyKey) } });
-      return stored.map(toPrepared);
+      return (await insertMessages(tx, rows)).map(toPrepared);
     });
+    if (prepared.some((m) => m.reason === 'daily_cap')) {
+      // B6, once a day (the notice is keyed by its day).
+      const day = localDayKey(now, subject.center.timeZone);
+      await notifyCenter(deps, em, { centerId: input.centerId, kind: 'daily_cap_reached', slot: day, detail: String(subject.center.dailyPhoneCap) });
+    }
+    return prepared;
   };
 }
 
@@ -88,6 +101,7 @@ async function rulesInput(em: EntityManager, input: PrepareInput, subject: Messa
     serviceMemoEnabled: service?.memoEnabled ?? true,
     contacts,
     optedOut: [...optedOut],
+    phoneCountries: allowedPhoneCountries(center),
   };
 }
 
@@ -115,13 +129,13 @@ async function composeRow(
   const person = input.recipient === 'patient' ? subject.patient! : subject.resource!;
   const locale: Locale = person.locale ?? subject.center.locale;
   const id = randomUUID();
-  const text = await renderText(em, deps, {
-    messageId: id,
+  const text = await composeText(em, {
     eventKind: input.eventKind,
     channel: decision.channel,
     locale,
     subject,
     options,
+    links: linksOf(deps.links, id),
     delayMinutes: input.delayMinutes ?? null,
     // B7: the stored copy shows ••••••, never the secret; the send re-renders with it.
     secret: input.secretRef ? { password: 'x', setupUrl: 'x' } : null,
@@ -152,50 +166,6 @@ async function composeRow(
     secretRef: input.secretRef ?? null,
   });
   return row;
-}
-
-/**
- * The text of one message: the center's template (or the default variant for the event's
- * options), rendered in the recipient's language and the center's time zone. With a secret
- * (B7) given as placeholders, the result is the redacted copy; with the real one, the sent text.
- */
-export async function renderText(
-  em: EntityManager,
-  deps: ActivityDeps,
-  args: {
-    messageId: string;
-    eventKind: EventKind;
-    channel: Channel;
-    locale: Locale;
-    subject: MessageSubject;
-    options: unknown;
-    delayMinutes: number | null;
-    secret: StashedSecret | null;
-    redact?: boolean;
-  },
-): Promise<{ subject: string | null; body: string; asksConfirmation: boolean }> {
-  const { messageId, eventKind, channel, locale, subject, options } = args;
-  const asksConfirmation = eventKind === 'appointment.reminder' && optionOf(options, 'requestConfirmation') === true;
-  const survey = eventKind === 'appointment.post_visit' && optionOf(options, 'kind') === 'survey';
-  const template = await templateFor(em, { centerId: subject.center.id, eventKind, channel, locale, requestConfirmation: asksConfirmation, survey });
-  const surveyUrl = optionOf(options, 'surveyUrl');
-  const recallSetupUrl = optionOf(options, 'setupUrl');
-  const offerSetup = eventKind === 'recall' && optionOf(options, 'includeSetupLink') === true && subject.patient?.hasPassword === false;
-  const ctx = renderContext(subject, {
-    confirmUrl: asksConfirmation ? deps.links.confirmUrl(messageId) : null,
-    cancelUrl: asksConfirmation ? deps.links.cancelUrl(messageId) : null,
-    surveyUrl: typeof surveyUrl === 'string' ? surveyUrl : null,
-    unsubscribeUrl: UNSUBSCRIBABLE.has(eventKind) ? deps.links.unsubscribeUrl(messageId) : null,
-    delayMinutes: args.delayMinutes,
-    password: args.secret?.password ?? null,
-    setupUrl: args.secret?.setupUrl ?? (offerSetup && typeof recallSetupUrl === 'string' ? recallSetupUrl : null),
-  });
-  const options_ = { locale, timeZone: subject.center.timeZone, spoken: channel === 'voice', redact: args.redact ?? false };
-  return {
-    subject: template.subject === null ? null : render(template.subject, ctx, { ...options_, spoken: false }),
-    body: render(template.body, ctx, options_),
-    asksConfirmation,
-  };
 }
 
 function toPrepared(row: Message): PreparedMessage {

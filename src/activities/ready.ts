@@ -16,7 +16,8 @@ export function createPrepareAndDebit(steps: {
     for (const message of prepared) {
       const base = { messageId: message.messageId, channel: message.channel };
       if (message.status === 'skipped') ready.push({ ...base, state: 'skipped', reason: message.reason ?? 'skipped' });
-      else if (message.status !== 'scheduled' && message.status !== 'sending') ready.push({ ...base, state: 'done_before' });
+      // `sending` / `unknown`: an earlier run began the send; the send resolves what became of it.
+      else if (!['scheduled', 'sending', 'unknown'].includes(message.status)) ready.push({ ...base, state: 'done_before' });
       else {
         const debit = await steps.debitCredits({ messageId: message.messageId });
         ready.push(debit.ok ? { ...base, state: 'ready' } : { ...base, state: 'skipped', reason: debit.reason ?? 'no_credits' });

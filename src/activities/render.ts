@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { defaultTemplate } from '../domain/default-templates.js';
 import type { Channel, EventKind, Locale } from '../domain/events.js';
-import { renderTemplate } from '../domain/placeholders.js';
 import type { RenderContext, RenderExtra } from '../domain/render-context.js';
 import { Appointment, Center, Location, Patient, Resource, Service, Template } from '../db/entities/index.js';
 
@@ -88,8 +87,4 @@ export async function templateFor(
     requestConfirmation: input.requestConfirmation ?? false,
     survey: input.survey ?? false,
   });
-}
-
-export function render(text: string, ctx: RenderContext, options: { locale: Locale; timeZone: string; redact?: boolean; spoken?: boolean }): string {
-  return renderTemplate(text, ctx, options);
 }

@@ -1,6 +1,9 @@
-import type { Channel, EventKind, SkipReason } from '../domain/events.js';
+import type { Channel, EventKind, MessageStatus, SkipReason } from '../domain/events.js';
+import type { KnownVersions } from '../domain/freshness.js';
 import type { ReminderOptions, SecondReminderOptions } from '../domain/policy.js';
 import type { RetentionStep } from '../domain/retention.js';
+
+export type { KnownVersions };
 
 /** What an appointment workflow needs to plan, read fresh at every wake-up (X3). No patient data. */
 export interface AppointmentPolicy {
@@ -17,7 +20,8 @@ export interface AppointmentPolicy {
 
 export type Recipient = 'patient' | 'resource';
 
-export interface PrepareInput {
+
+export interface PrepareInput extends KnownVersions {
   centerId: string;
   appointmentId: string | null;
   eventKind: EventKind;
@@ -39,7 +43,7 @@ export interface PrepareInput {
 export interface PreparedMessage {
   messageId: string;
   channel: Channel;
-  status: 'scheduled' | 'skipped' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
+  status: MessageStatus;
   reason: SkipReason | null;
 }
 
@@ -62,7 +66,7 @@ export interface SendOutcome {
 export interface EngineActivities {
   /** X7: one batch of one retention step; returns the rows changed. */
   retentionBatch(input: { step: RetentionStep; batchSize: number }): Promise<number>;
-  loadAppointmentPolicy(input: { centerId: string; appointmentId: string }): Promise<AppointmentPolicy>;
+  loadAppointmentPolicy(input: { centerId: string; appointmentId: string } & KnownVersions): Promise<AppointmentPolicy>;
   prepareMessages(input: PrepareInput): Promise<PreparedMessage[]>;
   debitCredits(input: { messageId: string }): Promise<DebitResult>;
   /** prepareMessages then debitCredits for each message to send: one local activity, one round. */
@@ -80,4 +84,5 @@ export interface EngineActivities {
   findAlertAppointments(input: { centerId: string; resourceId: string; day: string }): Promise<string[]>;
   signalAlert(input: { centerId: string; alertId: string; appointmentIds: string[]; kind: 'delay' | 'absence'; delayMinutes: number | null }): Promise<number>;
   recordAlertProgress(input: { centerId: string; alertId: string; affected: number; notified: number }): Promise<void>;
+  signalPolicyChanged(input: { centerId: string; settingsVersion: number }): Promise<{ signalled: number; pages: number }>;
 }

@@ -1,4 +1,3 @@
-import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { NotFoundError, UniqueConstraintViolationException } from '@mikro-orm/core';
@@ -7,20 +6,25 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
 import type { Engine } from '../engine/port.js';
 import type { PayloadCodec } from '@temporalio/common';
 import { authenticate, createApiKeyCache } from './auth.js';
 import { codecServer } from './codec-server.js';
+import { createAuthThrottle, defaultAuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import type { ApiEnv } from './context.js';
 import type { RouteDeps, SecretStash } from './deps.js';
+import { badDataDetail } from './bad-data.js';
+import { mountDocs } from './docs.js';
+import { documentNoNul, rejectNul } from './input-guard.js';
 import { ApiError, fieldErrors, problemResponse } from './problem.js';
 import { createTokenBuckets, defaultRateLimit, rateLimit, type RateLimitOptions } from './rate-limit.js';
 import { alertRoutes } from './routes/alerts.js';
 import { appointmentRoutes } from './routes/appointments.js';
+import { approvedSenderRoutes } from './routes/approved-senders.js';
 import { centerRoutes } from './routes/center.js';
 import { consentHistoryRoutes } from './routes/consent-history.js';
 import { erasureRoutes } from './routes/erasure.js';
+import { centerCostRoutes } from './routes/center-costs.js';
 import { creditRoutes } from './routes/credits.js';
 import { locationRoutes } from './routes/locations.js';
 import { patientRoutes } from './routes/patients.js';
@@ -32,12 +36,15 @@ import { passwordMessageRoutes } from './routes/password-messages.js';
 import { placeholderRoutes } from './routes/placeholders.js';
 import { platformRoutes } from './routes/platform.js';
 import { templateRoutes } from './routes/templates.js';
+import { createIdempotency } from './idempotency.js';
 import { unitOfWork } from './unit-of-work.js';
+import { outboxBacklog } from '../db/outbox.js';
 
 export interface AppDeps {
   orm: MikroORM;
+  /** Queries only (timeline, alert progress): commands reach the engine through the outbox. */
   engine: Engine;
-  config: Pick<Config, 'PLATFORM_API_KEY' | 'PUBLIC_BASE_URL'>;
+  config: RouteDeps['config'];
   now?: () => Date;
   logger?: Logger;
   /** Per-key token bucket; defaults to 200 burst, 50/s (API_RATE_LIMIT_BURST, API_RATE_LIMIT_PER_SECOND). */
@@ -48,6 +55,8 @@ export interface AppDeps {
    * through this process stops at once). Default 5; 0 = ask every time.
    */
   apiKeyCacheSeconds?: number;
+  /** Failed authentications per client address before 429 (auth-throttle.ts); default 20 a minute. */
+  authThrottle?: AuthThrottleOptions;
   /** Largest accepted request body; default 256 KiB. */
   bodyLimitBytes?: number;
   /**
@@ -65,6 +74,8 @@ export interface AppDeps {
   secrets?: SecretStash;
   /** X7: with payload encryption on, the codec server at /codec for the Temporal Web UI (platform key). */
   codec?: { codec: PayloadCodec; corsOrigins: readonly string[] };
+  /** Runs just before a write request commits: fault injection (a slow commit) in tests. */
+  beforeCommit?: () => Promise<void>;
 }
 
 export type App = OpenAPIHono<ApiEnv>;
@@ -87,17 +98,33 @@ export function createApp(deps: AppDeps): App {
   });
 
   app.onError((error, c) => toProblem(error, c, deps.logger));
-  app.notFound((c) => problemResponse(c, 404, `No route for ${c.req.method} ${c.req.path}.`));
+  let methodsOf: ((path: string) => string[]) | null = null;
+  app.notFound((c) => {
+    // A known path with another method: 405 with the methods it has (RFC 9110), not 404.
+    methodsOf ??= routeMethods(app.routes);
+    const allowed = methodsOf(c.req.path);
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) return problemResponse(c, 405, `${c.req.method} is not allowed here; use ${allowed.join(', ')}.`, undefined, { allow: allowed.join(', ') });
+    return problemResponse(c, 404, `No route for ${c.req.method} ${c.req.path}.`);
+  });
 
   app.get('/healthz', async (c) => {
     try {
-      await deps.orm.em.fork().execute('select 1');
-      return c.json({ status: 'ok' }, 200);
+      // The outbox backlog: engine commands committed but not yet delivered (usually 0).
+      const outbox = await outboxBacklog(deps.orm.em.fork());
+      return c.json({ status: 'ok', outbox: { pending: outbox.pending, failing: outbox.failing, oldestAt: outbox.oldestAt?.toISOString() ?? null } }, 200);
     } catch (error) {
       deps.logger?.error({ error: error instanceof Error ? error.name : 'unknown' }, 'health check: database unreachable');
       return problemResponse(c, 503, 'The database is not reachable.');
     }
   });
+
+  // Answers that may carry patient data (the API, the pages behind links) are never cached.
+  for (const path of ['/v1/*', '/l/*']) {
+    app.use(path, async (c, next) => {
+      await next();
+      c.header('cache-control', 'no-store');
+    });
+  }
 
   // ---- Webhook sub-apps (owned by src/api/webhooks/): mounted here, before the /v1 guards. ----
   if (deps.webhooks?.webhooks) app.route('/webhooks', deps.webhooks.webhooks);
@@ -113,6 +140,7 @@ export function createApp(deps: AppDeps): App {
       onError: (c) => problemResponse(c, 413, `The request body is larger than ${deps.bodyLimitBytes ?? 256 * 1024} bytes.`),
     }),
   );
+  app.use('/v1/*', rejectNul());
   app.use('/v1/*', async (c, next) => {
     c.set('em', deps.orm.em.fork());
     await next();
@@ -127,13 +155,16 @@ export function createApp(deps: AppDeps): App {
     });
   }
 
-  app.use('/v1/*', authenticate(deps.config.PLATFORM_API_KEY, apiKeys));
+  app.use('/v1/*', authenticate(deps.config.PLATFORM_API_KEY, apiKeys, createAuthThrottle(deps.authThrottle ?? defaultAuthThrottle, () => now().getTime())));
   app.use('/v1/*', rateLimit(buckets));
-  app.use('/v1/*', unitOfWork());
+  // The Idempotency-Key request hash is keyed by a server secret (idempotency.ts).
+  app.use('/v1/*', unitOfWork(createIdempotency(deps.config.PLATFORM_API_KEY), { beforeCommit: deps.beforeCommit }));
   app
     .route('/v1', platformRoutes(routeDeps))
+    .route('/v1', approvedSenderRoutes(routeDeps))
     .route('/v1', centerRoutes(routeDeps))
-    .route('/v1', eventSettingRoutes(routeDeps))
+    .route('/v1', centerCostRoutes(routeDeps))
+    .route('/v1', eventSettingRoutes())
     .route('/v1', templateRoutes(routeDeps))
     .route('/v1', placeholderRoutes(routeDeps))
     .route('/v1', patientRoutes(routeDeps))
@@ -153,17 +184,44 @@ export function createApp(deps: AppDeps): App {
     scheme: 'bearer',
     description: 'An API key: `booking` (directory, appointments, alerts), `admin` (everything of its center) or the platform key.',
   });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'Clinic communications API',
-      version: '1.0.0',
-      description: 'Booking systems push their directory and appointments; clinic admins configure messages and read the summary. Errors are application/problem+json.',
-    },
-    servers: [{ url: deps.config.PUBLIC_BASE_URL }],
+  let document: unknown = null;
+  app.get('/openapi.json', (c) => {
+    document ??= documentNoNul(
+      app.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: {
+          title: 'Clinic communications API',
+          version: '1.0.0',
+          description:
+            'Booking systems push their directory and appointments; clinic admins configure messages and read the summary. Errors are application/problem+json. No text may contain a NUL character.',
+        },
+        servers: [{ url: deps.config.PUBLIC_BASE_URL }],
+      }),
+    );
+    return c.json(document);
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  mountDocs(app);
   return app;
+}
+
+/** The methods each registered path answers, for 405 and its Allow header. */
+function routeMethods(routes: { path: string; method: string }[]): (path: string) => string[] {
+  const byPattern = new Map<string, { regex: RegExp; methods: Set<string> }>();
+  for (const route of routes) {
+    if (route.method === 'ALL' || route.path.includes('*')) continue;
+    const entry = byPattern.get(route.path) ?? {
+      regex: new RegExp(`^${route.path.split(/(:[A-Za-z0-9_]+)/).map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')}$`),
+      methods: new Set<string>(),
+    };
+    entry.methods.add(route.method);
+    byPattern.set(route.path, entry);
+  }
+  return (path) => {
+    const methods = new Set<string>();
+    for (const { regex, methods: m } of byPattern.values()) if (regex.test(path)) m.forEach((x) => methods.add(x));
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods].sort();
+  };
 }
 
 function toProblem(error: Error, c: Context, logger: Logger | undefined): Response {
@@ -176,6 +234,11 @@ function toProblem(error: Error, c: Context, logger: Logger | undefined): Respon
     const status = error.status as ContentfulStatusCode;
     const detail = status === 400 && /JSON/i.test(error.message) ? 'The body is not valid JSON.' : error.message || 'Request rejected.';
     return problemResponse(c, status, detail, status === 400 ? [{ field: '(body)', message: detail }] : undefined);
+  }
+  const badData = badDataDetail(error);
+  if (badData) {
+    logger?.warn({ error: error.name, code: badData.code, route: c.req.routePath, method: c.req.method }, 'input rejected by the database');
+    return problemResponse(c, 422, badData.detail, [{ field: '(body)', message: badData.detail }]);
   }
   // Name and route only: driver errors quote the failing SQL with its values (patient data).
   logger?.error({ error: error.name, route: c.req.routePath, method: c.req.method }, 'unhandled error');

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { findApiKey, hashApiKey } from '../db/api-keys.js';
 import { ApiKey } from '../db/entities/index.js';
+import { clientAddress, type AuthThrottle } from './auth-throttle.js';
 import type { ApiEnv, Caller, Scope } from './context.js';
 import { ApiError } from './problem.js';
 
@@ -60,9 +61,10 @@ export type ApiKeyCache = ReturnType<typeof createApiKeyCache>;
  * `Authorization: Bearer <key>`: the platform key from config (compared in constant time) or a
  * stored center key. The platform key gets an `api_keys` row of its own (hash only) so that its
  * Idempotency-Key records have an owner; a stored `platform` row never authenticates by itself.
- * Center keys found in the database are remembered in `keys` for its TTL.
+ * Center keys found in the database are remembered in `keys` for its TTL. An address that has
+ * failed too often gets 429 before its key is looked up (auth-throttle.ts).
  */
-export function authenticate(platformKey: string, keys: ApiKeyCache): MiddlewareHandler<ApiEnv> {
+export function authenticate(platformKey: string, keys: ApiKeyCache, throttle: AuthThrottle): MiddlewareHandler<ApiEnv> {
   let platformKeyId: string | null = null;
   return async (c, next) => {
     const header = c.req.header('authorization');
@@ -80,8 +82,14 @@ export function authenticate(platformKey: string, keys: ApiKeyCache): Middleware
       if (known) {
         caller = known;
       } else {
+        const address = clientAddress(c);
+        const wait = throttle.retryAfterSeconds(address);
+        if (wait !== null) {
+          throw new ApiError(429, `Too many failed authentications from this address; retry in ${wait} s.`, undefined, { 'retry-after': String(wait) });
+        }
         const row = await findApiKey(em, presented);
         if (!row || row.centerId === null || (row.scope !== 'booking' && row.scope !== 'admin')) {
+          throttle.failed(address);
           throw new ApiError(401, 'The API key is not valid or has been revoked.', undefined, challenge);
         }
         const center: CenterCaller = { kind: 'center', keyId: row.id, centerId: row.centerId, scope: row.scope };

@@ -13,5 +13,7 @@ export interface ApiEnv {
     /** Forked for this request; inside a transaction for writes (see unit-of-work.ts). */
     em: EntityManager;
     caller: Caller;
+    /** X5: what a replay of this POST answers instead of its body, when the body shows a secret (idempotency.ts). */
+    replayAnswer?: unknown;
   };
 }

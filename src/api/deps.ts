@@ -15,7 +15,7 @@ export interface SecretStash {
 export interface RouteDeps {
   engine: Engine;
   now: () => Date;
-  config: Pick<Config, 'PLATFORM_API_KEY' | 'PUBLIC_BASE_URL'>;
+  config: Pick<Config, 'PLATFORM_API_KEY' | 'PUBLIC_BASE_URL'> & Partial<Pick<Config, 'CALLBACK_ALLOW_LOOPBACK' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>>;
   logger?: Logger | undefined;
   secrets?: SecretStash | undefined;
   /** Revoking a key drops it from the API-key cache. */

@@ -19,6 +19,11 @@ export interface ChannelsDeps {
   defaultSmsFrom: string;
   /** Platform caller number used when a center has no voice caller number. */
   defaultVoiceFrom: string;
+  /**
+   * Platform number (E.164) that receives SMS replies, used for a message asking for an answer
+   * when its sender would be alphanumeric. Default: `defaultSmsFrom` when it is a number, else `defaultVoiceFrom`.
+   */
+  smsReplyFrom?: string;
 }
 
 export type Channels = Record<Channel, ChannelSender> & { close(): Promise<void> };
@@ -32,7 +37,11 @@ export function createChannels(deps: ChannelsDeps): Channels {
   });
   return {
     email,
-    sms: createSmsChannel({ twilio, defaultFrom: deps.defaultSmsFrom }),
+    sms: createSmsChannel({
+      twilio,
+      defaultFrom: deps.defaultSmsFrom,
+      replyFrom: deps.smsReplyFrom ?? (deps.defaultSmsFrom.startsWith('+') ? deps.defaultSmsFrom : deps.defaultVoiceFrom),
+    }),
     voice: createVoiceChannel({ twilio, defaultFrom: deps.defaultVoiceFrom }),
     close: () => email.close(),
   };

@@ -44,6 +44,14 @@ const TRANSIENT_NETWORK_CODES = new Set([
   'ETLS',
 ]);
 
+/** Codes of a connection that never reached the provider: nothing can have been sent. */
+const NEVER_REACHED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EDNS']);
+/**
+ * SMTP commands before the message data: a failure there sent nothing. (Not `CONN`: nodemailer
+ * names every unexpected close so, even one after the data went out.)
+ */
+const SMTP_BEFORE_DATA = /^(EHLO|HELO|LHLO|STARTTLS|AUTH|MAIL|RCPT)\b/i;
+
 function stringProp(value: unknown, key: string): string | undefined {
   if (typeof value !== 'object' || value === null || !(key in value)) return undefined;
   const prop: unknown = (value as Record<string, unknown>)[key];
@@ -75,10 +83,15 @@ export function classifySmtpError(error: unknown): ChannelError {
   }
   // nodemailer refuses an envelope without a usable recipient before talking to the server.
   if (code === 'EENVELOPE') return new ChannelError(`SMTP envelope rejected: ${text}`, false, code);
+  // A connection that broke once the data may have gone out leaves the outcome unknown.
+  const command = stringProp(error, 'command');
+  // A refused connection comes as ESOCKET with the system's code only in the message.
+  const refused = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)\b/.test(messageOf(error));
+  const outcome = (code !== undefined && NEVER_REACHED_CODES.has(code)) || refused || (command !== undefined && SMTP_BEFORE_DATA.test(command)) ? 'not_sent' : 'unknown';
   if (code !== undefined && TRANSIENT_NETWORK_CODES.has(code)) {
-    return new ChannelError(`SMTP connection failed (${code}): ${text}`, true, code);
+    return new ChannelError(`SMTP connection failed (${code}): ${text}`, true, code, outcome);
   }
-  return new ChannelError(`SMTP send failed: ${text}`, true, code ?? null);
+  return new ChannelError(`SMTP send failed: ${text}`, true, code ?? null, outcome);
 }
 
 /** Twilio error codes that no retry can fix (https://www.twilio.com/docs/api/errors). */
@@ -113,10 +126,13 @@ export function classifyTwilioError(error: unknown): ChannelError {
       (code !== null && RETRYABLE_TWILIO_CODES.has(code) && !PERMANENT_TWILIO_CODES.has(code));
     return new ChannelError(`${label}: ${text}`, retryable, code === null ? `http_${error.status}` : String(code));
   }
+  // No answer: the request may have reached Twilio and made the message (a timeout, a dropped
+  // connection), unless the connection was never made.
   const code = stringProp(error, 'code');
   const text = sanitizeProviderText(messageOf(error));
+  const outcome = code !== undefined && NEVER_REACHED_CODES.has(code) ? 'not_sent' : 'unknown';
   if (code !== undefined && TRANSIENT_NETWORK_CODES.has(code)) {
-    return new ChannelError(`Twilio unreachable (${code}): ${text}`, true, code);
+    return new ChannelError(`Twilio unreachable (${code}): ${text}`, true, code, outcome);
   }
-  return new ChannelError(`Twilio request failed: ${text}`, true, code ?? null);
+  return new ChannelError(`Twilio request failed: ${text}`, true, code ?? null, outcome);
 }

@@ -3,7 +3,7 @@ import type VoiceResponse from 'twilio/lib/twiml/VoiceResponse.js';
 import type { Locale } from '../domain/events.js';
 import { classifyTwilioError } from './provider-errors.js';
 import type { TwilioClient } from './twilio-client.js';
-import { ChannelError, type ChannelSender, type OutgoingMessage, type SendResult } from './types.js';
+import { ChannelError, type ChannelSender, type FoundMessage, type OutgoingMessage, type SendResult } from './types.js';
 
 /**
  * Voice messages: a call that speaks the text (landlines too). With a `gatherUrl` it asks for a
@@ -74,6 +74,22 @@ export function createVoiceChannel(deps: VoiceChannelDeps): ChannelSender {
   if (!E164.test(deps.defaultFrom)) throw new Error('defaultFrom: must be an E.164 phone number');
   return {
     channel: 'voice',
+    /**
+     * A call has no text to match: the earliest call to this number from this caller since the
+     * send began (the caller skips those other messages account for).
+     */
+    async find(message, since): Promise<FoundMessage[]> {
+      const from = message.senders.voiceCallerNumber?.trim() || deps.defaultFrom;
+      try {
+        const listed = await deps.twilio.calls.list({ to: message.to, from, limit: 100 });
+        return listed
+          .filter((c) => c.dateCreated >= since)
+          .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime())
+          .map((r) => ({ providerId: r.sid, providerStatus: r.status }));
+      } catch (error) {
+        throw classifyTwilioError(error);
+      }
+    },
     async send(message: OutgoingMessage): Promise<SendResult> {
       const callerNumber = message.senders.voiceCallerNumber?.trim() || null;
       if (callerNumber !== null && !E164.test(callerNumber)) {

@@ -16,6 +16,17 @@ export class CenterNotFoundError extends Error {
   }
 }
 
+/** `centers.credit_balance` is a PostgreSQL integer. */
+export const MAX_BALANCE = 2_147_483_647;
+
+/** A top-up that would take the balance past MAX_BALANCE. */
+export class BalanceLimitError extends RangeError {
+  constructor(readonly balance: number) {
+    super(`the balance (${balance}) plus this amount would exceed ${MAX_BALANCE}`);
+    this.name = 'BalanceLimitError';
+  }
+}
+
 async function lockBalance(tx: EntityManager, centerId: string): Promise<number> {
   const [row] = await tx.execute<{ credit_balance: number }[]>(`select credit_balance from centers where id = ? for update`, [centerId]);
   if (!row) throw new CenterNotFoundError(centerId);
@@ -48,7 +59,8 @@ async function existingEntry(tx: EntityManager, messageId: string, kind: 'debit'
 export async function topUp(em: EntityManager, input: { centerId: string; amount: number; note: string | null }): Promise<{ entryId: string; balance: number }> {
   if (!Number.isInteger(input.amount) || input.amount <= 0) throw new RangeError('amount: must be a whole number > 0');
   return em.transactional(async (tx) => {
-    await lockBalance(tx, input.centerId);
+    const before = await lockBalance(tx, input.centerId);
+    if (before + input.amount > MAX_BALANCE) throw new BalanceLimitError(before);
     const { id, balance } = await addEntry(tx, { centerId: input.centerId, messageId: null, kind: 'topup', amount: input.amount, note: input.note });
     return { entryId: id, balance };
   });

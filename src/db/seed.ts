@@ -42,6 +42,7 @@ export async function seedDemoCenter(em: EntityManager, options: { adminEmail?: 
       emailReplyTo: 'segreteria@poliambulatorio-demo.example',
       smsSenderId: 'PoliDemo',
       voiceCallerNumber: '+390212345678',
+      approvedSenders: { emailAddresses: [], emailDomains: ['poliambulatorio-demo.example'], smsSenderIds: ['PoliDemo'], voiceNumbers: ['+390212345678'] },
       adminEmails: [options.adminEmail ?? 'admin@poliambulatorio-demo.example'],
     });
     tx.create(Patient, {

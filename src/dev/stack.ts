@@ -18,6 +18,7 @@ import { seedDemoCenter, type DemoSeed } from '../db/seed.js';
 import { dataConverterOption } from '../engine/data-converter.js';
 import { registerSearchAttributes } from '../engine/register-search-attributes.js';
 import { buildApi } from '../server.js';
+import { startOutboxRelay } from '../engine/start-relay.js';
 import { runWorker } from '../worker.js';
 import { loadOrCreateLocalSecrets, type LocalSecrets } from './local-secrets.js';
 import { startMailCatcher } from './maildev.js';
@@ -205,6 +206,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporalAddress,
       TEMPORAL_NAMESPACE: namespace,
+      ...(temporalUi ? { TEMPORAL_UI_URL: temporalUi } : {}),
       API_PORT: String(apiPort),
       PUBLIC_BASE_URL: `http://${HOST}:${apiPort}`,
       PLATFORM_API_KEY: secrets.secrets.PLATFORM_API_KEY,
@@ -226,6 +228,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       TWILIO_ACCOUNT_SID: accountSid,
       TWILIO_AUTH_TOKEN: authToken,
       TWILIO_API_BASE_URL: twilio.url,
+      // X4: the local stack may call back a booking system running on this machine.
+      CALLBACK_ALLOW_LOOPBACK: 'true',
       ...userEnv,
     });
     const logger = pino(
@@ -263,6 +267,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // ---- API ----
     // The production wiring (REST API, webhooks, links), served on loopback only.
     const app = await buildApi({ config, orm, client, logger });
+    const relay = await startOutboxRelay({ config, orm, client, logger });
+    stoppers.push({ name: 'outbox relay', stop: () => relay.stop() });
     // Local stack only: what the Twilio test server received, since there is no Twilio console.
     app.get('/dev/twilio', (c) => c.json({ messages: twilio.messages, calls: twilio.calls, callbacks: twilio.callbacks }));
     const server = await step('API', () => listen(app.fetch, apiPort));

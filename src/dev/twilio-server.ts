@@ -11,6 +11,8 @@
  *   POST /2010-04-01/Accounts/{sid}/Calls.json      form: To, From, Twiml | Url, StatusCallback,
  *                                                   StatusCallbackEvent (repeatable)
  *   GET  /2010-04-01/Accounts/{sid}/Calls/{CA…}.json
+ *   GET  /2010-04-01/Accounts/{sid}/Messages.json   query: To, From, PageSize (newest first)
+ *   GET  /2010-04-01/Accounts/{sid}/Calls.json      query: To, From, PageSize (newest first)
  * Answers are Twilio-shaped JSON (201, `sid` SM…/CA… of 34 chars, `status: "queued"`,
  * `num_segments`, …). Validation as Twilio does it: To missing → 400 21604 (calls 21201), Body
  * missing → 21602, From missing → 21603 (calls 21213), To not E.164 → 21211, From neither E.164
@@ -25,6 +27,9 @@
  *                               { status: 429 | 500 | 503 }           Twilio-shaped error answer
  *                               { status: 400, code: 21211 }          any 4xx with a Twilio code
  *                               { timeoutMs }                         no answer; the socket is closed after timeoutMs
+ *                               { dropAfterAccept: true }             the resource is made (and reported as
+ *                                                                     usual), but the connection is dropped
+ *                                                                     instead of answering
  *                               { callbackStatus: 'undelivered' | 'failed' | 'busy' | 'no-answer', errorCode? }
  *                                                                     accepted, then the status callback reports that failure
  *   setStatusCallbackDelay(ms) delay before each status callback (messages: sent → delivered;
@@ -58,6 +63,7 @@ export type TwilioFailure =
   | { status: 429 | 500 | 503; code?: number; message?: string }
   | { status: 400 | 401 | 403 | 404; code: number; message?: string }
   | { timeoutMs: number }
+  | { dropAfterAccept: true }
   | { callbackStatus: 'undelivered' | 'failed' | 'busy' | 'no-answer' | 'canceled'; errorCode?: number };
 
 export type TwilioParams = Record<string, string>;
@@ -371,6 +377,27 @@ export async function startTwilioTestServer(options: TwilioTestServerOptions): P
   }
 
   type Answer = { status: number; body: unknown };
+
+  /** One page of a list, newest first, filtered by To and From as Twilio does. */
+  function listAnswer(key: 'messages' | 'calls', query: URLSearchParams): unknown {
+    const to = query.get('To');
+    const from = query.get('From');
+    const pageSize = Math.min(1000, Math.max(1, Number(query.get('PageSize')) || 50));
+    const all: (FakeMessage | FakeCall)[] = key === 'messages' ? messages : calls;
+    const matching = all.filter((r) => (!to || r.to === to) && (!from || r.from === from)).reverse().slice(0, pageSize);
+    const uri = `${accountPath}/${key === 'messages' ? 'Messages' : 'Calls'}.json?PageSize=${pageSize}&Page=0`;
+    return {
+      [key]: matching.map((r) => ('body' in r ? messageJson(r) : callJson(r))),
+      first_page_uri: uri,
+      next_page_uri: null,
+      previous_page_uri: null,
+      page: 0,
+      page_size: pageSize,
+      start: 0,
+      end: Math.max(0, matching.length - 1),
+      uri,
+    };
+  }
   const fail = (status: number, code: number, message: string): Answer => ({ status, body: errorBody(status, code, message) });
 
   function createMessage(params: TwilioParams, failure: TwilioFailure | undefined): Answer {
@@ -470,14 +497,25 @@ export async function startTwilioTestServer(options: TwilioTestServerOptions): P
       return;
     }
 
-    if (req.method === 'POST' && path === `${accountPath}/Messages.json`) {
-      const result = createMessage(params, failure);
+    // Accepted, then the connection drops before the answer: the caller cannot know it was made.
+    const reply = (result: Answer) => {
+      if (failure && 'dropAfterAccept' in failure && result.status === 201) {
+        record.answeredStatus = 0;
+        res.socket?.destroy();
+        return;
+      }
       answer(result.status, result.body);
+    };
+    if (req.method === 'POST' && path === `${accountPath}/Messages.json`) {
+      reply(createMessage(params, failure));
       return;
     }
     if (req.method === 'POST' && path === `${accountPath}/Calls.json`) {
-      const result = createCall(params, form.getAll('StatusCallbackEvent'), failure);
-      answer(result.status, result.body);
+      reply(createCall(params, form.getAll('StatusCallbackEvent'), failure));
+      return;
+    }
+    if (req.method === 'GET' && (path === `${accountPath}/Messages.json` || path === `${accountPath}/Calls.json`)) {
+      answer(200, listAnswer(path === `${accountPath}/Messages.json` ? 'messages' : 'calls', new URL(req.url ?? '/', 'http://localhost').searchParams));
       return;
     }
     const fetched = /^\/(Messages|Calls)\/([A-Z]{2}[0-9a-f]{32})\.json$/.exec(path.slice(accountPath.length));

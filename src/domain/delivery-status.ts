@@ -48,22 +48,5 @@ export function mapTwilioCallStatus(status: string): DeliveryUpdate | null {
   return TWILIO_CALL_STATUSES.get(status.trim().toLowerCase()) ?? null;
 }
 
-/** The forward path; statuses off it (skipped, failed) are final. */
-const FORWARD: readonly MessageStatus[] = ['scheduled', 'sending', 'sent', 'delivered', 'read'];
-
-/**
- * The status a message should take when `next` is reported while it is `current`, or null when
- * the report must be ignored (duplicate, out of order, or the message is already final).
- *
- * - forward only: scheduled → sending → sent → delivered → read (steps may be skipped: an email
- *   goes from sent to read, a late `delivered` after `read` is ignored);
- * - `failed` is final, and reachable only before the message was delivered;
- * - `skipped` is final and never reached through a provider report.
- */
-export function advanceStatus(current: MessageStatus, next: MessageStatus): MessageStatus | null {
-  const from = FORWARD.indexOf(current);
-  if (from === -1) return null; // failed or skipped: final
-  if (next === 'failed') return from < FORWARD.indexOf('delivered') ? 'failed' : null;
-  const to = FORWARD.indexOf(next);
-  return to > from ? next : null;
-}
+/** The rule that a status only moves forward lives with the message's other transitions. */
+export { advanceStatus } from '../messages/transitions.js';

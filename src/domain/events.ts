@@ -22,8 +22,12 @@ export type Channel = (typeof CHANNELS)[number];
 export const LOCALES = ['it', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 
-/** E1 statuses. `scheduled` rows exist before the due time; `sending` is the saga's guard. */
-export const MESSAGE_STATUSES = ['scheduled', 'skipped', 'sending', 'sent', 'delivered', 'read', 'failed'] as const;
+/**
+ * E1 statuses. `scheduled` rows exist before the due time; `sending` is held by one send attempt;
+ * `unknown`: an attempt stopped after the provider call began, so it may have gone out (resolved
+ * by asking the provider, or for email by one marked resend; src/messages/).
+ */
+export const MESSAGE_STATUSES = ['scheduled', 'skipped', 'sending', 'unknown', 'sent', 'delivered', 'read', 'failed'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 /** Why a message was not sent (E1). */
@@ -48,6 +52,10 @@ export const SKIP_REASONS = [
   'superseded',
   /** X7: the patient was erased. */
   'erased',
+  /** SMS / voice to a country the platform has not allowed for the center. */
+  'destination_country',
+  /** SMS / voice beyond the center's daily cap. */
+  'daily_cap',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 

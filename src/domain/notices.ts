@@ -1,7 +1,7 @@
 import type { Locale } from './events.js';
 
 /** B6: what the center's admins are told, and why. */
-export type NoticeKind = 'credits_low' | 'credits_exhausted' | 'patient_cancelled' | 'delivery_failures' | 'channel_misconfigured';
+export type NoticeKind = 'credits_low' | 'credits_exhausted' | 'patient_cancelled' | 'delivery_failures' | 'channel_misconfigured' | 'daily_cap_reached';
 
 const TEXTS: Record<NoticeKind, Record<Locale, (detail: string) => string>> = {
   credits_low: {
@@ -23,6 +23,10 @@ const TEXTS: Record<NoticeKind, Record<Locale, (detail: string) => string>> = {
   channel_misconfigured: {
     it: (d) => `Un canale di invio non è configurato correttamente (${d}). I messaggi su quel canale non partono.`,
     en: (d) => `A sending channel is misconfigured (${d}). Messages on that channel are not going out.`,
+  },
+  daily_cap_reached: {
+    it: (d) => `Raggiunto il limite giornaliero di ${d} SMS e chiamate: gli altri messaggi di oggi su questi canali non vengono inviati né addebitati. Per alzarlo contattate la piattaforma.`,
+    en: (d) => `The daily limit of ${d} SMS and calls is reached: today's further messages on these channels are not sent nor charged. Contact the platform to raise it.`,
   },
 };
 

@@ -21,9 +21,12 @@ export function preparedFate(input: {
   now: number;
   /** The appointment or the center's settings changed since it was prepared: its text may be stale. */
   changed: boolean;
+  /** The appointment was cancelled: nothing more is sent, and the list says so (not `superseded`). */
+  cancelled?: boolean;
 }): PreparedFate {
   const { preparedAt, step, now, changed } = input;
   if (step?.skip) return { kind: 'release', reason: step.skip, done: true };
+  if (input.cancelled) return { kind: 'release', reason: 'cancelled', done: true };
   if (!step || changed) return { kind: 'release', reason: 'superseded', done: false };
   // Once due, a plan says "now" (never earlier than the present): still the same time.
   const sameTime = step.at === preparedAt || (step.at <= now && preparedAt <= now);

@@ -1,3 +1,4 @@
+import { destinationAllowed } from './destinations.js';
 import { CHANNELS, type Channel, type ChannelPreference, type RecipientKind, type SkipReason } from './events.js';
 
 /**
@@ -34,6 +35,8 @@ export interface ChannelRulesInput {
   contacts: Contacts;
   /** X1: channels the recipient opted out of (SMS STOP, email unsubscribe). */
   optedOut: readonly Channel[];
+  /** Countries SMS and voice may go to (platform-set; default the center's country). */
+  phoneCountries: readonly string[];
 }
 
 export type ChannelDecision =
@@ -69,8 +72,20 @@ function skipReason(channel: Channel, address: string | null, input: ChannelRule
     if (input.preference !== null && input.preference !== channel) return 'preference';
   }
   if (address === null) return 'no_contact';
+  if (isPhoneChannel(channel) && !destinationAllowed(address, input.phoneCountries)) return 'destination_country';
   if (input.optedOut.includes(channel)) return 'opted_out';
   return null;
+}
+
+/** SMS and voice: the channels a center pays per message and the daily cap counts. */
+export const isPhoneChannel = (channel: Channel) => channel !== 'email';
+
+/**
+ * The platform's cap on a center's SMS + voice messages per day: a message to send once
+ * `sentToday` (this day's phone messages not skipped) reaches it is skipped instead.
+ */
+export function overDailyCap(channel: Channel, sentToday: number, cap: number): boolean {
+  return isPhoneChannel(channel) && sentToday >= cap;
 }
 
 /**

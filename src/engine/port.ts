@@ -1,6 +1,9 @@
 /**
  * What the API and the webhooks ask of the engine. The Temporal implementation lives in
- * src/engine/temporal-engine.ts; callers depend on this interface only. Everything here is
+ * src/engine/temporal-engine.ts; callers depend on this interface only. Commands (everything
+ * but the queries `alertProgress` and `timeline`) are never called by a request directly: the
+ * request writes them to the outbox (src/engine/commands.ts) and the relay calls them after the
+ * commit. Everything here is
  * ids, times and flags: never names, phones, emails or texts (they would land in Temporal).
  */
 
@@ -18,6 +21,17 @@ export interface AppointmentSnapshot {
   endAt: string;
   bookedAt: string;
   bookedOnline: boolean;
+  /**
+   * The booking system's own ids (what operators know), indexed as search attributes so that
+   * `AppointmentId = "A-5002"` finds the workflow in the Web UI. Absent in older histories.
+   */
+  bookingIds?: BookingIds;
+}
+
+export interface BookingIds {
+  appointment: string;
+  patient: string;
+  resource: string | null;
 }
 
 export type PatientAnswer = 'confirm' | 'cancel';
@@ -70,8 +84,8 @@ export interface Engine {
   appointmentCancelled(centerId: string, appointmentId: string, eventId: string, reason?: 'booking' | 'erased'): Promise<void>;
   attendance(centerId: string, appointmentId: string, attended: boolean, eventId: string): Promise<void>;
   patientAnswered(centerId: string, appointmentId: string, answer: PatientAnswer, via: AnswerVia, eventId: string): Promise<void>;
-  /** Re-plan every running appointment of the center (X3). */
-  policyChanged(centerId: string): Promise<void>;
+  /** Re-plan every running appointment of the center (X3), outside the caller: a fan-out workflow pages through them. */
+  policyChanged(centerId: string, settingsVersion: number): Promise<void>;
   /** B4: starts the fan-out; returns the alert id. */
   resourceAlert(input: { centerId: string; alertId: string; resourceId: string; day: string; kind: 'delay' | 'absence'; delayMinutes: number | null }): Promise<void>;
   alertProgress(centerId: string, alertId: string): Promise<AlertProgress | null>;

@@ -1,8 +1,8 @@
 import type { Appointment } from '../db/entities/index.js';
-import type { AppointmentSnapshot } from './port.js';
+import type { AppointmentSnapshot, BookingIds } from './port.js';
 
 /** What the workflow may know of an appointment row: ids, times and flags only. */
-export function snapshotOf(a: Appointment): AppointmentSnapshot {
+export function snapshotOf(a: Appointment, bookingIds: Omit<BookingIds, 'appointment'>): AppointmentSnapshot {
   return {
     centerId: a.centerId,
     appointmentId: a.id,
@@ -15,5 +15,6 @@ export function snapshotOf(a: Appointment): AppointmentSnapshot {
     endAt: a.endAt.toISOString(),
     bookedAt: a.bookedAt.toISOString(),
     bookedOnline: a.bookedOnline,
+    bookingIds: { appointment: a.externalId, ...bookingIds },
   };
 }

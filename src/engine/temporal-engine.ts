@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { Appointment, ResourceAlert } from '../db/entities/index.js';
+import { ResourceAlert } from '../db/entities/index.js';
 import {
   alertProgressQuery,
   alertWorkflowId,
@@ -10,11 +10,12 @@ import {
   callbackWorkflowId,
   attendanceRecorded,
   patientAnswered,
-  policyChanged,
+  policyFanoutWorkflowId,
   timelineQuery,
 } from '../workflows/definitions.js';
-import type { appointmentWorkflow, bookingCallbackWorkflow, passwordMessageWorkflow, resourceAlertWorkflow } from '../workflows/index.js';
-import { AppointmentId, AppointmentStart, CenterId, PatientId } from '../workflows/search-attributes.js';
+import type { appointmentWorkflow, bookingCallbackWorkflow, passwordMessageWorkflow, policyFanoutWorkflow, resourceAlertWorkflow } from '../workflows/index.js';
+import { idAttributes } from '../workflows/booking-attributes.js';
+import { AppointmentStart, CenterId } from '../workflows/search-attributes.js';
 import type { AlertProgress, Engine } from './port.js';
 
 /** Ignores "no such workflow": an appointment without a running workflow has nothing to change. */
@@ -24,6 +25,15 @@ async function ignoreMissing<T>(work: Promise<T>): Promise<T | null> {
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return null;
     throw err;
+  }
+}
+
+/** A start the relay may repeat: the workflow id already taken means it was delivered before. */
+async function startOnce(start: Promise<unknown>): Promise<void> {
+  try {
+    await start;
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
 }
 
@@ -38,12 +48,7 @@ export function createTemporalEngine(deps: { client: Client; taskQueue: string; 
         workflowId: appointmentWorkflowId(snapshot.centerId, snapshot.appointmentId),
         taskQueue,
         args: [{ snapshot }] as [{ snapshot: typeof snapshot }],
-        typedSearchAttributes: [
-          { key: CenterId, value: snapshot.centerId },
-          { key: AppointmentId, value: snapshot.appointmentId },
-          { key: PatientId, value: snapshot.patientId },
-          { key: AppointmentStart, value: new Date(snapshot.startAt) },
-        ],
+        typedSearchAttributes: [...idAttributes(snapshot), { key: AppointmentStart, value: new Date(snapshot.startAt) }],
       };
       if (options.created) {
         try {
@@ -69,31 +74,35 @@ export function createTemporalEngine(deps: { client: Client; taskQueue: string; 
     async patientAnswered(centerId, appointmentId, answer, via, eventId) {
       await ignoreMissing(handle(centerId, appointmentId).signal(patientAnswered, { eventId, answer, via }));
     },
-    async policyChanged(centerId) {
-      // X3: every appointment still ahead re-plans with the new policy.
-      const em = deps.orm.em.fork();
-      const open = await em.find(
-        Appointment,
-        { centerId, status: { $in: ['booked', 'confirmed'] }, endAt: { $gte: new Date(Date.now() - 3 * 24 * 3600_000) } },
-        { fields: ['id'] },
+    async policyChanged(centerId, settingsVersion) {
+      // X3: one fan-out run per version pages through the open appointments, outside the request.
+      await startOnce(
+        client.workflow.start<typeof policyFanoutWorkflow>('policyFanoutWorkflow', {
+          workflowId: policyFanoutWorkflowId(centerId, settingsVersion),
+          taskQueue,
+          args: [{ centerId, settingsVersion }],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: [{ key: CenterId, value: centerId }],
+        }),
       );
-      for (let i = 0; i < open.length; i += 50) {
-        await Promise.all(open.slice(i, i + 50).map((a) => ignoreMissing(handle(centerId, a.id).signal(policyChanged))));
-      }
     },
     async resourceAlert(input) {
-      await client.workflow.start<typeof resourceAlertWorkflow>('resourceAlertWorkflow', {
-        workflowId: alertWorkflowId(input.centerId, input.alertId),
-        taskQueue,
-        args: [input],
-        typedSearchAttributes: [{ key: CenterId, value: input.centerId }],
-      });
+      await startOnce(
+        client.workflow.start<typeof resourceAlertWorkflow>('resourceAlertWorkflow', {
+          workflowId: alertWorkflowId(input.centerId, input.alertId),
+          taskQueue,
+          args: [input],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: [{ key: CenterId, value: input.centerId }],
+        }),
+      );
     },
     async alertProgress(centerId, alertId): Promise<AlertProgress | null> {
       const live = await ignoreMissing(client.workflow.getHandle(alertWorkflowId(centerId, alertId)).query(alertProgressQuery));
       if (live) return live;
       const row = await deps.orm.em.fork().findOne(ResourceAlert, { id: alertId, centerId });
-      return row ? { alertId, affected: row.affectedCount, notified: row.notifiedCount, done: true } : null;
+      // No workflow: finished (and recorded), or not started yet (its command still in the outbox).
+      return row ? { alertId, affected: row.affectedCount, notified: row.notifiedCount, done: row.finishedAt !== null } : null;
     },
     async deliverCallback(centerId, callbackId) {
       await client.workflow.start<typeof bookingCallbackWorkflow>('bookingCallbackWorkflow', {
@@ -104,12 +113,15 @@ export function createTemporalEngine(deps: { client: Client; taskQueue: string; 
       });
     },
     async sendPasswordMessage(request) {
-      await client.workflow.start<typeof passwordMessageWorkflow>('passwordMessageWorkflow', {
-        workflowId: `password-${request.centerId}-${request.requestId}`,
-        taskQueue,
-        args: [request],
-        typedSearchAttributes: [{ key: CenterId, value: request.centerId }],
-      });
+      await startOnce(
+        client.workflow.start<typeof passwordMessageWorkflow>('passwordMessageWorkflow', {
+          workflowId: `password-${request.centerId}-${request.requestId}`,
+          taskQueue,
+          args: [request],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: [{ key: CenterId, value: request.centerId }],
+        }),
+      );
     },
     async timeline(centerId, appointmentId) {
       return ignoreMissing(handle(centerId, appointmentId).query(timelineQuery));

@@ -1,8 +1,14 @@
 import { proxyActivities, setHandler } from '@temporalio/workflow';
 import type { EngineActivities } from '../activities/types.js';
 import { alertProgressQuery, type AlertInput } from './definitions.js';
+import { PERMANENT_ERROR_TYPES } from './retry.js';
 
-const activities = proxyActivities<EngineActivities>({ startToCloseTimeout: '1m', retry: { maximumInterval: '30s' } });
+// An alert is worth something for minutes, not days: a bounded number of attempts (about ten
+// minutes of retries), none at all for a permanent error.
+const activities = proxyActivities<EngineActivities>({
+  startToCloseTimeout: '1m',
+  retry: { maximumInterval: '30s', maximumAttempts: 25, nonRetryableErrorTypes: PERMANENT_ERROR_TYPES },
+});
 
 /**
  * B4: a resource is late by N minutes or absent for a day. Every appointment of that resource

@@ -10,7 +10,8 @@ export const appointmentCancelled = defineSignal<[{ eventId: string; reason: 'bo
 export const patientAnswered = defineSignal<[{ eventId: string; answer: PatientAnswer; via: AnswerVia }]>('patientAnswered');
 export const attendanceRecorded = defineSignal<[{ eventId: string; attended: boolean }]>('attendanceRecorded');
 export const resourceAlerted = defineSignal<[{ alertId: string; kind: 'delay' | 'absence'; delayMinutes: number | null }]>('resourceAlerted');
-export const policyChanged = defineSignal<[]>('policyChanged');
+/** X3: the center's settings changed; `settingsVersion` is absent only in histories recorded before it existed. */
+export const policyChanged = defineSignal<[{ settingsVersion?: number }?]>('policyChanged');
 export const recallSuperseded = defineSignal<[{ appointmentId: string }]>('recallSuperseded');
 
 export const timelineQuery = defineQuery<TimelineEntry[]>('timeline');
@@ -19,6 +20,7 @@ export const alertProgressQuery = defineQuery<AlertProgress>('alertProgress');
 export const appointmentWorkflowId = (centerId: string, appointmentId: string) => `appointment-${centerId}-${appointmentId}`;
 export const recallWorkflowId = (centerId: string, patientId: string, serviceId: string) => `recall-${centerId}-${patientId}-${serviceId}`;
 export const alertWorkflowId = (centerId: string, alertId: string) => `alert-${centerId}-${alertId}`;
+export const policyFanoutWorkflowId = (centerId: string, settingsVersion: number) => `policy-${centerId}-v${settingsVersion}`;
 export const callbackWorkflowId = (centerId: string, callbackId: string) => `callback-${centerId}-${callbackId}`;
 
 export interface RecallInput {

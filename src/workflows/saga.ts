@@ -1,6 +1,8 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { SkipReason } from '../domain/events.js';
 import type { EngineActivities, PrepareInput, ReadyMessage } from '../activities/types.js';
+import { PERMANENT_ERROR_TYPES } from './retry.js';
+import { PHONE_HEARTBEAT_TIMEOUT_MS, SEND_RETRY, SEND_START_TO_CLOSE_MS } from '../messages/timing.js';
 import { phoneTaskQueue } from './task-queues.js';
 
 // Activity presets, named once. Local activities where a server round trip buys nothing: the
@@ -8,15 +10,18 @@ import { phoneTaskQueue } from './task-queues.js';
 // through the server to their own rate-limited queue, so the per-sender pace holds (A3).
 export const db = proxyLocalActivities<EngineActivities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+  // Unbounded for a database outage (nothing may be lost), never for a permanent error.
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: PERMANENT_ERROR_TYPES },
 });
-const sendRetry = { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '10m', maximumAttempts: 12 };
-const emailSender = proxyLocalActivities<EngineActivities>({ startToCloseTimeout: '2m', retry: sendRetry });
-/** SMS and voice on the rate-limited phone queue; nearest appointments first. */
+const sendRetry = { ...SEND_RETRY, nonRetryableErrorTypes: PERMANENT_ERROR_TYPES };
+// The send's timing lives with the message's lifecycle (src/messages/timing.ts).
+const emailSender = proxyLocalActivities<EngineActivities>({ startToCloseTimeout: SEND_START_TO_CLOSE_MS, retry: sendRetry });
+/** SMS and voice on the rate-limited phone queue; nearest appointments first; a dead worker's sends move on after the heartbeat timeout. */
 const phoneSender = (priorityKey: number) =>
   proxyActivities<EngineActivities>({
     taskQueue: phoneTaskQueue(workflowInfo().taskQueue),
-    startToCloseTimeout: '2m',
+    startToCloseTimeout: SEND_START_TO_CLOSE_MS,
+    heartbeatTimeout: PHONE_HEARTBEAT_TIMEOUT_MS,
     retry: sendRetry,
     priority: { priorityKey },
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppointmentId, CenterId, PatientId, ResourceId } from '../../src/workflows/search-attributes.js';
 import type { App } from '../../src/api/app.js';
-import { eventually, serverNow, startEngineHarness, type EngineHarness } from '../support/engine.js';
-import { restCaller, wholeApp } from '../support/e2e.js';
+import { apiOnHarness, eventually, serverNow, startEngineHarness, type EngineHarness } from '../support/engine.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -14,13 +14,12 @@ const PLATFORM_KEY = 'platform-key-for-the-e2e-test-0123456789';
 describe('e2e: a booking system books, the patient is reminded and confirms', () => {
   let h: EngineHarness;
   let app: App;
+  let call: ReturnType<typeof apiOnHarness>['call'];
   beforeAll(async () => {
     h = await startEngineHarness();
-    app = wholeApp(h, PLATFORM_KEY);
+    ({ app, call } = apiOnHarness(h, { PLATFORM_API_KEY: PLATFORM_KEY, PUBLIC_BASE_URL: 'http://127.0.0.1:9' }));
   }, 180_000);
   afterAll(() => h?.stop());
-
-  const call = restCaller(() => app);
 
   it('B1 B2-rem B2-confirm E1 F1 X6: booking → confirmation → reminder by email and SMS → confirm link → timeline', async () => {
     const created = await call(PLATFORM_KEY, 'POST', '/v1/centers', { name: 'Studio Medico Verdi', adminEmails: ['segreteria@verdi.test'] });
@@ -42,6 +41,11 @@ describe('e2e: a booking system books, the patient is reminded and confirms', ()
       startAt: start.toISOString(), endAt: new Date(start.getTime() + 20 * 60_000).toISOString(),
     });
     expect(put.status).toBeLessThan(300);
+
+    // X6: operators find the workflow by the booking system's ids, not by internal uuids.
+    const { workflowId } = (await call(admin, 'GET', '/v1/appointments/A-1/timeline')).body;
+    const described = await eventually(() => h.env.client.workflow.getHandle(workflowId).describe().catch(() => null), (d) => d !== null);
+    expect([AppointmentId, PatientId, ResourceId, CenterId].map((key) => described?.typedSearchAttributes.get(key))).toEqual(['A-1', 'P-1', 'R-1', centerId]);
 
     // B1: the confirmation email arrives at the SMTP server.
     const confirmation = await eventually(async () => h.smtp.mails.find((m) => m.envelope.to.includes('marco.neri@example.com')), (m) => !!m);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/api/app.js';
 import { signTwilioRequest } from '../../src/channels/twilio-signature.js';
 import { tablesContaining } from '../support/db.js';
-import { E2E_BASE_URL as BASE, restCaller, wholeApp } from '../support/e2e.js';
+import { E2E_BASE_URL as BASE, wholeApi } from '../support/e2e.js';
 import { eventually, serverNow, startEngineHarness, TWILIO_SID, TWILIO_TOKEN, type EngineHarness } from '../support/engine.js';
 
 const HOUR = 3600_000;
@@ -14,13 +14,13 @@ const PLATFORM_KEY = 'platform-key-for-the-erasure-test-0123456789';
 describe('e2e X7: erasure (GDPR art. 17)', () => {
   let h: EngineHarness;
   let app: App;
+  let call: ReturnType<typeof wholeApi>['call'];
   beforeAll(async () => {
     h = await startEngineHarness();
-    app = wholeApp(h, PLATFORM_KEY);
+    ({ app, call } = wholeApi(h, PLATFORM_KEY));
   }, 180_000);
   afterAll(() => h?.stop());
 
-  const call = restCaller(() => app);
   /** The patient texts a word to the platform number (signed as Twilio signs). */
   const sms = async (from: string, text: string) => {
     const params = { AccountSid: TWILIO_SID, MessageSid: `SM${randomBytes(16).toString('hex')}`, From: from, To: '+390200000000', Body: text };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Message, MessageEvent } from '../../src/db/entities/index.js';
 import type { PasswordMessageRequest } from '../../src/engine/port.js';
-import { apiHarness, expectProblem, PLATFORM_KEY, type ApiHarness } from '../support/api.js';
+import { apiHarness, expectProblem, PLATFORM_KEY, type ApiHarness, type CallResult } from '../support/api.js';
 
 describe('API alerts (B4), messages (E1) and password messages (B7)', () => {
   let h: ApiHarness;
@@ -110,7 +110,8 @@ describe('API alerts (B4), messages (E1) and password messages (B7)', () => {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ status: 'read', text: 'Gentile Maria…', subject: 'Promemoria', read: { opens: 2, firstOpenedAt: '2026-11-30T09:00:00.000Z', reliable: false } });
       expect(res.body.read.note).toMatch(/not proof|hint/i);
-      expect(res.body.history.map((e: { status: string }) => e.status)).toEqual(['sent', 'opened']);
+      expect(res.body.history.map((e: { status: string }) => e.status)).toEqual(['opened', 'sent']);
+      expect(res.body.historyNextCursor).toBeNull();
     });
 
     it('E1: filters by status, channel, event, recipient, appointment and dates (a date is a whole day in the center’s zone)', async () => {
@@ -132,6 +133,32 @@ describe('API alerts (B4), messages (E1) and password messages (B7)', () => {
       expect(next.body.data).toHaveLength(1);
       expect(next.body.data[0].id).not.toBe(page.body.data[0].id);
       expect(next.body.nextCursor).toBeNull();
+    });
+
+    it('E1: a long history is paged: the detail shows the latest 50 with a cursor, /history pages through all of it, newest first', async () => {
+      const em = h.db.orm.em.fork();
+      const t0 = Date.parse('2026-11-30T10:00:00Z');
+      for (let i = 0; i < 120; i += 1) {
+        em.create(MessageEvent, { messageId: ids.skipped, status: 'retry', detail: `attempt ${i}`, createdAt: new Date(t0 + i * 1000) });
+      }
+      await em.flush();
+      const detail = await h.call('GET', `/v1/messages/${ids.skipped}`, { key: a.adminKey });
+      expect(detail.body.history).toHaveLength(50);
+      expect(detail.body.history[0].detail).toBe('attempt 119');
+      expect(detail.body.historyNextCursor).toEqual(expect.any(String));
+
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: CallResult = await h.call('GET', `/v1/messages/${ids.skipped}/history?limit=40${cursor ? `&cursor=${cursor}` : ''}`, { key: a.adminKey });
+        expect(page.status).toBe(200);
+        seen.push(...page.body.data.map((e: { detail: string }) => e.detail));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(Array.from({ length: 120 }, (_, i) => `attempt ${119 - i}`));
+
+      expectProblem(await h.call('GET', `/v1/messages/${ids.other}/history`, { key: a.adminKey }), 404);
+      expectProblem(await h.call('GET', `/v1/messages/${ids.skipped}/history?cursor=nope`, { key: a.adminKey }), 400, 'cursor');
     });
 
     it('E1: bad filters → 400 naming the field; another center’s message → 404; booking key → 403; no key → 401', async () => {

@@ -1,3 +1,4 @@
+import { outboxBacklog } from '../../src/db/outbox.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppointmentSnapshot } from '../../src/engine/port.js';
 import { Message } from '../../src/db/entities/index.js';
@@ -34,7 +35,9 @@ describe('API appointments', () => {
     });
     const [[snapshot]] = h.engine.callsOf('appointmentChanged') as [[AppointmentSnapshot]];
     expect(snapshot).toMatchObject({ centerId: a.id, revision: 1, startAt: '2026-12-01T08:00:00.000Z', bookedAt: '2026-11-20T10:00:00.000Z', bookedOnline: true });
-    expect(Object.keys(snapshot).sort()).toEqual(['appointmentId', 'bookedAt', 'bookedOnline', 'centerId', 'endAt', 'locationId', 'patientId', 'resourceId', 'revision', 'serviceId', 'startAt']);
+    expect(Object.keys(snapshot).sort()).toEqual(['appointmentId', 'bookedAt', 'bookedOnline', 'bookingIds', 'centerId', 'endAt', 'locationId', 'patientId', 'resourceId', 'revision', 'serviceId', 'startAt']);
+    // X6: the booking system's own ids, for operators to search by in the Web UI.
+    expect(snapshot.bookingIds).toEqual({ appointment: 'a1', patient: 'p1', resource: 'r1' });
     // No patient data in what goes to the engine (and so to Temporal history).
     expect(JSON.stringify(snapshot)).not.toMatch(/Maria|Bianchi|Portare|\+39/);
     expect((await h.call('GET', '/v1/appointments/a1', { key: a.bookingKey })).body).toEqual(res.body.appointment);
@@ -120,13 +123,19 @@ describe('API appointments', () => {
     expect((await h.call('GET', '/v1/appointments/a1', { key: a.bookingKey })).body.status).toBe('booked');
   });
 
-  it('an engine failure rolls the change back, so the booking system’s retry is applied (not ignored)', async () => {
+  it('commit first, then the engine: with Temporal unreachable the change is accepted and its command reaches the engine once it is back', async () => {
+    h.engine.calls = [];
     h.engine.failNext = new Error('temporal unreachable');
-    const failed = await h.call('PUT', '/v1/appointments/a4', { key: a.bookingKey, body: booking });
-    expectProblem(failed, 500);
-    expectProblem(await h.call('GET', '/v1/appointments/a4', { key: a.bookingKey }), 404);
-    const retry = await h.call('PUT', '/v1/appointments/a4', { key: a.bookingKey, body: booking });
-    expect(retry.body.status).toBe('created');
+    const accepted = await h.call('PUT', '/v1/appointments/a4', { key: a.bookingKey, body: booking });
+    expect(accepted.status).toBe(201);
+    expect(h.engine.callsOf('appointmentChanged')).toEqual([]);
+    expect(await outboxBacklog(h.db.orm.em.fork())).toMatchObject({ pending: 1, failing: 1 });
+    // The booking system's retry is a repeat (same revision): nothing new to tell.
+    expect((await h.call('PUT', '/v1/appointments/a4', { key: a.bookingKey, body: booking })).body.status).toBe('ignored');
+    await new Promise((r) => setTimeout(r, 600)); // the first back-off (0.5 s)
+    await h.relay.drain();
+    expect(h.engine.callsOf('appointmentChanged')).toHaveLength(1);
+    expect(await outboxBacklog(h.db.orm.em.fork())).toMatchObject({ pending: 0 });
   });
 
   it('B3 B2-second: attendance records attended / no-show and tells the engine; bad input → 400 naming the field', async () => {
@@ -156,7 +165,7 @@ describe('API appointments', () => {
     expect(await h.fingerprint()).toBe(before);
   });
 
-  it('X6: the timeline merges the engine’s plan with the stored messages, in time order', async () => {
+  it('X6: the timeline merges the engine’s plan with the stored messages, in time order, and links the workflow in the Web UI', async () => {
     const appointment = (await h.call('PUT', '/v1/appointments/a6', { key: a.bookingKey, body: booking })).body.appointment;
     expect(appointment.id).toBe('a6');
     const em = h.db.orm.em.fork();
@@ -174,12 +183,14 @@ describe('API appointments', () => {
     const res = await h.call('GET', '/v1/appointments/a6/timeline', { key: a.adminKey });
     expect(res.status).toBe(200);
     expect(res.body.hasWorkflow).toBe(true);
+    expect(res.body.workflowId).toBe(`appointment-${a.id}-${internalId}`);
+    expect(res.body.webUiUrl).toBe(`http://temporal-ui.test:8233/namespaces/clinics/workflows/appointment-${a.id}-${internalId}`);
     expect(res.body.entries).toEqual([
       expect.objectContaining({ eventKind: 'appointment.created', state: 'sent', source: 'message', messageId: sent.id, at: '2026-11-25T10:00:05.000Z' }),
       expect.objectContaining({ eventKind: 'appointment.reminder', state: 'planned', source: 'engine', channel: 'sms' }),
     ]);
     const none = await h.call('GET', '/v1/appointments/a1/timeline', { key: a.adminKey });
-    expect(none.body).toEqual({ appointmentId: 'a1', hasWorkflow: false, entries: [] });
+    expect(none.body).toMatchObject({ appointmentId: 'a1', hasWorkflow: false, entries: [] });
   });
 
   it('lists appointments newest first, optionally of one patient', async () => {

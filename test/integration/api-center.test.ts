@@ -7,10 +7,15 @@ describe('API center settings and event settings', () => {
   beforeAll(async () => {
     h = await apiHarness();
     center = await h.newCenter('Centro Medico San Luca');
+    const approved = await h.call('PUT', `/v1/centers/${center.id}/approved-senders`, {
+      key: PLATFORM_KEY,
+      body: { emailAddresses: [], emailDomains: ['sanluca.example'], smsSenderIds: ['SanLuca', '+393331234567'], voiceNumbers: ['+390612345678'] },
+    });
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
   });
   afterAll(() => h?.close());
 
-  it('A1 A3 A4-read B6 C2-privacy F1 X4: an admin reads and changes the center settings', async () => {
+  it('A1 A3 A4-read B6 C2-privacy F1 X4: an admin reads and changes the center settings (prices are read-only here)', async () => {
     const res = await h.call('PATCH', '/v1/center', {
       key: center.adminKey,
       body: {
@@ -20,7 +25,6 @@ describe('API center settings and event settings', () => {
         privacyRequired: true,
         readTracking: true,
         adminEmails: ['admin@sanluca.example'],
-        prices: { smsSegment: 2 },
         lowCreditThreshold: 20,
         callback: { url: 'https://booking.example/hooks', secret: 'a-long-enough-secret-123' },
       },
@@ -32,7 +36,7 @@ describe('API center settings and event settings', () => {
       privacyRequired: true,
       readTracking: true,
       adminEmails: ['admin@sanluca.example'],
-      prices: { email: 0, smsSegment: 2, voice: 2 },
+      prices: { email: 0, smsSegment: 1, voice: 2 },
       lowCreditThreshold: 20,
       callback: { url: 'https://booking.example/hooks', secretSet: true },
     });
@@ -45,11 +49,13 @@ describe('API center settings and event settings', () => {
     h.engine.calls = [];
     const off = await h.call('PATCH', '/v1/center', { key: center.adminKey, body: { communicationsEnabled: false } });
     expect(off.body.communicationsEnabled).toBe(false);
-    expect(h.engine.callsOf('policyChanged')).toEqual([[center.id]]);
+    const [[centerId, version]] = h.engine.callsOf('policyChanged') as [[string, number]];
+    expect(centerId).toBe(center.id);
     await h.call('PATCH', '/v1/center', { key: center.adminKey, body: { website: null } });
     expect(h.engine.callsOf('policyChanged')).toHaveLength(1);
     await h.call('PATCH', '/v1/center', { key: center.adminKey, body: { communicationsEnabled: true, timeZone: 'Europe/London' } });
-    expect(h.engine.callsOf('policyChanged')).toHaveLength(2);
+    // Each re-plan carries a newer settings version, so no workflow can act on the older one.
+    expect(h.engine.callsOf('policyChanged')).toEqual([[center.id, version], [center.id, version + 1]]);
   });
 
   it('A3: SMS sender ids must be alphanumeric ≤ 11 with a letter, or E.164; emails valid; time zones IANA — 400 naming the field, nothing changed', async () => {
@@ -65,12 +71,50 @@ describe('API center settings and event settings', () => {
       [{ communicationsEnabled: 'yes' }, 'communicationsEnabled'],
       [{ masterSwitch: true }, 'masterSwitch'],
       [{ senders: { fax: '+39061234567' } }, 'senders.fax'],
-      [{ prices: { sms: 3 } }, 'prices.sms'],
     ];
     for (const [body, field] of cases) expectProblem(await h.call('PATCH', '/v1/center', { key: center.adminKey, body }), 400, field);
     expect(await h.fingerprint()).toBe(before);
     const ok = await h.call('PATCH', '/v1/center', { key: center.adminKey, body: { senders: { smsSenderId: '+393331234567' } } });
     expect(ok.body.senders.smsSenderId).toBe('+393331234567');
+  });
+
+  it('A3: a sender the platform has not approved for the center is refused with 422 naming the field; nothing changes', async () => {
+    const other = await h.newCenter('Centro Altrove');
+    const before = await h.fingerprint();
+    const cases: [unknown, string][] = [
+      // Another center's approved sender, number and domain are not this center's.
+      [{ senders: { smsSenderId: 'SanLuca' } }, 'senders.smsSenderId'],
+      [{ senders: { voiceCallerNumber: '+390612345678' } }, 'senders.voiceCallerNumber'],
+      [{ senders: { emailFromAddress: 'noreply@sanluca.example' } }, 'senders.emailFromAddress'],
+      [{ name: 'Renamed', senders: { emailFromName: 'Altrove', smsSenderId: 'Altrove' } }, 'senders.smsSenderId'],
+    ];
+    for (const [body, field] of cases) expectProblem(await h.call('PATCH', '/v1/center', { key: other.adminKey, body }), 422, field);
+    expect(await h.fingerprint()).toBe(before);
+
+    // The platform approves a domain and a sender id: then they can be used, and only by this center.
+    expectProblem(await h.call('PUT', `/v1/centers/${other.id}/approved-senders`, { key: other.adminKey, body: { emailAddresses: [], emailDomains: [], smsSenderIds: ['Altrove'], voiceNumbers: [] } }), 403);
+    const approve = await h.call('PUT', `/v1/centers/${other.id}/approved-senders`, {
+      key: PLATFORM_KEY,
+      body: { emailAddresses: [], emailDomains: ['altrove.example'], smsSenderIds: ['Altrove'], voiceNumbers: [] },
+    });
+    expect(approve.body).toMatchObject({ smsSenderIds: ['Altrove'], cleared: [] });
+    const ok = await h.call('PATCH', '/v1/center', { key: other.adminKey, body: { senders: { emailFromAddress: 'info@Altrove.example', smsSenderId: 'Altrove' } } });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(ok.body.senders).toMatchObject({ emailFromAddress: 'info@Altrove.example', smsSenderId: 'Altrove' });
+
+    // Withdrawing an approval unsets the sender in use: the platform default applies again.
+    const withdraw = await h.call('PUT', `/v1/centers/${other.id}/approved-senders`, {
+      key: PLATFORM_KEY,
+      body: { emailAddresses: [], emailDomains: ['altrove.example'], smsSenderIds: [], voiceNumbers: [] },
+    });
+    expect(withdraw.body.cleared).toEqual(['smsSenderId']);
+    expect((await h.call('GET', '/v1/center', { key: other.adminKey })).body.senders).toMatchObject({ emailFromAddress: 'info@Altrove.example', smsSenderId: null });
+    expect((await h.call('GET', `/v1/centers/${other.id}/approved-senders`, { key: PLATFORM_KEY })).body).toEqual({
+      emailAddresses: [],
+      emailDomains: ['altrove.example'],
+      smsSenderIds: [],
+      voiceNumbers: [],
+    });
   });
 
   it('X4: a callback URL without a secret is refused (422 naming callback.secret)', async () => {
@@ -110,7 +154,7 @@ describe('API center settings and event settings', () => {
     });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toMatchObject({ eventKind: 'appointment.reminder', channels: ['sms'], custom: true, options: { leadMinutes: 120, requestConfirmation: true, onePerDay: false, minimumLeadMinutes: 0 } });
-    expect(h.engine.callsOf('policyChanged')).toEqual([[center.id]]);
+    expect(h.engine.callsOf('policyChanged')).toEqual([[center.id, expect.any(Number)]]);
     const read = await h.call('GET', '/v1/event-settings/appointment.reminder', { key: center.adminKey });
     expect(read.body).toEqual(res.body);
   });

@@ -60,14 +60,16 @@ describe('API appointment ingestion (B1, X5): cost per PUT, API-key cache, rate 
   });
   afterAll(() => h?.close());
 
-  it('B1: a new appointment costs 3 statements (row lock, one lookup of the 4 references, insert) and answers what GET answers', async () => {
+  it('B1: a new appointment costs 4 statements (row lock, one lookup of the 4 references, insert, its engine command) and answers what GET answers', async () => {
     let res: Awaited<ReturnType<ApiHarness['call']>> | undefined;
     const statements = await statementsOf(h, async () => {
-      res = await h.call('PUT', '/v1/appointments/cost-1', { key: a.bookingKey, body: booking });
+      res = await h.call('PUT', '/v1/appointments/cost-1', { key: a.bookingKey, body: booking, deliver: false });
     });
+    await h.relay.drain();
     expect(res?.status, JSON.stringify(res?.body)).toBe(201);
-    expect(statements, statements.join('\n')).toHaveLength(3);
+    expect(statements, statements.join('\n')).toHaveLength(4);
     expect(statements.filter((s) => /union all/i.test(s))).toHaveLength(1);
+    expect(statements.filter((s) => /insert into engine_outbox/i.test(s))).toHaveLength(1);
     expect(res?.body.appointment).toMatchObject({ id: 'cost-1', patientId: 'p1', resourceId: 'r1', serviceId: 's1', locationId: 'l1', revision: 1 });
     expect((await h.call('GET', '/v1/appointments/cost-1', { key: a.bookingKey })).body).toEqual(res?.body.appointment);
   });

@@ -10,10 +10,14 @@ describe('API platform, security and plumbing', () => {
   });
   afterAll(() => h?.close());
 
-  it('healthz answers ok after checking the database', async () => {
+  it('healthz answers ok after checking the database, with the outbox backlog (commands not yet delivered)', async () => {
     const res = await h.call('GET', '/healthz');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok' });
+    expect(res.body).toEqual({ status: 'ok', outbox: { pending: 0, failing: 0, oldestAt: null } });
+    const center = await h.newCenter();
+    h.engine.failNext = new Error('temporal unreachable');
+    await h.call('PUT', '/v1/event-settings/appointment.reminder', { key: center.adminKey, body: { channels: ['sms'] } });
+    expect((await h.call('GET', '/healthz')).body.outbox).toMatchObject({ pending: 1, failing: 1, oldestAt: expect.any(String) });
   });
 
   it('a platform key creates a center and answers its admin and booking keys once; both keys work', async () => {

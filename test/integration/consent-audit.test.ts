@@ -22,7 +22,7 @@ beforeAll(async () => {
     orm: db.orm,
     engine,
     config: { PLATFORM_API_KEY: PLATFORM_KEY, PUBLIC_BASE_URL: BASE },
-    webhooks: createWebhooks({ orm: db.orm, engine, links, publicBaseUrl: BASE, twilioAuthToken: TWILIO_TOKEN }),
+    webhooks: createWebhooks({ orm: db.orm, links, publicBaseUrl: BASE, twilioAuthToken: TWILIO_TOKEN }),
   });
 });
 afterAll(() => db?.close());

@@ -25,7 +25,7 @@ afterAll(() => db?.close());
 /** The API's public links as an API process with this key ring serves them. */
 const linkApp = (keys: string | readonly SecretKey[]) =>
   mountWebhooks(
-    createWebhooks({ orm: db.orm, engine, links: createLinks({ publicBaseUrl: PUBLIC_BASE_URL, secret: keys }), publicBaseUrl: PUBLIC_BASE_URL, twilioAuthToken: 'unused-token-0123456789' }),
+    createWebhooks({ orm: db.orm, links: createLinks({ publicBaseUrl: PUBLIC_BASE_URL, secret: keys }), publicBaseUrl: PUBLIC_BASE_URL, twilioAuthToken: 'unused-token-0123456789' }),
   );
 const post = (app: ReturnType<typeof linkApp>, url: string) => app.request(url.slice(PUBLIC_BASE_URL.length), { method: 'POST' });
 

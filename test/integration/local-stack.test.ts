@@ -45,7 +45,7 @@ describe('local stack: `npm start` in one process', () => {
       expect(firstKeys).not.toBeNull();
       expect(stack.urls.postgres).not.toContain('local-only'); // printed without the password
 
-      expect(await (await fetch(stack.urls.healthz)).json()).toEqual({ status: 'ok' });
+      expect(await (await fetch(stack.urls.healthz)).json()).toMatchObject({ status: 'ok', outbox: { failing: 0 } });
       expect((await fetch(stack.urls.docs)).status).toBe(200);
       expect((await fetch(stack.urls.temporalUi!)).status).toBe(200);
       expect(await (await fetch(stack.urls.mailApi)).json()).toEqual([]);

@@ -8,7 +8,7 @@ import { Appointment, CallbackDelivery, Message, MessageEvent, OptOut, Patient }
 import { startTwilioTestServer, type TwilioTestServer } from '../../src/dev/twilio-server.js';
 import { createLinks, type Links } from '../../src/links.js';
 import { freshDatabase } from '../support/db.js';
-import { addMessage, mountWebhooks, newMobile, recordingEngine, reservePort, seedClinic, serveOn, type Clinic, type RecordingEngine } from '../support/webhooks.js';
+import { addMessage, mountWebhooks, newMobile, recordingEngine, recordingRelay, reservePort, seedClinic, serveOn, type Clinic, type RecordingEngine } from '../support/webhooks.js';
 
 const accountSid = `AC${randomBytes(16).toString('hex')}`;
 const authToken = randomBytes(16).toString('hex');
@@ -36,8 +36,8 @@ beforeAll(async () => {
   baseUrl = reserved.url;
   engine = recordingEngine();
   links = createLinks({ publicBaseUrl: baseUrl, secret: 'webhook-test-link-secret-0123456789abcdef' });
-  const apps = createWebhooks({ orm: db.orm, engine, links, publicBaseUrl: baseUrl, twilioAuthToken: authToken });
-  server = await serveOn(mountWebhooks(apps), reserved.port);
+  const apps = createWebhooks({ orm: db.orm, links, publicBaseUrl: baseUrl, twilioAuthToken: authToken });
+  server = await serveOn(mountWebhooks(apps, recordingRelay(db.orm, engine)), reserved.port);
 });
 
 afterAll(async () => {
@@ -237,7 +237,7 @@ describe('E1: X-Twilio-Signature is required on every Twilio webhook', () => {
     const clinic = await seedClinic(db.orm);
     const message = await addMessage(db.orm, clinic, { channel: 'sms', status: 'sent' });
     const publicBaseUrl = 'https://comms.example.test/clinic-api';
-    const proxied = mountWebhooks(createWebhooks({ orm: db.orm, engine, links, publicBaseUrl, twilioAuthToken: authToken }));
+    const proxied = mountWebhooks(createWebhooks({ orm: db.orm, links, publicBaseUrl, twilioAuthToken: authToken }), recordingRelay(db.orm, engine));
     const path = `/webhooks/twilio/status/${message.id}?attempt=1`;
     const params = statusParams(newSmsSid(), 'delivered');
     const request = (signature: string) =>
@@ -254,17 +254,21 @@ describe('E1: X-Twilio-Signature is required on every Twilio webhook', () => {
 });
 
 describe('X1: SMS STOP and START', () => {
+  /** The patient got an SMS of this clinic from the platform's number, the one the tests write to. */
+  const textedFromPlatform = (clinic: Clinic) => addMessage(db.orm, clinic, { channel: 'sms', sender: PLATFORM_NUMBER });
+
   async function optOutState(clinic: Clinic) {
     const patient = await em().findOneOrFail(Patient, { id: clinic.patient.id });
     const rows = await em().find(OptOut, { centerId: clinic.center.id, channel: 'sms', address: clinic.patient.mobile ?? '' });
     return { channels: patient.optedOutChannels, rows: rows.map((r) => r.source) };
   }
 
-  it('X1 X4: STOP opts the number out of SMS for every center that knows it, tells each booking system once, and answers in Italian', async () => {
+  it('X1 X4: STOP opts the number out of SMS of the centers that texted it from the number written to, tells each booking system once, and answers in Italian', async () => {
     const clinic = await seedClinic(db.orm, { center: { callbackUrl: 'https://booking.example.test/hooks', callbackSecret: 's'.repeat(32) } });
-    // A second center never had this patient, but sent an SMS to the same number.
+    await textedFromPlatform(clinic);
+    // A second center never had this patient, but sent an SMS to the same number from the same sender.
     const otherCenter = await seedClinic(db.orm, { patient: { mobile: newMobile() } });
-    await addMessage(db.orm, otherCenter, { channel: 'sms', address: clinic.patient.mobile });
+    await addMessage(db.orm, otherCenter, { channel: 'sms', address: clinic.patient.mobile, sender: PLATFORM_NUMBER });
 
     const reply = await sms(clinic.patient.mobile ?? '', 'STOP');
     expect(reply.status).toBe(200);
@@ -286,8 +290,21 @@ describe('X1: SMS STOP and START', () => {
     ).rejects.toMatchObject({ code: '21610' });
   });
 
+  it('X1: a STOP from a number no center knows, to a center\'s own number, opts it out of that center only and answers in the center\'s language', async () => {
+    const own = '+390677777777';
+    const clinic = await seedClinic(db.orm, { center: { smsSenderId: own, locale: 'en' } });
+    const other = await seedClinic(db.orm);
+    const stranger = newMobile();
+    const reply = await twilio.simulateInboundSms({ url: inboundUrl(), from: stranger, to: own, body: 'STOP' });
+    expect(spoken(reply.body)).toEqual(['You will no longer get text messages from us. Reply START to get them again.']);
+    expect(await em().count(OptOut, { channel: 'sms', address: stranger })).toBe(1);
+    expect(await em().count(OptOut, { centerId: clinic.center.id, channel: 'sms', address: stranger })).toBe(1);
+    expect(await em().count(OptOut, { centerId: other.center.id })).toBe(0);
+  });
+
   it('X1 X4: the same inbound STOP delivered twice inserts nothing more (same MessageSid)', async () => {
     const clinic = await seedClinic(db.orm, { center: { callbackUrl: 'https://booking.example.test/hooks', callbackSecret: 's'.repeat(32) } });
+    await textedFromPlatform(clinic);
     const params = smsParams(clinic.patient.mobile ?? '', 'Stop');
     expect((await twilio.postSigned(inboundUrl(), params)).status).toBe(200);
     expect((await twilio.postSigned(inboundUrl(), params)).status).toBe(200);
@@ -303,6 +320,7 @@ describe('X1: SMS STOP and START', () => {
     'X1: "%s" is an opt-out in Italian, Spanish or English',
     async (word) => {
       const clinic = await seedClinic(db.orm);
+      await textedFromPlatform(clinic);
       const reply = await sms(clinic.patient.mobile ?? '', word);
       expect(reply.status).toBe(200);
       expect(await optOutState(clinic)).toEqual({ channels: ['sms'], rows: ['sms_reply'] });
@@ -324,6 +342,7 @@ describe('X1: SMS STOP and START', () => {
       patient: { locale: 'en' },
       center: { callbackUrl: 'https://booking.example.test/hooks', callbackSecret: 's'.repeat(32) },
     });
+    await textedFromPlatform(clinic);
     const stop = await sms(clinic.patient.mobile ?? '', 'STOP');
     expect(spoken(stop.body)).toEqual(['You will no longer get text messages from us. Reply START to get them again.']);
     const start = await sms(clinic.patient.mobile ?? '', 'START');
@@ -357,7 +376,7 @@ describe('B2-confirm: SMS replies', () => {
     expect(await em().count(OptOut, { centerId: clinic.center.id })).toBe(0);
   });
 
-  it('B2-confirm: the answer goes to the most recent SMS that asked, for an appointment still ahead; the reply is in its language', async () => {
+  it('B2-confirm: the answer goes to the most recent SMS that asked about the one appointment still ahead; the reply is in its language', async () => {
     const clinic = await seedClinic(db.orm);
     const em1 = em();
     const started = em1.create(Appointment, {
@@ -373,13 +392,15 @@ describe('B2-confirm: SMS replies', () => {
       patientId: clinic.patient.id,
       startAt: new Date(Date.now() + 9 * 24 * 3600_000),
       endAt: new Date(Date.now() + 9 * 24 * 3600_000 + 1800_000),
+      status: 'cancelled',
     });
     await em1.flush();
-    await addMessage(db.orm, clinic, { channel: 'sms', asksConfirmation: true, appointment: later, sentAt: new Date(Date.now() - 7200_000), locale: 'it' });
+    await addMessage(db.orm, clinic, { channel: 'sms', asksConfirmation: true, sentAt: new Date(Date.now() - 7200_000), locale: 'it' });
     await addMessage(db.orm, clinic, { channel: 'sms', asksConfirmation: true, locale: 'en', sentAt: new Date(Date.now() - 3600_000) });
-    // Newer, but its appointment already started / it did not ask / it is an email.
+    // Newer, but its appointment already started / was cancelled / it did not ask.
     await addMessage(db.orm, clinic, { channel: 'sms', asksConfirmation: true, appointment: started, sentAt: new Date(Date.now() - 60_000) });
-    await addMessage(db.orm, clinic, { channel: 'sms', asksConfirmation: false, appointment: later, sentAt: new Date(Date.now() - 30_000) });
+    await addMessage(db.orm, clinic, { channel: 'sms', asksConfirmation: true, appointment: later, sentAt: new Date(Date.now() - 45_000) });
+    await addMessage(db.orm, clinic, { channel: 'sms', asksConfirmation: false, sentAt: new Date(Date.now() - 30_000) });
 
     const reply = await sms(clinic.patient.mobile ?? '', 'OK');
     expect(spoken(reply.body)).toEqual(['Thank you, your appointment is confirmed.']);

@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import { createApp, type AppDeps } from '../../src/api/app.js';
 import type { SecretStash } from '../../src/api/deps.js';
 import type { AlertProgress, AppointmentSnapshot, Engine, PasswordMessageRequest, TimelineEntry } from '../../src/engine/port.js';
+import { createOutboxRelay } from '../../src/engine/outbox-relay.js';
 import { freshDatabase, tablesContaining } from './db.js';
 
 /** An Engine that records every call (the API's side of the port); answers are settable. */
@@ -29,8 +30,8 @@ export class RecordingEngine implements Engine {
   async appointmentChanged(snapshot: AppointmentSnapshot) {
     this.record('appointmentChanged', snapshot);
   }
-  async appointmentCancelled(centerId: string, appointmentId: string, eventId: string) {
-    this.record('appointmentCancelled', centerId, appointmentId, eventId);
+  async appointmentCancelled(centerId: string, appointmentId: string, eventId: string, reason?: string) {
+    this.record('appointmentCancelled', centerId, appointmentId, eventId, ...(reason && reason !== 'booking' ? [reason] : []));
   }
   async attendance(centerId: string, appointmentId: string, attended: boolean, eventId: string) {
     this.record('attendance', centerId, appointmentId, attended, eventId);
@@ -38,8 +39,8 @@ export class RecordingEngine implements Engine {
   async patientAnswered(centerId: string, appointmentId: string, answer: string, via: string, eventId: string) {
     this.record('patientAnswered', centerId, appointmentId, answer, via, eventId);
   }
-  async policyChanged(centerId: string) {
-    this.record('policyChanged', centerId);
+  async policyChanged(centerId: string, settingsVersion: number) {
+    this.record('policyChanged', centerId, settingsVersion);
   }
   async resourceAlert(input: Parameters<Engine['resourceAlert']>[0]) {
     this.record('resourceAlert', input);
@@ -82,25 +83,31 @@ export interface CallResult {
 
 export type ApiHarness = Awaited<ReturnType<typeof apiHarness>>;
 
-/** A fresh database, a recording engine and the app, called like a client would. */
-export async function apiHarness(options: Partial<Pick<AppDeps, 'rateLimit' | 'bodyLimitBytes' | 'now'>> & { withSecrets?: boolean } = {}) {
+/**
+ * A fresh database, a recording engine and the app, called like a client would. After each write
+ * the outbox relay delivers what the request committed, so `engine.calls` shows what the engine
+ * was told (a failing engine leaves the command in the outbox, retried by a later drain).
+ */
+export async function apiHarness(options: Partial<Pick<AppDeps, 'rateLimit' | 'bodyLimitBytes' | 'now' | 'authThrottle'>> & { withSecrets?: boolean } = {}) {
   const db = await freshDatabase();
   const engine = new RecordingEngine();
   const secrets = new MemorySecretStash();
+  const relay = createOutboxRelay({ orm: db.orm, engine, listen: false });
   const app = createApp({
     orm: db.orm,
     engine,
-    config: { PLATFORM_API_KEY: PLATFORM_KEY, PUBLIC_BASE_URL: 'https://comms.example.test' },
+    config: { PLATFORM_API_KEY: PLATFORM_KEY, PUBLIC_BASE_URL: 'https://comms.example.test', TEMPORAL_UI_URL: 'http://temporal-ui.test:8233/', TEMPORAL_NAMESPACE: 'clinics' },
     rateLimit: options.rateLimit ?? { capacity: 10_000, refillPerSecond: 10_000 },
     ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.authThrottle ? { authThrottle: options.authThrottle } : {}),
     ...(options.withSecrets === false ? {} : { secrets }),
   });
 
   async function call(
     method: string,
     path: string,
-    init: { key?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+    init: { key?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string>; deliver?: boolean } = {},
   ): Promise<CallResult> {
     const headers: Record<string, string> = { ...init.headers };
     if (init.key) headers.authorization = `Bearer ${init.key}`;
@@ -112,6 +119,7 @@ export async function apiHarness(options: Partial<Pick<AppDeps, 'rateLimit' | 'b
     }
     const res = await app.request(path, { method, headers, ...(body !== undefined ? { body } : {}) });
     const text = await res.text();
+    if (method !== 'GET' && init.deliver !== false) await relay.drain();
     const contentType = res.headers.get('content-type') ?? '';
     return { status: res.status, headers: res.headers, contentType, body: text && contentType.includes('json') ? JSON.parse(text) : text };
   }
@@ -138,7 +146,7 @@ export async function apiHarness(options: Partial<Pick<AppDeps, 'rateLimit' | 'b
     return parts.join('\n');
   }
 
-  return { db, engine, secrets, app, call, newCenter, fingerprint, tablesContaining: (text: string) => tablesContaining(db.orm, text), close: () => db.close() };
+  return { db, engine, relay, secrets, app, call, newCenter, fingerprint, tablesContaining: (text: string) => tablesContaining(db.orm, text), close: () => relay.stop().then(() => db.close()) };
 }
 
 /** The common shape of every error answer. */

@@ -1,9 +1,12 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker, type WorkflowBundle } from '@temporalio/worker';
 import pino from 'pino';
 import { inject } from 'vitest';
-import { createActivities } from '../../src/activities/index.js';
+import { createActivities, type ActivityDeps } from '../../src/activities/index.js';
+import { createApp, type App } from '../../src/api/app.js';
+import { createWebhooks } from '../../src/api/webhooks/index.js';
 import type { EngineActivities } from '../../src/activities/types.js';
 import { createChannels } from '../../src/channels/index.js';
 import { topUp } from '../../src/db/credits.js';
@@ -11,11 +14,16 @@ import { createSecretStash, type SecretStash } from '../../src/db/secret-stash.j
 import { Appointment, Center, EventSetting, Location, Message, Patient, Resource, Service } from '../../src/db/entities/index.js';
 import { startTwilioTestServer, type TwilioTestServer } from '../../src/dev/twilio-server.js';
 import type { EventKind, Channel } from '../../src/domain/events.js';
+import type { OutboundPolicy } from '../../src/domain/outbound-address.js';
 import type { AppointmentSnapshot, Engine } from '../../src/engine/port.js';
 import { registerSearchAttributes } from '../../src/engine/register-search-attributes.js';
 import { createTemporalEngine } from '../../src/engine/temporal-engine.js';
 import { dataConverterOption } from '../../src/engine/data-converter.js';
 import type { SecretKey } from '../../src/keyring.js';
+import { createOutboxRelay, type OutboxRelay } from '../../src/engine/outbox-relay.js';
+import { announcePolicyChange, enqueueCommands } from '../../src/db/outbox.js';
+import type { EngineCommand } from '../../src/engine/commands.js';
+import { policyFanoutWorkflowId } from '../../src/workflows/definitions.js';
 import { createLinks, type Links } from '../../src/links.js';
 import { createWorkers, workflowsPath } from '../../src/worker.js';
 import { freshDatabase } from './db.js';
@@ -34,11 +42,16 @@ export interface EngineHarness {
   env: TestWorkflowEnvironment;
   smtp: SmtpCapture;
   twilio: TwilioTestServer;
+  /** Queries (timeline, alert progress); commands go through the outbox like the API's (`tell`). */
   engine: Engine;
+  /** The relay that delivers committed outbox commands to Temporal. */
+  relay: OutboxRelay;
   links: Links;
   secrets: SecretStash;
   /** The same activity functions the worker runs, for saga-level tests. */
   activities: EngineActivities;
+  /** What those activities were built from. */
+  deps: ActivityDeps;
   taskQueue: string;
   /** X2: runs `outage` with no worker polling (the system is "down"), then starts them again. */
   withWorkersDown(outage: () => Promise<void>): Promise<void>;
@@ -49,7 +62,7 @@ export interface EngineHarness {
  * Everything real: a migrated PostgreSQL database, the time-skipping Temporal test server, the
  * real workflow bundle and activities, an SMTP server and the Twilio test server with the SDK.
  */
-export async function startEngineHarness(options: { timeSkipping?: boolean; payloadKeys?: readonly SecretKey[] } = {}): Promise<EngineHarness> {
+export async function startEngineHarness(options: { timeSkipping?: boolean; payloadKeys?: readonly SecretKey[]; callbackPolicy?: OutboundPolicy } = {}): Promise<EngineHarness> {
   const db = await freshDatabase();
   const converter = dataConverterOption(options.payloadKeys); // X7: encrypted payloads, as the worker and clients use them
   const env =
@@ -69,7 +82,11 @@ export async function startEngineHarness(options: { timeSkipping?: boolean; payl
   const links = createLinks({ publicBaseUrl: 'http://127.0.0.1:9', secret: 'test-link-secret-0123456789abcdef0123' });
   const taskQueue = `test-${randomUUID()}`;
   const secrets = createSecretStash({ orm: db.orm, key: 'test-link-secret-0123456789abcdef0123' });
-  const activities = createActivities({ orm: db.orm, channels, links, secrets, temporal: env.client, taskQueue, logger: pino({ level: 'silent' }) });
+  const deps: ActivityDeps = {
+    orm: db.orm, channels, links, secrets, temporal: env.client, taskQueue, logger: pino({ level: 'silent' }),
+    ...(options.callbackPolicy ? { callbackPolicy: options.callbackPolicy } : {}),
+  };
+  const activities = createActivities(deps);
   const startWorkers = async () => {
     const workers: Worker[] = await createWorkers({
       connection: env.nativeConnection,
@@ -87,15 +104,19 @@ export async function startEngineHarness(options: { timeSkipping?: boolean; payl
     await current.running;
   };
   const engine = createTemporalEngine({ client: env.client, taskQueue, orm: db.orm });
+  const relay = createOutboxRelay({ orm: db.orm, engine, pollMs: 200 });
+  await relay.start();
   return {
     db,
     env,
     smtp,
     twilio,
     engine,
+    relay,
     links,
     secrets,
     activities,
+    deps,
     taskQueue,
     async withWorkersDown(outage) {
       await stopWorkers();
@@ -106,6 +127,7 @@ export async function startEngineHarness(options: { timeSkipping?: boolean; payl
       }
     },
     async stop() {
+      await relay.stop();
       await stopWorkers();
       await channels.close();
       await env.teardown();
@@ -148,11 +170,43 @@ export async function createFixture(
   return { center, patient, resource, service, location };
 }
 
+/**
+ * The API's path: a change and its engine commands commit together, then the relay delivers them.
+ * `change` runs in the transaction and returns the commands to send.
+ */
+export async function commitThenTell(h: EngineHarness, change: (tx: EntityManager) => Promise<EngineCommand[]>): Promise<void> {
+  await h.db.orm.em.fork().transactional(async (tx) => {
+    const commands = await change(tx);
+    await tx.flush();
+    await enqueueCommands(tx, commands);
+  });
+  await h.relay.drain();
+}
+
+/** A settings change as PUT /v1/event-settings makes it: the row and the X3 announcement in one transaction. */
 export async function setEvent(h: EngineHarness, centerId: string, eventKind: EventKind, channels: Channel[], options: Record<string, unknown> = {}) {
-  const em = h.db.orm.em.fork();
-  const row = (await em.findOne(EventSetting, { centerId, eventKind })) ?? em.create(EventSetting, { centerId, eventKind, channels, options });
-  Object.assign(row, { channels, options });
-  await em.flush();
+  let version = 0;
+  await commitThenTell(h, async (tx) => {
+    const row = (await tx.findOne(EventSetting, { centerId, eventKind })) ?? tx.create(EventSetting, { centerId, eventKind, channels, options });
+    Object.assign(row, { channels, options });
+    await tx.flush();
+    version = await announcePolicyChange(tx, centerId);
+    return [];
+  });
+  await policyFanoutDone(h, centerId, version);
+}
+
+/**
+ * Waits until every open appointment has heard of the center's latest settings change (its
+ * policy fan-out has completed), so a test can move time on. Polled: awaiting the result would
+ * let the time-skipping server jump ahead meanwhile.
+ */
+export async function policyFanoutDone(h: EngineHarness, centerId: string, version?: number): Promise<void> {
+  const latest = version ?? (await h.db.orm.em.fork().findOneOrFail(Center, { id: centerId })).settingsVersion;
+  const fanout = h.env.client.workflow.getHandle(policyFanoutWorkflowId(centerId, latest));
+  const statusOf = async () => (await fanout.describe().catch(() => null))?.status.name ?? 'NOT_STARTED';
+  const status = await eventually(statusOf, (s) => s !== 'RUNNING' && s !== 'NOT_STARTED');
+  if (status !== 'COMPLETED') throw new Error(`policy fan-out of version ${latest}: ${status}`);
 }
 
 /** Books an appointment `startInMs` from the server's now, as the booking path would. */
@@ -161,13 +215,16 @@ export async function book(
   f: Fixture,
   input: { startInMs: number; durationMin?: number; patient?: Patient; bookedOnline?: boolean; bookedAgoMs?: number },
 ): Promise<{ appointment: Appointment; snapshot: AppointmentSnapshot }> {
-  const em = h.db.orm.em.fork();
   const now = await serverNow(h);
   const startAt = new Date(now.getTime() + input.startInMs);
-  const appointment = em.create(Appointment, {
+  let appointment!: Appointment;
+  const patient = input.patient ?? f.patient;
+  const bookingIds = { patient: patient.externalId, resource: f.resource.externalId };
+  await commitThenTell(h, async (em) => {
+    appointment = em.create(Appointment, {
     centerId: f.center.id,
     externalId: `a-${randomUUID()}`,
-    patientId: (input.patient ?? f.patient).id,
+    patientId: patient.id,
     resourceId: f.resource.id,
     serviceId: f.service.id,
     locationId: f.location.id,
@@ -176,11 +233,11 @@ export async function book(
     bookedAt: new Date(now.getTime() - (input.bookedAgoMs ?? 0)),
     bookedOnline: input.bookedOnline ?? false,
     revision: 1,
+    });
+    await em.flush();
+    return [{ type: 'appointmentChanged', snapshot: snapshotOf(appointment, bookingIds), created: true }];
   });
-  await em.flush();
-  const snapshot = snapshotOf(appointment);
-  await h.engine.appointmentChanged(snapshot, { created: true }); // as the API does for a new row
-  return { appointment, snapshot };
+  return { appointment, snapshot: snapshotOf(appointment, bookingIds) };
 }
 
 
@@ -201,20 +258,23 @@ export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) 
 
 /** A new revision from the booking system: moves the appointment by `shiftMs`. */
 export async function modify(h: EngineHarness, appointment: Appointment, shiftMs: number): Promise<Appointment> {
-  const em = h.db.orm.em.fork();
-  const row = await em.findOneOrFail(Appointment, { id: appointment.id });
-  row.startAt = new Date(row.startAt.getTime() + shiftMs);
-  row.endAt = new Date(row.endAt.getTime() + shiftMs);
-  row.revision += 1;
-  await em.flush();
-  await h.engine.appointmentChanged(snapshotOf(row));
+  let row!: Appointment;
+  await commitThenTell(h, async (em) => {
+    row = await em.findOneOrFail(Appointment, { id: appointment.id });
+    row.startAt = new Date(row.startAt.getTime() + shiftMs);
+    row.endAt = new Date(row.endAt.getTime() + shiftMs);
+    row.revision += 1;
+    const [patient, resource] = await Promise.all([em.findOneOrFail(Patient, { id: row.patientId }), row.resourceId ? em.findOne(Resource, { id: row.resourceId }) : null]);
+    return [{ type: 'appointmentChanged', snapshot: snapshotOf(row, { patient: patient.externalId, resource: resource?.externalId ?? null }), created: false }];
+  });
   return row;
 }
 
 export async function cancel(h: EngineHarness, appointment: Appointment): Promise<void> {
-  const em = h.db.orm.em.fork();
-  await em.nativeUpdate(Appointment, { id: appointment.id }, { status: 'cancelled', cancelledAt: new Date() });
-  await h.engine.appointmentCancelled(appointment.centerId, appointment.id, `cancel-${appointment.id}`);
+  await commitThenTell(h, async (em) => {
+    await em.nativeUpdate(Appointment, { id: appointment.id }, { status: 'cancelled', cancelledAt: new Date() });
+    return [{ type: 'appointmentCancelled', centerId: appointment.centerId, appointmentId: appointment.id, eventId: `cancel-${appointment.id}` }];
+  });
 }
 
 export const messagesOf = (h: EngineHarness, appointmentId: string) =>
@@ -226,3 +286,30 @@ export const summary = (rows: Message[], eventKind?: string) =>
     .filter((m) => !eventKind || m.eventKind === eventKind)
     .map((m) => [m.eventKind, m.channel, m.status, m.skipReason].filter(Boolean).join(':'))
     .sort();
+
+/**
+ * The REST API with its webhooks on an engine harness, and a call as a client makes it (JSON
+ * body, a fresh Idempotency-Key on every POST).
+ */
+export function apiOnHarness(h: EngineHarness, config: { PLATFORM_API_KEY: string; PUBLIC_BASE_URL: string }) {
+  const app: App = createApp({
+    orm: h.db.orm,
+    engine: h.engine,
+    config,
+    secrets: h.secrets,
+    webhooks: createWebhooks({ orm: h.db.orm, links: h.links, publicBaseUrl: config.PUBLIC_BASE_URL, twilioAuthToken: TWILIO_TOKEN }),
+  });
+  const call = async (key: string, method: string, path: string, body?: unknown) => {
+    const res = await app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(method === 'POST' ? { 'idempotency-key': crypto.randomUUID() } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    // What the request committed reaches the engine before the test moves time on (in
+    // production the relay takes milliseconds; here time-skipping could overtake it).
+    if (method !== 'GET') await h.relay.drain();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+  return { app, call };
+}

@@ -28,6 +28,11 @@ export interface SmtpCapture {
   mails: CapturedMail[];
   /** The next `times` messages fail at `failure.stage`. */
   failNext(failure: SmtpFailure, times?: number): void;
+  /**
+   * The next `times` messages are taken in full (and captured), then the connection drops
+   * instead of the final reply: the sender cannot know the mail was accepted.
+   */
+  dropAfterData(times?: number): void;
   /** Every message fails like this until called with null. */
   failAlways(failure: SmtpFailure | null): void;
   /** Resolves with the `count`-th captured mail (1-based), waiting up to `timeoutMs`. */
@@ -45,6 +50,7 @@ export async function startSmtpCapture(options: { failWith?: SmtpFailure } = {})
   const mails: CapturedMail[] = [];
   const oneShot: SmtpFailure[] = [];
   let always: SmtpFailure | null = options.failWith ?? null;
+  let drops = 0;
   let waiters: (() => void)[] = [];
   // One decision per message, taken at its first RCPT and applied at the matching stage.
   const decided = new Map<string, SmtpFailure | null>();
@@ -92,6 +98,13 @@ export async function startSmtpCapture(options: { failWith?: SmtpFailure } = {})
             const current = waiters;
             waiters = [];
             for (const wake of current) wake();
+            if (drops > 0) {
+              drops -= 1;
+              // smtp-server keeps its connections in a set; drop this session's socket unanswered.
+              const connections = (server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }).connections;
+              for (const connection of connections) if (connection.id === session.id) connection._socket.destroy();
+              return;
+            }
             callback();
           },
           (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
@@ -105,6 +118,8 @@ export async function startSmtpCapture(options: { failWith?: SmtpFailure } = {})
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const port = (server.server.address() as AddressInfo).port;
+  // A client that vanishes mid-session (a killed worker) is a connection error, not the server's.
+  server.on('error', () => undefined);
 
   return {
     host: '127.0.0.1',
@@ -112,6 +127,9 @@ export async function startSmtpCapture(options: { failWith?: SmtpFailure } = {})
     mails,
     failNext(failure, times = 1) {
       for (let i = 0; i < times; i += 1) oneShot.push(failure);
+    },
+    dropAfterData(times = 1) {
+      drops += times;
     },
     failAlways(failure) {
       always = failure;

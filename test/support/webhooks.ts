@@ -8,6 +8,7 @@ import type { Channel, Locale, MessageStatus } from '../../src/domain/events.js'
 import type { AnswerVia, Engine, PatientAnswer } from '../../src/engine/port.js';
 import type { WebhookApps } from '../../src/api/webhooks/index.js';
 import { freePort } from '../../src/dev/ports.js';
+import { createOutboxRelay, type OutboxRelay } from '../../src/engine/outbox-relay.js';
 
 /** The Engine port as the webhooks use it, recording calls (the workflows have their own tests). */
 export interface RecordingEngine extends Engine {
@@ -47,10 +48,24 @@ export function recordingEngine(): RecordingEngine {
   return engine;
 }
 
-/** The sub-apps mounted where src/api/app.ts mounts them. */
-export function mountWebhooks(apps: WebhookApps): Hono {
-  return new Hono().route('/webhooks', apps.webhooks).route('/l', apps.links);
+/**
+ * The sub-apps mounted where src/api/app.ts mounts them. With a relay, what a request committed
+ * to the outbox is delivered before the answer reaches the test (as the relay does within
+ * milliseconds in production).
+ */
+export function mountWebhooks(apps: WebhookApps, relay?: OutboxRelay): Hono {
+  const app = new Hono();
+  if (relay) {
+    app.use(async (_c, next) => {
+      await next();
+      await relay.drain();
+    });
+  }
+  return app.route('/webhooks', apps.webhooks).route('/l', apps.links);
 }
+
+/** A relay that delivers outbox commands to a recording engine when drained (no LISTEN). */
+export const recordingRelay = (orm: MikroORM, engine: Engine): OutboxRelay => createOutboxRelay({ orm, engine, listen: false });
 
 /** A real HTTP server on a free loopback port, so the Twilio test server can post to it. */
 export async function reservePort(): Promise<{ port: number; url: string }> {
@@ -122,6 +137,8 @@ export async function addMessage(
     locale?: Locale;
     appointment?: Appointment;
     sentAt?: Date;
+    /** SMS: the number it went out from (null: sent before senders were recorded). */
+    sender?: string | null;
   },
 ): Promise<Message> {
   const em = orm.em.fork();
@@ -143,6 +160,7 @@ export async function addMessage(
     dueAt: new Date(),
     sentAt: status === 'scheduled' || status === 'skipped' ? null : (input.sentAt ?? new Date()),
     asksConfirmation: input.asksConfirmation ?? false,
+    sender: input.sender ?? null,
   });
   await em.flush();
   return message;

@@ -23,8 +23,12 @@ describe('preparedFate: a message prepared ahead, when the workflow plans again'
     expect(preparedFate({ preparedAt: due, step: { at: due }, now, changed: true })).toEqual({ kind: 'release', reason: 'superseded', done: false });
   });
 
-  it('B2-rem: the plan no longer has the step (moved to another slot, cancelled) → released as superseded', () => {
+  it('B2-rem: the plan no longer has the step (moved to another slot) → released as superseded', () => {
     expect(preparedFate({ preparedAt: due, step: undefined, now, changed: true })).toEqual({ kind: 'release', reason: 'superseded', done: false });
+  });
+
+  it('B2-rem E1: the appointment was cancelled → released as cancelled, done (not superseded)', () => {
+    expect(preparedFate({ preparedAt: due, step: undefined, now, changed: true, cancelled: true })).toEqual({ kind: 'release', reason: 'cancelled', done: true });
   });
 
   it('X2: the worker was down past the visit, so the plan now skips it as expired → released with that reason, done', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decideChannels, type ChannelRulesInput } from '../../src/domain/rules.js';
+import { decideChannels, overDailyCap, type ChannelRulesInput } from '../../src/domain/rules.js';
+import { allowedPhoneCountries, destinationAllowed, phoneCountry } from '../../src/domain/destinations.js';
 
 const CONTACTS = { email: 'anna@example.test', mobile: '+393331234567', landline: '+390612345678' };
 
@@ -17,6 +18,7 @@ function input(overrides: Partial<ChannelRulesInput> = {}): ChannelRulesInput {
     serviceMemoEnabled: true,
     contacts: CONTACTS,
     optedOut: [],
+    phoneCountries: ['IT'],
     ...overrides,
   };
 }
@@ -197,5 +199,50 @@ describe('B6: messages to the center', () => {
     expect(outcome({ recipient: 'center', ...ignored })).toEqual({ email: 'send' });
     expect(outcome({ recipient: 'center', ...ignored, contacts: { ...CONTACTS, email: null } })).toEqual({ email: 'no_contact' });
     expect(outcome({ recipient: 'center', ...ignored, masterEnabled: false })).toEqual({ email: 'master_off' });
+  });
+});
+
+describe('destination countries of SMS and voice (issue 9: SMS pumping)', () => {
+  it('a number outside the allowed countries is skipped on SMS and voice; email is not concerned', () => {
+    const abroad = { email: 'anna@example.test', mobile: '+18765551234', landline: '+18765550000' };
+    expect(outcome({ contacts: abroad })).toEqual({ email: 'send', sms: 'destination_country', voice: 'destination_country' });
+    expect(outcome({ contacts: abroad, phoneCountries: ['IT', 'JM'] })).toEqual({ email: 'send', sms: 'send', voice: 'send' });
+  });
+
+  it('the +1 countries are told apart: the US allowed does not allow Jamaica, nor Canada', () => {
+    expect(phoneCountry('+12125551234')).toBe('US');
+    expect(phoneCountry('+14165551234')).toBe('CA');
+    expect(phoneCountry('+18765551234')).toBe('JM');
+    expect(destinationAllowed('+12125551234', ['US'])).toBe(true);
+    expect(destinationAllowed('+18765551234', ['US'])).toBe(false);
+    expect(destinationAllowed('+14165551234', ['US'])).toBe(false);
+  });
+
+  it('Italian mobiles and landlines are IT; a number of no known country is never allowed', () => {
+    expect(phoneCountry('+393331234567')).toBe('IT');
+    expect(phoneCountry('+390612345678')).toBe('IT');
+    expect(phoneCountry('+882123456')).toBeNull();
+    expect(phoneCountry('+3900')).toBeNull();
+    expect(destinationAllowed('+882123456', ['IT'])).toBe(false);
+  });
+
+  it('without a platform list, the center’s own country', () => {
+    expect(allowedPhoneCountries({ country: 'IT', phoneCountries: null })).toEqual(['IT']);
+    expect(allowedPhoneCountries({ country: 'IT', phoneCountries: ['IT', 'SM'] })).toEqual(['IT', 'SM']);
+  });
+
+  it('a skip for master off or opt-out keeps its own reason (first reason that applies)', () => {
+    const abroad = { email: null, mobile: '+18765551234', landline: null };
+    expect(outcome({ contacts: abroad, masterEnabled: false, eventChannels: ['sms'] })).toEqual({ sms: 'master_off' });
+  });
+});
+
+describe('daily cap of SMS + voice (issue 9)', () => {
+  it('counts phone channels only, and stops at the cap', () => {
+    expect(overDailyCap('sms', 1999, 2000)).toBe(false);
+    expect(overDailyCap('sms', 2000, 2000)).toBe(true);
+    expect(overDailyCap('voice', 5, 5)).toBe(true);
+    expect(overDailyCap('email', 10_000, 5)).toBe(false);
+    expect(overDailyCap('sms', 0, 0)).toBe(true);
   });
 });

@@ -1,8 +1,10 @@
 import { DateTime } from 'luxon';
+import { Appointment, Center } from '../../src/db/entities/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   book,
   cancel,
+  commitThenTell,
   createFixture,
   eventually,
   messagesOf,
@@ -119,8 +121,23 @@ describe('appointment workflow: reminders and changes (time-skipping server)', (
 
     // A "created" that is really newer reaches the running workflow as a change.
     const moved = { ...snapshot, revision: 2, startAt: new Date(Date.parse(snapshot.startAt) + HOUR).toISOString(), endAt: new Date(Date.parse(snapshot.endAt) + HOUR).toISOString() };
-    await h.engine.appointmentChanged(moved, { created: true });
+    await commitThenTell(h, async (em) => {
+      await em.nativeUpdate(Appointment, { id: appointment.id }, { revision: 2, startAt: new Date(moved.startAt), endAt: new Date(moved.endAt) });
+      return [{ type: 'appointmentChanged', snapshot: moved, created: true }];
+    });
     expect(await settled(appointment.id, (l) => l.includes('appointment.modified:email:sent'))).toEqual(['appointment.created:email:sent', 'appointment.modified:email:sent']);
+  });
+
+  it('X3: an activity told of newer settings or a newer revision than it can read fails retryably (StaleRead), never plans from the old rows', async () => {
+    const f = await createFixture(h);
+    const { appointment } = await book(h, f, { startInMs: 4 * DAY });
+    const ids = { centerId: f.center.id, appointmentId: appointment.id };
+    const { settingsVersion } = await h.db.orm.em.fork().findOneOrFail(Center, { id: f.center.id });
+    await expect(h.activities.loadAppointmentPolicy({ ...ids, minSettingsVersion: settingsVersion + 1 })).rejects.toMatchObject({ type: 'StaleRead', nonRetryable: false });
+    await expect(h.activities.loadAppointmentPolicy({ ...ids, minRevision: appointment.revision + 1 })).rejects.toMatchObject({ type: 'StaleRead' });
+    const prepare = { ...ids, eventKind: 'appointment.reminder' as const, slot: 'stale', dueAt: new Date().toISOString(), recipient: 'patient' as const };
+    await expect(h.activities.prepareMessages({ ...prepare, minSettingsVersion: settingsVersion + 1 })).rejects.toMatchObject({ type: 'StaleRead' });
+    expect(await h.activities.loadAppointmentPolicy({ ...ids, minSettingsVersion: settingsVersion, minRevision: appointment.revision })).toMatchObject({ timeZone: 'Europe/Rome' });
   });
 
   it('X3: a longer lead time set after booking applies to the appointment already booked', async () => {
@@ -129,7 +146,6 @@ describe('appointment workflow: reminders and changes (time-skipping server)', (
     const { appointment } = await book(h, f, { startInMs: 4 * DAY });
     await settled(appointment.id, (l) => l.includes('appointment.created:email:sent'));
     await setEvent(h, f.center.id, 'appointment.reminder', ['email'], { leadMinutes: 3 * 24 * 60 });
-    await h.engine.policyChanged(f.center.id);
     await h.env.sleep(DAY + HOUR);
     const rows = await eventually(() => messagesOf(h, appointment.id), (r) => r.some((m) => m.eventKind === 'appointment.reminder'));
     const reminder = rows.find((m) => m.eventKind === 'appointment.reminder')!;

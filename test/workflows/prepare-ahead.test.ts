@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerSum } from '../../src/db/credits.js';
 import { CreditEntry, type Message } from '../../src/db/entities/index.js';
+import { mergeTimeline } from '../../src/api/routes/appointments.js';
 import { book, cancel, createFixture, eventually, messagesOf, modify, setEvent, startEngineHarness, summary, type EngineHarness } from '../support/engine.js';
 
 const MIN = 60_000;
@@ -67,14 +68,23 @@ describe('B2-rem F1: reminders prepared ahead of their due time (time-skipping s
     expect(await ledgerSum(h.db.orm.em.fork(), f.center.id)).toBe(9);
   });
 
-  it('B2-rem F1: a cancellation inside the window sends no reminder and gives its credits back', async () => {
+  it('X6: while prepared ahead, the reminder shows once per channel in the timeline (its row, not also the plan)', async () => {
+    const { f, appointment, prepared } = await bookInsideWindow();
+    const planned = await h.engine.timeline(f.center.id, appointment.id);
+    expect(planned?.some((e) => e.eventKind === 'appointment.reminder' && e.state === 'planned')).toBe(true); // the engine still plans it
+    const entries = mergeTimeline(planned ?? [], await messagesOf(h, appointment.id)).filter((e) => e.eventKind === 'appointment.reminder');
+    expect(entries.map((e) => `${e.source}:${e.channel}:${e.state}`)).toEqual(['message:email:scheduled']);
+    expect(entries[0]!.messageId).toBe(prepared.id);
+  });
+
+  it('B2-rem F1 E1: a cancellation inside the window sends no reminder, gives its credits back, and lists it as skipped: cancelled', async () => {
     const { f, appointment, prepared } = await bookInsideWindow();
     await eventually(() => ledgerOf(prepared.id), (l) => l.length === 1);
     await cancel(h, appointment);
     await eventually(() => ledgerOf(prepared.id), (l) => l.length === 2);
     await h.env.sleep(30 * MIN);
     const rows = await messagesOf(h, appointment.id);
-    expect(summary(rows, 'appointment.reminder')).toEqual(['appointment.reminder:email:skipped:superseded']);
+    expect(summary(rows, 'appointment.reminder')).toEqual(['appointment.reminder:email:skipped:cancelled']);
     expect(mailed(prepared.id)).toBe(0);
     expect(await ledgerSum(h.db.orm.em.fork(), f.center.id)).toBe(10);
   });

@@ -1,14 +1,16 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { insertAlertOnce } from '../../db/alerts.js';
 import { Resource, ResourceAlert } from '../../db/entities/index.js';
 import type { AlertProgress } from '../../engine/port.js';
 import { callerCenterId, requireScope } from '../auth.js';
 import type { ApiEnv } from '../context.js';
 import type { RouteDeps } from '../deps.js';
+import { enqueueCommands } from '../../db/outbox.js';
 import { findPage, pageOf, pageQuery } from '../pagination.js';
 import { ApiError } from '../problem.js';
 import { externalIds, requireRef } from '../refs.js';
-import { bearer, day, errorResponses, externalId, idempotencyHeaders, isUuid, json, jsonBody, unprocessableResponse, uuidParam } from '../schemas.js';
+import { bearer, conflictResponse, day, errorResponses, externalId, idempotencyHeaders, isUuid, json, jsonBody, unprocessableResponse, uuidParam } from '../schemas.js';
 import { stamp, timestamps } from './directory.js';
 
 const alertView = z
@@ -27,21 +29,20 @@ const alertView = z
   })
   .openapi('Alert');
 
+// One shape per kind, so the document says that a delay needs its minutes and an absence has none.
+const alertTarget = {
+  resourceId: externalId,
+  day: day.openapi({ description: 'The day in the center’s time zone.', example: '2026-12-01' }),
+};
 const alertInput = z
-  .strictObject({
-    resourceId: externalId,
-    day: day.openapi({ description: 'The day in the center’s time zone.', example: '2026-12-01' }),
-    kind: z.enum(['delay', 'absence']),
-    delayMinutes: z.number().int().min(1).max(12 * 60).nullish().openapi({ description: 'Required for a delay: each patient’s new time is start + N.' }),
-  })
-  .superRefine((a, ctx) => {
-    if (a.kind === 'delay' && (a.delayMinutes === undefined || a.delayMinutes === null)) {
-      ctx.addIssue({ code: 'custom', path: ['delayMinutes'], message: 'is required for a delay' });
-    }
-    if (a.kind === 'absence' && a.delayMinutes !== undefined && a.delayMinutes !== null) {
-      ctx.addIssue({ code: 'custom', path: ['delayMinutes'], message: 'must be left out for an absence' });
-    }
-  })
+  .discriminatedUnion('kind', [
+    z.strictObject({
+      ...alertTarget,
+      kind: z.literal('delay'),
+      delayMinutes: z.number().int().min(1).max(12 * 60).openapi({ description: 'Required for a delay: each patient’s new time is start + N.' }),
+    }),
+    z.strictObject({ ...alertTarget, kind: z.literal('absence'), delayMinutes: z.null().optional().openapi({ description: 'Left out for an absence.' }) }),
+  ])
   .openapi('AlertInput');
 
 async function toViews(em: EntityManager, rows: ResourceAlert[], progress: (AlertProgress | null)[]): Promise<z.infer<typeof alertView>[]> {
@@ -72,7 +73,15 @@ const createAlert = createRoute({
   security: bearer,
   middleware: booking,
   request: { headers: idempotencyHeaders, body: jsonBody(alertInput) },
-  responses: { 202: json(alertView, 'Accepted; follow its progress with GET /v1/alerts/{id}'), ...errorResponses, ...unprocessableResponse },
+  description:
+    'One alert per resource, day and kind: a repeat sends nothing again and answers 200 with the existing alert (same id); a delay of other minutes than the existing one answers 409.',
+  responses: {
+    202: json(alertView, 'Accepted; follow its progress with GET /v1/alerts/{id}'),
+    200: json(alertView, 'Already alerted for this resource, day and kind: the existing alert, nothing sent again'),
+    ...errorResponses,
+    ...conflictResponse,
+    ...unprocessableResponse,
+  },
 });
 
 const getAlert = createRoute({
@@ -104,11 +113,18 @@ export function alertRoutes(deps: RouteDeps) {
       const centerId = callerCenterId(c.var.caller);
       const body = c.req.valid('json');
       const resourceId = await requireRef(em, Resource, centerId, body.resourceId, 'resourceId');
-      const alert = em.create(ResourceAlert, { centerId, resourceId, day: body.day, kind: body.kind, delayMinutes: body.delayMinutes ?? null });
-      await em.flush();
-      await deps.engine.resourceAlert({ centerId, alertId: alert.id, resourceId, day: alert.day, kind: alert.kind, delayMinutes: alert.delayMinutes });
-      const [view] = await toViews(em, [alert], [null]);
-      return c.json(view!, 202);
+      const delayMinutes = body.delayMinutes ?? null;
+      const { alert, created } = await insertAlertOnce(em, { centerId, resourceId, day: body.day, kind: body.kind, delayMinutes });
+      if (!created && alert.delayMinutes !== delayMinutes) {
+        throw new ApiError(409, `The patients were already told of a ${alert.delayMinutes}-minute delay that day (alert ${alert.id}).`, [
+          { field: 'delayMinutes', message: `differs from the alert already sent for this resource and day (${alert.delayMinutes})` },
+        ]);
+      }
+      if (created) {
+        await enqueueCommands(em, [{ type: 'resourceAlert', alert: { centerId, alertId: alert.id, resourceId, day: alert.day, kind: alert.kind, delayMinutes: alert.delayMinutes } }]);
+      }
+      const [view] = await toViews(em, [alert], [created ? null : await deps.engine.alertProgress(centerId, alert.id)]);
+      return created ? c.json(view!, 202) : c.json(view!, 200);
     })
     .openapi(getAlert, async (c) => {
       const em = c.var.em;

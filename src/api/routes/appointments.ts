@@ -18,6 +18,7 @@ import {
   externalId,
   idempotencyHeaders,
   idParam,
+  INT32_MAX,
   isoDateTime,
   json,
   jsonBody,
@@ -25,6 +26,8 @@ import {
 } from '../schemas.js';
 import { stamp, timestamps } from './directory.js';
 import { snapshotOf } from '../../engine/snapshot.js';
+import { enqueueCommands } from '../../db/outbox.js';
+import { appointmentWorkflowId } from '../../workflows/definitions.js';
 
 export const appointmentView = z
   .object({
@@ -112,13 +115,13 @@ async function findAppointment(em: EntityManager, centerId: string, externalIdVa
 
 const appointmentInput = z
   .strictObject({
-    revision: z.number().int().min(0).openapi({ description: 'X5: the booking system’s revision; one not above the stored one is ignored.' }),
+    revision: z.number().int().min(0).max(INT32_MAX).openapi({ description: 'X5: the booking system’s revision; one not above the stored one is ignored.' }),
     patientId: externalId,
     resourceId: externalId.nullish(),
     serviceId: externalId.nullish(),
     locationId: externalId.nullish(),
     startAt: isoDateTime,
-    endAt: isoDateTime,
+    endAt: isoDateTime.openapi({ description: 'Must be after startAt (years 1900–2199).' }),
     notes: z.string().max(5000).nullish(),
     group: z.string().max(255).nullish(),
     priceList: z.string().max(255).nullish(),
@@ -140,11 +143,16 @@ const timelineEntry = z
   })
   .openapi('TimelineEntry');
 
-/** X6: the workflow's planned steps plus every stored message; a message row wins over the engine's copy of it. */
+/**
+ * X6: the workflow's planned steps plus every stored message; a message row wins over the
+ * engine's copy of it, and over the plan of a step already prepared (its rows show `scheduled`).
+ */
 export function mergeTimeline(engine: TimelineEntry[], messages: Message[]): z.infer<typeof timelineEntry>[] {
   const stored = new Set(messages.map((m) => m.id));
+  const prepared = new Set(messages.map((m) => `${m.eventKind}|${m.dueAt.toISOString()}`));
   const fromEngine = engine
     .filter((e) => !e.messageId || !stored.has(e.messageId))
+    .filter((e) => e.state !== 'planned' || !prepared.has(`${e.eventKind}|${e.at}`))
     .map((e) => ({ eventKind: e.eventKind, state: e.state, at: e.at, channel: e.channel ?? null, reason: e.reason ?? null, messageId: e.messageId ?? null, source: 'engine' as const }));
   const fromRows = messages.map((m) => ({
     eventKind: m.eventKind,
@@ -247,7 +255,9 @@ const getTimeline = createRoute({
     200: json(
       z.object({
         appointmentId: z.string(),
-        hasWorkflow: z.boolean().openapi({ description: 'false when the engine has no workflow for it (finished or never started).' }),
+        workflowId: z.string().openapi({ description: 'X6: the appointment workflow in Temporal (also findable there by `AppointmentId = "<this id>"`).' }),
+        webUiUrl: z.string().nullable().openapi({ description: 'The workflow in the Temporal Web UI; null when TEMPORAL_UI_URL is not configured.' }),
+        hasWorkflow: z.boolean().openapi({ description: 'false when the engine has no workflow for it (finished, or its start is still in the outbox).' }),
         entries: z.array(timelineEntry),
       }),
       'The timeline',
@@ -309,7 +319,8 @@ export function appointmentRoutes(deps: RouteDeps) {
       if (body.bookedAt !== undefined) row.bookedAt = new Date(body.bookedAt);
       row.revision = body.revision;
       await em.flush();
-      await deps.engine.appointmentChanged(snapshotOf(row), { created: !existing });
+      const snapshot = snapshotOf(row, { patient: body.patientId, resource: body.resourceId ?? null });
+      await enqueueCommands(em, [{ type: 'appointmentChanged', snapshot, created: !existing }]);
       // Every reference was just resolved from the body's ids: the answer needs no lookup back.
       const appointment = viewOf(row, {
         patientId: body.patientId,
@@ -327,7 +338,7 @@ export function appointmentRoutes(deps: RouteDeps) {
         row.cancelledAt = deps.now();
         await em.flush();
         // One cancellation per appointment ever: a fixed event id lets the engine drop repeats.
-        await deps.engine.appointmentCancelled(row.centerId, row.id, `cancel:${row.id}`);
+        await enqueueCommands(em, [{ type: 'appointmentCancelled', centerId: row.centerId, appointmentId: row.id, eventId: `cancel:${row.id}` }]);
       }
       return c.json(await toView(em, row), 200);
     })
@@ -340,7 +351,7 @@ export function appointmentRoutes(deps: RouteDeps) {
       if (row.status !== status) {
         row.status = status;
         await em.flush();
-        await deps.engine.attendance(row.centerId, row.id, attended, `attendance:${row.id}:${randomUUID()}`);
+        await enqueueCommands(em, [{ type: 'attendance', centerId: row.centerId, appointmentId: row.id, attended, eventId: `attendance:${row.id}:${randomUUID()}` }]);
       }
       return c.json(await toView(em, row), 200);
     })
@@ -359,6 +370,9 @@ export function appointmentRoutes(deps: RouteDeps) {
         deps.engine.timeline(centerId, row.id),
         em.find(Message, { centerId, appointmentId: row.id }, { orderBy: { createdAt: 'asc', id: 'asc' } }),
       ]);
-      return c.json({ appointmentId: row.externalId, hasWorkflow: planned !== null, entries: mergeTimeline(planned ?? [], messages) }, 200);
+      const workflowId = appointmentWorkflowId(centerId, row.id);
+      const ui = deps.config.TEMPORAL_UI_URL;
+      const webUiUrl = ui ? `${ui.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.config.TEMPORAL_NAMESPACE ?? 'default')}/workflows/${encodeURIComponent(workflowId)}` : null;
+      return c.json({ appointmentId: row.externalId, workflowId, webUiUrl, hasWorkflow: planned !== null, entries: mergeTimeline(planned ?? [], messages) }, 200);
     });
 }

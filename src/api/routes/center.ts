@@ -1,13 +1,18 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { ZodError } from 'zod';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { approvedSendersOf, unapprovedSenders } from '../../domain/approved-senders.js';
 import { Center } from '../../db/entities/index.js';
 import { MESSAGE_RETENTION, messageRetentionDays } from '../../domain/retention.js';
+import { allowedPhoneCountries } from '../../domain/destinations.js';
+import { callbackUrlProblem } from '../../domain/outbound-address.js';
 import { requireScope, callerCenterId } from '../auth.js';
 import type { ApiEnv } from '../context.js';
 import type { RouteDeps } from '../deps.js';
-import { ApiError } from '../problem.js';
-import { bearer, e164, email, errorResponses, httpUrl, json, jsonBody, locale, smsSenderId, timeZone, unprocessableResponse } from '../schemas.js';
+import { announcePolicyChange } from '../../db/outbox.js';
+import { ApiError, fieldErrors } from '../problem.js';
+import { bearer, e164, email, errorResponses, json, jsonBody, locale, shortHttpUrl, smsSenderId, timeZone, unprocessableResponse } from '../schemas.js';
 
 export const centerView = z
   .object({
@@ -30,20 +35,21 @@ export const centerView = z
       smsSenderId: z.string().nullable(),
       voiceCallerNumber: z.string().nullable(),
     }),
-    prices: z.object({ email: z.number().int(), smsSegment: z.number().int(), voice: z.number().int() }).openapi({ description: 'F1: credits per message.' }),
+    prices: z.object({ email: z.number().int(), smsSegment: z.number().int(), voice: z.number().int() }).openapi({ description: 'F1: credits per message; set by the platform.' }),
+    limits: z
+      .object({ phoneCountries: z.array(z.string()), dailyPhoneCap: z.number().int() })
+      .openapi({ description: 'Set by the platform: the countries SMS and calls may go to, and how many a day.' }),
     lowCreditThreshold: z.number().int(),
     creditBalance: z.number().int(),
     callback: z.object({ url: z.string().nullable(), secretSet: z.boolean() }).openapi({ description: 'X4: signed webhooks to the booking system.' }),
   })
   .openapi('Center');
 
-const price = z.number().int().min(0).max(10_000);
-
 export const centerPatch = z
   .strictObject({
     name: z.string().trim().min(1).max(200),
     phone: e164.nullable(),
-    website: httpUrl.nullable(),
+    website: shortHttpUrl.nullable(),
     timeZone,
     locale,
     currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code, e.g. EUR'),
@@ -67,11 +73,10 @@ export const centerPatch = z
         voiceCallerNumber: e164.nullable(),
       })
       .partial(),
-    prices: z.strictObject({ email: price, smsSegment: price, voice: price }).partial(),
     lowCreditThreshold: z.number().int().min(0).max(1_000_000),
     callback: z
       .strictObject({
-        url: httpUrl.nullable(),
+        url: shortHttpUrl.nullable(),
         secret: z.string().min(16, 'must be at least 16 characters').max(200).nullable().openapi({ description: 'Write-only HMAC key.' }),
       })
       .partial(),
@@ -101,6 +106,7 @@ export function centerToView(c: Center): z.infer<typeof centerView> {
       voiceCallerNumber: c.voiceCallerNumber,
     },
     prices: { email: c.priceEmail, smsSegment: c.priceSmsSegment, voice: c.priceVoice },
+    limits: { phoneCountries: [...allowedPhoneCountries(c)], dailyPhoneCap: c.dailyPhoneCap },
     lowCreditThreshold: c.lowCreditThreshold,
     creditBalance: c.creditBalance,
     callback: { url: c.callbackUrl, secretSet: c.callbackSecret !== null },
@@ -133,14 +139,23 @@ export function applyCenterPatch(c: Center, p: z.infer<typeof centerPatch>): { a
   if (s.emailReplyTo !== undefined) c.emailReplyTo = s.emailReplyTo;
   if (s.smsSenderId !== undefined) c.smsSenderId = s.smsSenderId;
   if (s.voiceCallerNumber !== undefined) c.voiceCallerNumber = s.voiceCallerNumber;
-  const pr = p.prices ?? {};
-  if (pr.email !== undefined) c.priceEmail = pr.email;
-  if (pr.smsSegment !== undefined) c.priceSmsSegment = pr.smsSegment;
-  if (pr.voice !== undefined) c.priceVoice = pr.voice;
   if (p.lowCreditThreshold !== undefined) c.lowCreditThreshold = p.lowCreditThreshold;
   if (p.callback?.url !== undefined) c.callbackUrl = p.callback.url;
   if (p.callback?.secret !== undefined) c.callbackSecret = p.callback.secret;
   return { affectsScheduling: before !== [c.timeZone, c.communicationsEnabled, c.privacyRequired].join('|') };
+}
+
+/** What the platform sets (PATCH /v1/centers/{centerId}/costs): an admin naming one is refused, 403. */
+const PLATFORM_FIELDS = ['prices', 'country', 'phoneCountries', 'dailyPhoneCap'];
+
+/** The body's validation hook (in place of the app's default one): platform fields first, 403; the rest, 400. */
+function refusePlatformFields(result: { success: true } | { success: false; error: ZodError }): undefined {
+  if (result.success) return undefined;
+  const named = result.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' && i.path.length === 0 ? i.keys : []));
+  const refused = named.filter((k) => PLATFORM_FIELDS.includes(k));
+  if (refused.length === 0) throw ApiError.validation(fieldErrors(result.error));
+  const message = 'is set by the platform, not by the center (PATCH /v1/centers/{centerId}/costs with the platform key)';
+  throw new ApiError(403, `${refused.join(', ')} ${message}.`, refused.map((field) => ({ field, message })));
 }
 
 const getCenter = createRoute({
@@ -160,7 +175,8 @@ const patchCenter = createRoute({
   summary: 'Change some center settings; scheduled messages are re-planned when it matters (X3)',
   security: bearer,
   middleware: [requireScope('admin')],
-  request: { body: jsonBody(centerPatch) },
+  // An empty patch (or none) changes nothing and answers the settings.
+  request: { body: { ...jsonBody(centerPatch), required: false } },
   responses: { 200: json(centerView, 'The center after the change'), ...errorResponses, ...unprocessableResponse },
 });
 
@@ -170,15 +186,27 @@ export function centerRoutes(deps: RouteDeps) {
       const center = await loadCenter(c.var.em, callerCenterId(c.var.caller));
       return c.json(centerToView(center), 200);
     })
-    .openapi(patchCenter, async (c) => {
-      const em = c.var.em;
-      const center = await loadCenter(em, callerCenterId(c.var.caller), true);
-      const { affectsScheduling } = applyCenterPatch(center, c.req.valid('json'));
-      if (center.callbackUrl !== null && center.callbackSecret === null) {
-        throw ApiError.unprocessable('callback.secret', 'A callback URL needs a secret to sign the callbacks (X4).');
-      }
-      await em.flush();
-      if (affectsScheduling) await deps.engine.policyChanged(center.id);
-      return c.json(centerToView(center), 200);
-    });
+    .openapi(
+      patchCenter,
+      async (c) => {
+        const em = c.var.em;
+        const center = await loadCenter(em, callerCenterId(c.var.caller), true);
+        const patch = c.req.valid('json');
+        const { affectsScheduling } = applyCenterPatch(center, patch);
+        const urlProblem = patch.callback?.url ? callbackUrlProblem(patch.callback.url, { allowLoopback: deps.config.CALLBACK_ALLOW_LOOPBACK === true }) : null;
+        if (urlProblem) throw ApiError.unprocessable('callback.url', `callback.url ${urlProblem} (X4).`);
+        // A3: only senders the platform approved; a value already in use stays (it was approved, or predates approvals).
+        const [unapproved] = unapprovedSenders(center, approvedSendersOf(center.approvedSenders)).filter((field) => patch.senders?.[field] !== undefined);
+        if (unapproved) {
+          throw ApiError.unprocessable(`senders.${unapproved}`, 'is not one of the senders the platform approved for this center (GET /v1/centers/{centerId}/approved-senders).');
+        }
+        if (center.callbackUrl !== null && center.callbackSecret === null) {
+          throw ApiError.unprocessable('callback.secret', 'A callback URL needs a secret to sign the callbacks (X4).');
+        }
+        await em.flush();
+        if (affectsScheduling) await announcePolicyChange(em, center.id);
+        return c.json(centerToView(center), 200);
+      },
+      refusePlatformFields,
+    );
 }

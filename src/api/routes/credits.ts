@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { CreditEntry, Center } from '../../db/entities/index.js';
-import { topUp } from '../../db/credits.js';
+import { BalanceLimitError, MAX_BALANCE, topUp } from '../../db/credits.js';
 import { LEDGER_KINDS } from '../../domain/events.js';
 import { callerCenterId, requireScope } from '../auth.js';
 import type { ApiEnv } from '../context.js';
@@ -103,7 +103,10 @@ export function creditRoutes(_deps: RouteDeps) {
       const body = c.req.valid('json');
       const center = isUuid(body.centerId) ? await em.findOne(Center, body.centerId, { fields: ['id'] }) : null;
       if (!center) throw ApiError.unprocessable('centerId', `No center with id "${body.centerId}".`);
-      const { entryId, balance } = await topUp(em, { centerId: center.id, amount: body.amount, note: body.note ?? null });
+      const { entryId, balance } = await topUp(em, { centerId: center.id, amount: body.amount, note: body.note ?? null }).catch((error: unknown) => {
+        if (error instanceof BalanceLimitError) throw ApiError.unprocessable('amount', `${error.message}; the balance can be at most ${MAX_BALANCE}.`);
+        throw error;
+      });
       return c.json({ entryId, centerId: center.id, balance }, 201);
     });
 }

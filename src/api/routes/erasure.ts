@@ -6,6 +6,7 @@ import type { ApiEnv, Caller } from '../context.js';
 import type { RouteDeps } from '../deps.js';
 import { ApiError } from '../problem.js';
 import { bearer, errorResponses, externalId, idempotencyHeaders, isUuid, json, unprocessableResponse } from '../schemas.js';
+import { enqueueCommands } from '../../db/outbox.js';
 
 const erasureView = z
   .object({
@@ -52,7 +53,7 @@ const platformErase = createRoute({
 });
 
 export function erasureRoutes(deps: RouteDeps) {
-  /** Erases, then tells the engine to stop the patient's appointments (the one engine call of erasure). */
+  /** Erases and, in the same transaction, tells the engine to stop the patient's appointments (through the outbox). */
   async function erase(em: ApiEnv['Variables']['em'], centerId: string, patientExternalId: string, caller: Caller) {
     const patient = await em.findOne(Patient, { centerId, externalId: patientExternalId }, { fields: ['id'] });
     if (!patient) throw ApiError.notFound('Patient');
@@ -64,9 +65,10 @@ export function erasureRoutes(deps: RouteDeps) {
       at: deps.now(),
     });
     if (!outcome) throw ApiError.notFound('Patient');
-    for (const appointmentId of outcome.stoppedAppointmentIds) {
-      await deps.engine.appointmentCancelled(centerId, appointmentId, `erase:${appointmentId}`, 'erased');
-    }
+    await enqueueCommands(
+      em,
+      outcome.stoppedAppointmentIds.map((appointmentId) => ({ type: 'appointmentCancelled' as const, centerId, appointmentId, eventId: `erase:${appointmentId}`, reason: 'erased' as const })),
+    );
     return toView(patientExternalId, outcome);
   }
 

@@ -5,7 +5,7 @@ import { eventOptionSchemas } from '../../domain/policy.js';
 import { loadEventSetting, loadEventSettings, type EffectiveEventSetting } from '../../db/event-settings.js';
 import { callerCenterId, requireScope } from '../auth.js';
 import type { ApiEnv } from '../context.js';
-import type { RouteDeps } from '../deps.js';
+import { announcePolicyChange } from '../../db/outbox.js';
 import { ApiError, fieldErrors } from '../problem.js';
 import { bearer, channel, errorResponses, eventKind, json, jsonBody } from '../schemas.js';
 
@@ -69,7 +69,7 @@ const putSetting = createRoute({
   responses: { 200: json(settingView, 'The event setting after the change'), ...errorResponses },
 });
 
-export function eventSettingRoutes(deps: RouteDeps) {
+export function eventSettingRoutes() {
   return new OpenAPIHono<ApiEnv>()
     .openapi(listSettings, async (c) => {
       const settingOf = await loadEventSettings(c.var.em, callerCenterId(c.var.caller), EVENT_KINDS);
@@ -91,7 +91,7 @@ export function eventSettingRoutes(deps: RouteDeps) {
       row.channels = channels;
       row.options = options.data as Record<string, unknown>;
       await em.flush();
-      await deps.engine.policyChanged(centerId);
+      await announcePolicyChange(em, centerId);
       return c.json(toView(kind, { channels: row.channels, options: options.data, custom: true }), 200);
     });
 }

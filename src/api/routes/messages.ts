@@ -10,7 +10,7 @@ import type { RouteDeps } from '../deps.js';
 import { findPage, pageOf, pageQuery } from '../pagination.js';
 import { ApiError } from '../problem.js';
 import { externalIds } from '../refs.js';
-import { bearer, channel, errorResponses, eventKind, externalId, isUuid, json, uuidParam } from '../schemas.js';
+import { bearer, channel, dateOrDateTime, errorResponses, eventKind, externalId, isUuid, json, uuidParam } from '../schemas.js';
 import { loadCenter } from './center.js';
 
 const READ_NOTE =
@@ -33,6 +33,9 @@ const messageView = z
     status: z.enum(MESSAGE_STATUSES),
     skipReason: z.enum(SKIP_REASONS).nullable().openapi({ description: 'Why it was not sent (E1).' }),
     failureReason: z.string().nullable(),
+    possibleDuplicate: z.boolean().openapi({
+      description: 'Email only: sent again after an attempt whose outcome was unknown, with the same Message-ID; the recipient may have it twice.',
+    }),
     credits: z.number().int(),
     segments: z.number().int().nullable(),
     dueAt: z.string(),
@@ -48,9 +51,18 @@ const messageView = z
   })
   .openapi('Message');
 
+const historyEntry = z.object({ status: z.string(), detail: z.string().nullable(), at: z.string() }).openapi('MessageEvent');
+
 const messageDetail = messageView
-  .extend({ history: z.array(z.object({ status: z.string(), detail: z.string().nullable(), at: z.string() })) })
+  .extend({
+    history: z.array(historyEntry).openapi({ description: 'The latest status changes, newest first: the first page of `GET /v1/messages/{id}/history`.' }),
+    historyNextCursor: z.string().nullable().openapi({ description: 'Pass as `cursor` to `GET /v1/messages/{id}/history` for older entries; null when there are none.' }),
+  })
   .openapi('MessageDetail');
+
+const HISTORY_IN_DETAIL = 50;
+
+const toHistory = (rows: MessageEvent[]) => rows.map((h) => ({ status: h.status, detail: h.detail, at: h.createdAt.toISOString() }));
 
 async function toViews(em: EntityManager, rows: Message[], readTracking: boolean): Promise<z.infer<typeof messageView>[]> {
   const appointments = await externalIds(em, Appointment, rows.map((m) => m.appointmentId));
@@ -73,6 +85,7 @@ async function toViews(em: EntityManager, rows: Message[], readTracking: boolean
     status: m.status,
     skipReason: m.skipReason,
     failureReason: m.failureReason,
+    possibleDuplicate: m.possibleDuplicate,
     credits: m.credits,
     segments: m.segments,
     dueAt: m.dueAt.toISOString(),
@@ -89,8 +102,6 @@ async function toViews(em: EntityManager, rows: Message[], readTracking: boolean
 }
 
 /** A date is a whole day in the center's time zone; a date-time is taken as given. */
-const dateOrDateTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'must be a date yyyy-mm-dd or an ISO-8601 date-time' });
-
 function bound(value: string, timeZone: string, edge: 'from' | 'to'): Date {
   if (value.includes('T')) return new Date(value);
   const day = DateTime.fromISO(value, { zone: timeZone });
@@ -133,6 +144,24 @@ const getMessage = createRoute({
   responses: { 200: json(messageDetail, 'The message'), ...errorResponses },
 });
 
+const getHistory = createRoute({
+  method: 'get',
+  path: '/messages/{id}/history',
+  tags: ['Messages'],
+  summary: 'E1: the status history of one message, newest first, paged',
+  security: bearer,
+  middleware: admin,
+  request: { params: uuidParam, query: z.strictObject(pageQuery) },
+  responses: { 200: json(pageOf(historyEntry, 'MessageEventPage'), 'A page of status changes'), ...errorResponses },
+});
+
+/** The caller's center's message, or 404 (another center's id is not found either). */
+async function ownMessage(em: EntityManager, centerId: string, id: string): Promise<Message> {
+  const message = isUuid(id) ? await em.findOne(Message, { id, centerId }) : null;
+  if (!message) throw ApiError.notFound('Message');
+  return message;
+}
+
 export function messageRoutes(_deps: RouteDeps) {
   return new OpenAPIHono<ApiEnv>()
     .openapi(listMessages, async (c) => {
@@ -166,12 +195,15 @@ export function messageRoutes(_deps: RouteDeps) {
     .openapi(getMessage, async (c) => {
       const em = c.var.em;
       const center = await loadCenter(em, callerCenterId(c.var.caller));
-      const { id } = c.req.valid('param');
-      const message = isUuid(id) ? await em.findOne(Message, { id, centerId: center.id }) : null;
-      if (!message) throw ApiError.notFound('Message');
-      const history = await em.find(MessageEvent, { messageId: message.id }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+      const message = await ownMessage(em, center.id, c.req.valid('param').id);
+      const history = await findPage(em, MessageEvent, { messageId: message.id }, { limit: HISTORY_IN_DETAIL }, toHistory);
       const [view] = await toViews(em, [message], center.readTracking);
       if (!view) throw ApiError.notFound('Message');
-      return c.json({ ...view, history: history.map((h) => ({ status: h.status, detail: h.detail, at: h.createdAt.toISOString() })) }, 200);
+      return c.json({ ...view, history: history.data, historyNextCursor: history.nextCursor }, 200);
+    })
+    .openapi(getHistory, async (c) => {
+      const em = c.var.em;
+      const message = await ownMessage(em, callerCenterId(c.var.caller), c.req.valid('param').id);
+      return c.json(await findPage(em, MessageEvent, { messageId: message.id }, c.req.valid('query'), toHistory), 200);
     });
 }

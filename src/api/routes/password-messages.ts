@@ -4,6 +4,7 @@ import { Patient, Resource } from '../../db/entities/index.js';
 import { callerCenterId, requireScope } from '../auth.js';
 import type { ApiEnv } from '../context.js';
 import type { RouteDeps } from '../deps.js';
+import { enqueueCommands } from '../../db/outbox.js';
 import { ApiError } from '../problem.js';
 import { requireRef } from '../refs.js';
 import { bearer, errorResponses, externalId, httpUrl, idempotencyHeaders, json, jsonBody, notImplementedResponse, unprocessableResponse } from '../schemas.js';
@@ -19,7 +20,8 @@ const input = z
     password: z.string().min(1).max(200).optional().openapi({ description: 'A password ([PASSWORD]); never stored in clear or logged.' }),
   })
   .refine((b) => b.setupUrl !== undefined || b.password !== undefined, { path: ['setupUrl'], message: 'give setupUrl, password or both' })
-  .openapi('PasswordMessageInput');
+  // The document states the rule above: at least one of the two.
+  .openapi('PasswordMessageInput', { anyOf: [{ required: ['setupUrl'] }, { required: ['password'] }] });
 
 const sendPasswordMessage = createRoute({
   method: 'post',
@@ -43,12 +45,11 @@ export function passwordMessageRoutes(deps: RouteDeps) {
     const centerId = callerCenterId(c.var.caller);
     const body = c.req.valid('json');
     const recipientId = await requireRef(em, body.recipient === 'patient' ? Patient : Resource, centerId, body.id, 'id');
-    const send = deps.engine.sendPasswordMessage?.bind(deps.engine);
-    if (!send || !deps.secrets) throw new ApiError(501, 'Password messages are not available in this deployment.');
+    if (!deps.engine.sendPasswordMessage || !deps.secrets) throw new ApiError(501, 'Password messages are not available in this deployment.');
     const secret = { ...(body.password !== undefined ? { password: body.password } : {}), ...(body.setupUrl !== undefined ? { setupUrl: body.setupUrl } : {}) };
     const secretRef = await deps.secrets.put({ centerId, secret, expiresAt: new Date(deps.now().getTime() + SECRET_TTL_MS) });
     const requestId = randomUUID();
-    await send({
+    const request = {
       centerId,
       requestId,
       recipientKind: body.recipient,
@@ -56,7 +57,8 @@ export function passwordMessageRoutes(deps: RouteDeps) {
       secretRef,
       hasPassword: body.password !== undefined,
       hasSetupUrl: body.setupUrl !== undefined,
-    });
+    };
+    await enqueueCommands(em, [{ type: 'sendPasswordMessage', request }]);
     return c.json({ requestId, recipient: body.recipient, id: body.id }, 202);
   });
 }

@@ -1,12 +1,14 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { LockMode } from '@mikro-orm/core';
 import { createApiKey } from '../../db/api-keys.js';
 import { ApiKey, Center } from '../../db/entities/index.js';
 import { requireScope } from '../auth.js';
 import type { ApiEnv } from '../context.js';
 import type { RouteDeps } from '../deps.js';
+import { answerOnce } from '../idempotency.js';
 import { findPage, pageOf, pageQuery } from '../pagination.js';
 import { ApiError } from '../problem.js';
-import { bearer, email, errorResponses, idempotencyHeaders, isUuid, json, jsonBody, locale, timeZone, unprocessableResponse } from '../schemas.js';
+import { bearer, countryCode, email, errorResponses, idempotencyHeaders, isUuid, json, jsonBody, locale, timeZone, unprocessableResponse } from '../schemas.js';
 import { centerToView, centerView } from './center.js';
 
 const keyView = z
@@ -21,7 +23,15 @@ const keyView = z
   })
   .openapi('ApiKey');
 
-const newKey = z.object({ id: z.uuid(), key: z.string().openapi({ description: 'Shown once; only its hash is stored.' }), prefix: z.string() });
+const newKey = z.object({
+  id: z.uuid(),
+  key: z.string().optional().openapi({
+    description: 'Shown once, in this answer only: only its hash is stored. A replay of the request (same Idempotency-Key) answers the same without `key`.',
+  }),
+  prefix: z.string(),
+});
+/** X5: a replay answers the new keys without the keys themselves (idempotency.ts). */
+const withoutKey = <T extends { key?: string }>({ key: _shownOnce, ...rest }: T) => rest;
 
 const toKeyView = (k: ApiKey): z.infer<typeof keyView> => ({
   id: k.id,
@@ -54,6 +64,9 @@ const createCenter = createRoute({
           timeZone: timeZone.optional(),
           locale: locale.optional(),
           currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code, e.g. EUR').optional(),
+          country: countryCode
+            .optional()
+            .openapi({ description: 'Where its SMS and calls may go until the platform sets a list (default IT).' }),
           adminEmails: z.array(email).max(20).optional(),
         })
         .openapi('NewCenter'),
@@ -114,8 +127,8 @@ const revokeKey = createRoute({
   responses: { 200: json(keyView, 'The revoked key'), ...errorResponses },
 });
 
-async function existingCenter(em: ApiEnv['Variables']['em'], centerId: string): Promise<Center> {
-  const center = isUuid(centerId) ? await em.findOne(Center, centerId) : null;
+export async function existingCenter(em: ApiEnv['Variables']['em'], centerId: string, lock = false): Promise<Center> {
+  const center = isUuid(centerId) ? await em.findOne(Center, centerId, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {}) : null;
   if (!center) throw ApiError.notFound('Center');
   return center;
 }
@@ -130,21 +143,19 @@ export function platformRoutes(deps: RouteDeps) {
         ...(body.timeZone ? { timeZone: body.timeZone } : {}),
         ...(body.locale ? { locale: body.locale } : {}),
         ...(body.currency ? { currency: body.currency } : {}),
+        ...(body.country ? { country: body.country } : {}),
         adminEmails: body.adminEmails ?? [],
       });
       await em.flush();
       const admin = await createApiKey(em, { centerId: center.id, scope: 'admin', name: 'admin' });
       const booking = await createApiKey(em, { centerId: center.id, scope: 'booking', name: 'booking system' });
-      return c.json(
-        {
-          center: centerToView(center),
-          keys: {
-            admin: { id: admin.row.id, key: admin.key, prefix: admin.row.prefix },
-            booking: { id: booking.row.id, key: booking.key, prefix: booking.row.prefix },
-          },
-        },
-        201,
-      );
+      const keys = {
+        admin: { id: admin.row.id, key: admin.key, prefix: admin.row.prefix },
+        booking: { id: booking.row.id, key: booking.key, prefix: booking.row.prefix },
+      };
+      const view = centerToView(center);
+      answerOnce(c, { center: view, keys: { admin: withoutKey(keys.admin), booking: withoutKey(keys.booking) } });
+      return c.json({ center: view, keys }, 201);
     })
     .openapi(listCenters, async (c) => {
       const page = await findPage(c.var.em, Center, {}, c.req.valid('query'), (rows) => rows.map(centerToView));
@@ -159,7 +170,9 @@ export function platformRoutes(deps: RouteDeps) {
       const center = await existingCenter(c.var.em, c.req.valid('param').centerId);
       const body = c.req.valid('json');
       const { key, row } = await createApiKey(c.var.em, { centerId: center.id, scope: body.scope, name: body.name });
-      return c.json({ id: row.id, key, prefix: row.prefix, scope: body.scope }, 201);
+      const answer = { id: row.id, key, prefix: row.prefix, scope: body.scope };
+      answerOnce(c, withoutKey(answer));
+      return c.json(answer, 201);
     })
     .openapi(revokeKey, async (c) => {
       const { centerId, keyId } = c.req.valid('param');

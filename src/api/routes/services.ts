@@ -7,7 +7,7 @@ import { directoryRoutes, stamp, timestamps } from './directory.js';
 const price = z
   .union([z.number().min(0).max(99_999_999), z.string().regex(/^\d{1,8}(\.\d{1,2})?$/, 'must be a price like 80.00')])
   .transform((v) => Number(v).toFixed(2))
-  .openapi({ type: 'string', example: '80.00' });
+  .openapi({ example: '80.00' });
 
 const body = z
   .strictObject({

@@ -1,14 +1,16 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { loadSubject, renderContext } from '../../activities/render.js';
-import { loadEventSettings } from '../../db/event-settings.js';
+import { loadSubject } from '../../activities/render.js';
+import { loadEventSetting, loadEventSettings } from '../../db/event-settings.js';
+import { composeText } from '../../messages/compose.js';
 import { Appointment, Template } from '../../db/entities/index.js';
 import { defaultTemplate, type DefaultTemplateOptions } from '../../domain/default-templates.js';
 import { CHANNELS, EVENT_KINDS, LOCALES, type Channel, type EventKind, type Locale } from '../../domain/events.js';
-import { renderMessage, validateTemplate, type TemplateValidation } from '../../domain/placeholders.js';
+import { validateTemplate, type TemplateValidation } from '../../domain/placeholders.js';
 import { callerCenterId, requireScope } from '../auth.js';
 import type { ApiEnv } from '../context.js';
 import type { RouteDeps } from '../deps.js';
+import { announcePolicyChange } from '../../db/outbox.js';
 import { ApiError, type FieldError } from '../problem.js';
 import { bearer, channel, errorResponses, eventKind, externalId, idempotencyHeaders, json, jsonBody, locale } from '../schemas.js';
 
@@ -174,13 +176,15 @@ export function templateRoutes(deps: RouteDeps) {
       row.subject = p.channel === 'email' ? (body.subject ?? null) : null;
       row.body = body.body;
       await em.flush();
+      await announcePolicyChange(em, centerId); // messages prepared ahead are rendered again
       return c.json(view(p.eventKind, p.channel, p.locale, row, {}), 200);
     })
     .openapi(resetTemplate, async (c) => {
       const em = c.var.em;
       const centerId = callerCenterId(c.var.caller);
       const p = c.req.valid('param');
-      await em.nativeDelete(Template, { centerId, eventKind: p.eventKind, channel: p.channel, locale: p.locale });
+      const removed = await em.nativeDelete(Template, { centerId, eventKind: p.eventKind, channel: p.channel, locale: p.locale });
+      if (removed > 0) await announcePolicyChange(em, centerId);
       return c.json(view(p.eventKind, p.channel, p.locale, undefined, (await defaultsFor(em, centerId))(p.eventKind)), 200);
     })
     .openapi(previewTemplate, async (c) => {
@@ -200,20 +204,28 @@ export function templateRoutes(deps: RouteDeps) {
         template = { subject: current.subject, body: current.body };
       }
       const subject = await loadSubject(em, centerId, appointment.id);
-      const center = subject.center;
       const sample = `${deps.config.PUBLIC_BASE_URL}/l/preview`;
+      const setting = await loadEventSetting(em, centerId, p.eventKind);
       // Links and per-event values are examples: a preview must not mint real confirm tokens.
-      const ctx = renderContext(subject, {
-        confirmUrl: `${sample}/confirm`,
-        cancelUrl: `${sample}/cancel`,
-        setupUrl: `${sample}/setup`,
-        surveyUrl: `${sample}/survey`,
-        unsubscribeUrl: `${sample}/unsubscribe`,
-        delayMinutes: p.eventKind === 'alert.delay' ? 15 : null,
-        notice: p.eventKind === 'center.notice' ? (p.locale === 'it' ? 'Testo di esempio dell’avviso.' : 'Example notice text.') : null,
-        password: p.eventKind === 'password' ? 'Esempio-1234' : null,
+      const rendered = await composeText(em, {
+        eventKind: p.eventKind,
+        channel: p.channel,
+        locale: p.locale,
+        subject,
+        options: setting.options,
+        links: { confirmUrl: () => `${sample}/confirm`, cancelUrl: () => `${sample}/cancel`, unsubscribeUrl: () => `${sample}/unsubscribe` },
+        template,
+        values: {
+          confirmUrl: `${sample}/confirm`,
+          cancelUrl: `${sample}/cancel`,
+          setupUrl: `${sample}/setup`,
+          surveyUrl: `${sample}/survey`,
+          unsubscribeUrl: `${sample}/unsubscribe`,
+          delayMinutes: p.eventKind === 'alert.delay' ? 15 : null,
+          notice: p.eventKind === 'center.notice' ? (p.locale === 'it' ? 'Testo di esempio dell’avviso.' : 'Example notice text.') : null,
+          password: p.eventKind === 'password' ? 'Esempio-1234' : null,
+        },
       });
-      const rendered = renderMessage(template, ctx, { locale: p.locale, timeZone: center.timeZone, spoken: p.channel === 'voice' });
       return c.json({ subject: rendered.subject, body: rendered.body, locale: p.locale, channel: p.channel }, 200);
     });
 }

@@ -1,3 +1,4 @@
+import { enqueueCommands } from '../../db/outbox.js';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Hono, type Context } from 'hono';
@@ -144,8 +145,7 @@ export function confirmLinkRoutes(deps: ResolvedWebhookDeps): Hono {
     const ctx = await loadLinkContext(em, deps.links, c.req.param('segment') ?? '', action);
     if (!ctx) return pageResponse(c, 404, invalidLinkPage());
     const outcome = outcomeOf(action);
-    // The engine is asked inside the transaction: if it fails, the token stays unused and the
-    // patient can press again; a repeat reaches the workflow with the same event id.
+    // The answer goes to the outbox with the token's use: both commit, or neither does.
     const result = await em.transactional(async (tx) => {
       // Both links of one message queue here, so only one of them can be the first answer.
       await tx.execute(`select id from messages where id = ? for update`, [ctx.message.id]);
@@ -155,7 +155,7 @@ export function confirmLinkRoutes(deps: ResolvedWebhookDeps): Hono {
       if (!(await claimToken(tx, ctx, outcome, at))) {
         return { state: { kind: 'used', outcome: (await usedOutcome(tx, ctx.message.id)) ?? outcome } as const, firstUse: false };
       }
-      await deps.engine.patientAnswered(ctx.center.id, ctx.appointment.id, action, 'link', `link:${ctx.message.id}`);
+      await enqueueCommands(tx, [{ type: 'patientAnswered', centerId: ctx.center.id, appointmentId: ctx.appointment.id, answer: action, via: 'link', eventId: `link:${ctx.message.id}` }]);
       return { state: { kind: 'used', outcome } as const, firstUse: true };
     });
     return pageResponse(c, stateStatus(result.state), statePage(ctx, result.state, action, result.firstUse));

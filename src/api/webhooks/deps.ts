@@ -1,12 +1,11 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import type { Engine } from '../../engine/port.js';
 import type { Links } from '../../links.js';
 
 /** What the webhook and public-link sub-apps need; built once by whoever mounts them. */
 export interface WebhookDeps {
+  /** Answers and callbacks go to the engine through the outbox, in the transaction that records them. */
   orm: MikroORM;
-  engine: Engine;
   links: Links;
   /** PUBLIC_BASE_URL: Twilio signs the URL it was given, not the one a proxy forwards to us. */
   publicBaseUrl: string;

@@ -18,7 +18,7 @@ export type { WebhookDeps } from './deps.js';
  * the links in messages (signed tokens). Two sub-apps, matching `AppDeps.webhooks` of
  * src/api/app.ts: `webhooks` is mounted at /webhooks, `links` at /l.
  *
- *   createApp({ ..., webhooks: createWebhooks({ orm, engine, links, publicBaseUrl, twilioAuthToken }) })
+ *   createApp({ ..., webhooks: createWebhooks({ orm, links, publicBaseUrl, twilioAuthToken }) })
  *
  * Twilio's phone number must post inbound SMS to `${PUBLIC_BASE_URL}/webhooks/twilio/inbound`.
  */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { recordOptChangeAudit } from '../../db/consent-audit.js';
 import type { Channel } from '../../domain/events.js';
-import type { Engine } from '../../engine/port.js';
+import { enqueueCommands } from '../../db/outbox.js';
 
 /**
  * X1 opt-out and opt-in of one address on one channel for one center, and the X4 callback that
@@ -25,7 +25,7 @@ export interface OptChange {
   at: Date;
 }
 
-/** Runs inside the caller's transaction; returns the callback rows to deliver after commit. */
+/** Runs inside the caller's transaction; the callbacks it records are handed to the outbox there too. */
 export async function recordOptOut(tx: EntityManager, change: OptChange): Promise<string[]> {
   let changed = false;
   if (change.address) {
@@ -98,12 +98,6 @@ async function recordCallbacks(tx: EntityManager, change: OptChange, type: strin
     ]);
     if (row) ids.push(row.id);
   }
+  await enqueueCommands(tx, ids.map((callbackId) => ({ type: 'deliverCallback' as const, centerId: change.centerId, callbackId })));
   return ids;
-}
-
-/** X4: after the commit, so the delivery activity finds the rows. */
-export async function deliverCallbacks(engine: Engine, callbacks: { centerId: string; callbackIds: string[] }[]): Promise<void> {
-  for (const { centerId, callbackIds } of callbacks) {
-    for (const callbackId of callbackIds) await engine.deliverCallback(centerId, callbackId);
-  }
 }

@@ -13,7 +13,7 @@ export function asLocale(value: string | null | undefined): Locale | null {
 export const localeOf = (value: string | null | undefined): Locale => asLocale(value) ?? 'it';
 
 /** SMS answers to a reply (B2-confirm, X1). Short: one segment each. */
-export const SMS_REPLIES: Record<Locale, Record<'stopped' | 'started' | 'confirmed' | 'cancelled' | 'nothingPending' | 'help', string>> = {
+export const SMS_REPLIES: Record<Locale, Record<'stopped' | 'started' | 'confirmed' | 'cancelled' | 'nothingPending' | 'help' | 'ambiguous', string>> = {
   it: {
     stopped: 'Non riceverai più SMS da noi. Per riattivarli rispondi START.',
     started: 'SMS riattivati. Per non riceverli più rispondi STOP.',
@@ -21,6 +21,7 @@ export const SMS_REPLIES: Record<Locale, Record<'stopped' | 'started' | 'confirm
     cancelled: 'Appuntamento disdetto. Grazie per avercelo comunicato.',
     nothingPending: 'Non ci sono appuntamenti in attesa di una tua risposta.',
     help: 'Rispondi SI per confermare, NO per disdire, STOP per non ricevere più SMS.',
+    ambiguous: 'Hai più appuntamenti in attesa di risposta e non abbiamo cambiato nulla. Apri il link di quello che intendi:',
   },
   en: {
     stopped: 'You will no longer get text messages from us. Reply START to get them again.',
@@ -29,8 +30,15 @@ export const SMS_REPLIES: Record<Locale, Record<'stopped' | 'started' | 'confirm
     cancelled: 'Your appointment is cancelled. Thank you for letting us know.',
     nothingPending: 'There is no appointment waiting for your answer.',
     help: 'Reply YES to confirm, NO to cancel, STOP to stop text messages.',
+    ambiguous: 'You have several appointments waiting for an answer, so nothing was changed. Open the link of the one you mean:',
   },
 };
+
+/** "dd/mm hh:mm" in the center's time zone: one line of an SMS answer. */
+export function shortWhen(startAt: Date, timeZone: string, locale: Locale): string {
+  const tag = locale === 'it' ? 'it-IT' : 'en-GB';
+  return new Intl.DateTimeFormat(tag, { timeZone, day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(startAt).replace(',', '');
+}
 
 /** Spoken answers to a keypress (B2-confirm). */
 export const VOICE_REPLIES: Record<Locale, Record<'confirmed' | 'cancelled' | 'notUnderstood' | 'prompt' | 'noAnswer' | 'closed', string>> = {

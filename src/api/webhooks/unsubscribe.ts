@@ -4,7 +4,7 @@ import { Center, Message, OptOut, Patient } from '../../db/entities/index.js';
 import { parseLinkSegment } from '../../links.js';
 import { invalidLinkPage } from './confirm-links.js';
 import type { ResolvedWebhookDeps } from './deps.js';
-import { deliverCallbacks, recordOptOut } from './opt-outs.js';
+import { recordOptOut } from './opt-outs.js';
 import { pageResponse, type Page } from './pages.js';
 import { fill, localeOf, PAGE_TEXTS } from './texts.js';
 
@@ -66,7 +66,7 @@ export function unsubscribeRoutes(deps: ResolvedWebhookDeps): Hono {
     const { message, center } = found;
     const body = await c.req.parseBody();
     const patientId = patientIdOf(message);
-    const callbackIds = await em.transactional((tx) =>
+    await em.transactional((tx) =>
       recordOptOut(tx, {
         centerId: center.id,
         channel: message.channel,
@@ -77,7 +77,6 @@ export function unsubscribeRoutes(deps: ResolvedWebhookDeps): Hono {
         at: deps.now(),
       }),
     );
-    await deliverCallbacks(deps.engine, [{ centerId: center.id, callbackIds }]);
     return pageResponse(c, 200, donePage(message, center));
   });
 

@@ -1,3 +1,4 @@
+import { enqueueCommands } from '../../db/outbox.js';
 import { Hono } from 'hono';
 import twilio from 'twilio';
 import { SPOKEN_VOICES } from '../../channels/voice.js';
@@ -56,7 +57,9 @@ export function voiceGatherRoutes(deps: ResolvedWebhookDeps): Hono {
     }
     const callSid = field(params, 'CallSid');
     if (!callSid || !/^CA[0-9a-f]{32}$/.test(callSid)) return c.text('CallSid: required, a Twilio call SID.', 400);
-    await deps.engine.patientAnswered(message.centerId, appointment.id, answer, 'voice', callSid + digits);
+    await em.transactional((tx) =>
+      enqueueCommands(tx, [{ type: 'patientAnswered', centerId: message.centerId, appointmentId: appointment.id, answer, via: 'voice', eventId: callSid + digits }]),
+    );
     return twimlResponse(c, say(locale, answer === 'confirm' ? texts.confirmed : texts.cancelled));
   });
   return app;

@@ -64,7 +64,8 @@ export const IdempotencyRecordSchema = new EntitySchema<IdempotencyRecord>({
   class: IdempotencyRecord,
   tableName: 'idempotency_records',
   uniques: [{ properties: ['apiKeyId', 'key'] }],
-  indexes: [{ properties: ['createdAt'] }], // X7 retention purge
+  // Retention / housekeeping purge records past their time to live (src/db/idempotency-records.ts).
+  indexes: [{ properties: ['createdAt'] }],
   properties: {
     ...baseProperties,
     apiKeyId: { kind: 'm:1', entity: 'ApiKey', mapToPk: true, deleteRule: 'cascade', fieldName: 'api_key_id' },

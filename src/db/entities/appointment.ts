@@ -65,11 +65,15 @@ export class ResourceAlert extends CenterOwned {
   delayMinutes: number | null = null;
   affectedCount: Opt<number> = 0;
   notifiedCount: Opt<number> = 0;
+  /** Set when the fan-out has reached every patient; until then the alert is in progress. */
+  finishedAt: Date | null = null;
 }
 
 export const ResourceAlertSchema = new EntitySchema<ResourceAlert>({
   class: ResourceAlert,
   tableName: 'resource_alerts',
+  // One alert per resource, day and kind: a repeated POST /v1/alerts answers the first (issue 9).
+  uniques: [{ properties: ['centerId', 'resourceId', 'day', 'kind'] }],
   properties: {
     ...centerOwnedProperties,
     resourceId: ref('Resource', 'resource_id'),
@@ -78,5 +82,6 @@ export const ResourceAlertSchema = new EntitySchema<ResourceAlert>({
     delayMinutes: { type: 'integer', nullable: true },
     affectedCount: { type: 'integer' },
     notifiedCount: { type: 'integer' },
+    finishedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
   },
 });

@@ -1,4 +1,5 @@
 import { EntitySchema, type Opt } from '@mikro-orm/core';
+import type { ApprovedSenders } from '../../domain/approved-senders.js';
 import type { Channel, EventKind, Locale } from '../../domain/events.js';
 import { BaseRow, CenterOwned, baseProperties, centerOwnedProperties } from './base.js';
 
@@ -17,6 +18,8 @@ export class Center extends BaseRow {
   emailReplyTo: string | null = null;
   smsSenderId: string | null = null;
   voiceCallerNumber: string | null = null;
+  /** A3: what the platform allows the senders above to be (set by the platform, never by the center). */
+  approvedSenders: Opt<ApprovedSenders> = { emailAddresses: [], emailDomains: [], smsSenderIds: [], voiceNumbers: [] };
   /** C2-privacy: send only to patients with privacy consent. */
   privacyRequired: Opt<boolean> = false;
   /** A4-read: email open tracking pixel. */
@@ -30,6 +33,13 @@ export class Center extends BaseRow {
   priceSmsSegment: Opt<number> = 1;
   priceVoice: Opt<number> = 2;
   lowCreditThreshold: Opt<number> = 50;
+  // Set by the platform only: where SMS and voice may go and how many a day (issue 9, costs).
+  /** ISO 3166 alpha-2; the default destination country. */
+  country: Opt<string> = 'IT';
+  /** SMS / voice destination countries (ISO 3166 alpha-2); null = the center's country only. */
+  phoneCountries: string[] | null = null;
+  /** SMS + voice messages per local day; the ones beyond are skipped (`daily_cap`). */
+  dailyPhoneCap: Opt<number> = 2000;
   /** Kept in the same transaction as every ledger row; equals the ledger's sum. */
   creditBalance: Opt<number> = 0;
   lowCreditWarnedAt: Date | null = null;
@@ -37,6 +47,11 @@ export class Center extends BaseRow {
   // X4 booking-system callbacks
   callbackUrl: string | null = null;
   callbackSecret: string | null = null;
+  /**
+   * X3: raised by every change that re-plans scheduled messages (settings, switch, templates).
+   * Policy signals carry it, so an activity can tell that it read an older row than it was told.
+   */
+  settingsVersion: Opt<number> = 0;
 }
 
 export const CenterSchema = new EntitySchema<Center>({
@@ -56,6 +71,7 @@ export const CenterSchema = new EntitySchema<Center>({
     emailReplyTo: { type: 'string', nullable: true },
     smsSenderId: { type: 'string', length: 16, nullable: true },
     voiceCallerNumber: { type: 'string', length: 20, nullable: true },
+    approvedSenders: { type: 'json' },
     privacyRequired: { type: 'boolean' },
     readTracking: { type: 'boolean' },
     messageRetentionDays: { type: 'integer', nullable: true },
@@ -64,11 +80,15 @@ export const CenterSchema = new EntitySchema<Center>({
     priceSmsSegment: { type: 'integer' },
     priceVoice: { type: 'integer' },
     lowCreditThreshold: { type: 'integer' },
+    country: { type: 'string', length: 2 },
+    phoneCountries: { type: 'string[]', nullable: true },
+    dailyPhoneCap: { type: 'integer' },
     creditBalance: { type: 'integer' },
     lowCreditWarnedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
     exhaustedWarnedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
     callbackUrl: { type: 'string', nullable: true },
     callbackSecret: { type: 'string', nullable: true },
+    settingsVersion: { type: 'integer', default: 0 },
   },
 });
 

@@ -2,7 +2,8 @@ import { ApiKeySchema, CallbackDeliverySchema, ConfirmTokenSchema, IdempotencyRe
 import { AppointmentSchema, ResourceAlertSchema } from './appointment.js';
 import { CenterSchema, EventSettingSchema, TemplateSchema } from './center.js';
 import { LocationSchema, PatientSchema, ResourceSchema, ServiceSchema } from './directory.js';
-import { CreditEntrySchema, MessageEventSchema, MessageSchema, OptOutSchema } from './message.js';
+import { CreditEntrySchema, MessageEventSchema, MessageSchema, OptOutSchema, SenderOptOutSchema } from './message.js';
+import { OutboxCommandSchema } from './outbox.js';
 import { ConsentChangeSchema, PatientErasureSchema } from './privacy.js';
 
 export * from './access.js';
@@ -11,6 +12,7 @@ export * from './center.js';
 export * from './directory.js';
 export * from './message.js';
 export * from './privacy.js';
+export * from './outbox.js';
 
 /** The explicit entity list given to MikroORM. */
 export const entities = [
@@ -27,6 +29,7 @@ export const entities = [
   MessageEventSchema,
   CreditEntrySchema,
   OptOutSchema,
+  SenderOptOutSchema,
   ApiKeySchema,
   ConfirmTokenSchema,
   IdempotencyRecordSchema,
@@ -34,4 +37,5 @@ export const entities = [
   MessageSecretSchema,
   ConsentChangeSchema,
   PatientErasureSchema,
+  OutboxCommandSchema,
 ];

@@ -34,6 +34,15 @@ export class Message extends CenterOwned {
   asksConfirmation: Opt<boolean> = false;
   /** B7: the stashed secret this message carries; the stored body is redacted. */
   secretRef: string | null = null;
+  /** SMS: the From it went out from, set when it is claimed for sending; replies to it find it (X1, B2-confirm). */
+  sender: string | null = null;
+  /** The send attempt holding `sending` (fencing token: activity identity + attempt number). */
+  claimHolder: string | null = null;
+  claimAttempt: number | null = null;
+  /** A live attempt renews this; past it, the holder is presumed dead. */
+  leaseUntil: Date | null = null;
+  /** Email sent again after an unknown outcome: the patient may have it twice (same Message-ID). */
+  possibleDuplicate: Opt<boolean> = false;
 }
 
 export const MessageSchema = new EntitySchema<Message>({
@@ -76,13 +85,19 @@ export const MessageSchema = new EntitySchema<Message>({
     openCount: { type: 'integer' },
     asksConfirmation: { type: 'boolean' },
     secretRef: { type: 'uuid', nullable: true },
+    sender: { type: 'string', length: 20, nullable: true },
+    claimHolder: { type: 'string', length: 300, nullable: true },
+    claimAttempt: { type: 'integer', nullable: true },
+    leaseUntil: { type: 'Date', columnType: 'timestamptz', nullable: true },
+    possibleDuplicate: { type: 'boolean', default: false },
   },
 });
 
 /** E1: the status history of one message (callbacks, opens, retries). */
 export class MessageEvent extends BaseRow {
   messageId!: string;
-  status!: MessageStatus | 'opened' | 'retry';
+  /** `reply`: an SMS reply about this message that was not acted on (e.g. ambiguous). */
+  status!: MessageStatus | 'opened' | 'retry' | 'reply';
   detail: string | null = null;
 }
 
@@ -134,6 +149,28 @@ export const OptOutSchema = new EntitySchema<OptOut>({
   properties: {
     ...centerOwnedProperties,
     channel: { type: 'string', length: 10 },
+    address: { type: 'string' },
+    source: { type: 'string', length: 30 },
+  },
+});
+
+/**
+ * X1: a phone that wrote STOP to one of our SMS senders. Carriers (and Twilio) block that pair
+ * whatever center sends, so it is checked at send time for every center using that sender.
+ */
+export class SenderOptOut extends BaseRow {
+  sender!: string;
+  address!: string;
+  source!: string;
+}
+
+export const SenderOptOutSchema = new EntitySchema<SenderOptOut>({
+  class: SenderOptOut,
+  tableName: 'sender_opt_outs',
+  uniques: [{ properties: ['sender', 'address'] }],
+  properties: {
+    ...baseProperties,
+    sender: { type: 'string', length: 20 },
     address: { type: 'string' },
     source: { type: 'string', length: 30 },
   },

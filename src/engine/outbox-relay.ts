@@ -1,0 +1,131 @@
+import pg from 'pg';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import { claimCommands, OUTBOX_CHANNEL, settleCommands, type ClaimedCommand } from '../db/outbox.js';
+import { deliverCommand } from './commands.js';
+import type { Engine } from './port.js';
+
+export interface OutboxRelayOptions {
+  orm: MikroORM;
+  /** Where commands go: the Temporal engine in production, a recording one in API tests. */
+  engine: Engine;
+  logger?: Logger;
+  /** Commands claimed per transaction (delivered concurrently). */
+  batchSize?: number;
+  /** Fallback poll: lost notifications and back-offs that have run out. */
+  pollMs?: number;
+  /** A delivery that has not answered by then counts as failed and is retried (deliveries are idempotent). */
+  deliveryTimeoutMs?: number;
+  /** Only for LISTEN; false in tests that pump by hand. */
+  listen?: boolean;
+}
+
+export interface OutboxRelay {
+  start(): Promise<void>;
+  /** Delivers everything due now and resolves when none is left (tests, shutdown). */
+  drain(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Commit first, then the engine: delivers the commands that committed transactions wrote to the
+ * outbox. Woken at once by NOTIFY (milliseconds), polled as a fallback; several relays (every API
+ * process and every worker) share the table safely, and a dead one's rows go to the others.
+ */
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { orm, engine, logger } = options;
+  const batchSize = options.batchSize ?? 64;
+  const pollMs = options.pollMs ?? 1_000;
+  const deliveryTimeoutMs = options.deliveryTimeoutMs ?? 10_000;
+  let listener: pg.Client | null = null;
+  let poller: NodeJS.Timeout | null = null;
+  let stopped = false;
+  let current: Promise<void> | null = null;
+  let again = false;
+
+  async function deliverOne(claimed: ClaimedCommand): Promise<{ id: string; error: string | null }> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${deliveryTimeoutMs} ms`)), deliveryTimeoutMs);
+    });
+    try {
+      await Promise.race([deliverCommand(engine, claimed.command), timeout]);
+      return { id: claimed.id, error: null };
+    } catch (err) {
+      const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      logger?.warn({ outboxId: claimed.id, type: claimed.command.type, attempts: claimed.attempts + 1, error }, 'engine command not delivered; retrying');
+      return { id: claimed.id, error: error.slice(0, 500) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** One transaction: claim, deliver, settle. Returns how many commands it claimed. */
+  async function pass(): Promise<number> {
+    return orm.em.fork().transactional(async (tx) => {
+      const claimed = await claimCommands(tx, batchSize);
+      if (claimed.length === 0) return 0;
+      const results = await Promise.all(claimed.map(deliverOne));
+      await settleCommands(
+        tx,
+        results.filter((r) => r.error === null).map((r) => r.id),
+        results.flatMap((r) => (r.error === null ? [] : [{ id: r.id, error: r.error }])),
+      );
+      return claimed.length;
+    });
+  }
+
+  function pump(): Promise<void> {
+    if (current) {
+      again = true; // a commit during this pass: look once more before resting
+      return current;
+    }
+    current = (async () => {
+      try {
+        do {
+          again = false;
+          while (!stopped && (await pass()) > 0);
+        } while (again && !stopped);
+      } catch (err) {
+        logger?.error({ error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 'outbox relay pass failed; the poll retries');
+      } finally {
+        current = null;
+      }
+    })();
+    return current;
+  }
+
+  async function listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: orm.config.get('clientUrl') });
+    client.on('notification', () => void pump());
+    client.on('error', (err) => {
+      logger?.warn({ error: err.message }, 'outbox listener lost; reconnecting');
+      listener = null;
+      void client.end().catch(() => undefined);
+      if (!stopped) setTimeout(() => void listen().catch(() => undefined), 1_000).unref();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    listener = client;
+  }
+
+  return {
+    async start() {
+      stopped = false;
+      if (options.listen !== false) await listen();
+      poller = setInterval(() => void pump(), pollMs);
+      poller.unref();
+      await pump(); // what a previous process left
+    },
+    drain: pump,
+    async stop() {
+      stopped = true;
+      if (poller) clearInterval(poller);
+      poller = null;
+      await current;
+      const client = listener;
+      listener = null;
+      await client?.end().catch(() => undefined);
+    },
+  };
+}

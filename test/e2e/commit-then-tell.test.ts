@@ -1,0 +1,116 @@
+import { DateTime } from 'luxon';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/api/app.js';
+import { eventually, policyFanoutDone, serverNow, startEngineHarness, type EngineHarness } from '../support/engine.js';
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+const PLATFORM_KEY = 'platform-key-for-the-outbox-test-0123456789';
+/** Every write stays uncommitted this long after its handler returned: the race made certain. */
+const SLOW_COMMIT_MS = 400;
+
+/**
+ * Commit first, then the engine (issue #8): each write request waits SLOW_COMMIT_MS between its
+ * handler and its commit. Had the engine been told before the commit (as it was), the workflows
+ * would wake during that wait and read the old rows; through the outbox they are told only after.
+ */
+describe('e2e: the engine hears of a change only after it is committed', () => {
+  let h: EngineHarness;
+  let app: App;
+  let admin: string;
+  let booking: string;
+  let centerId: string;
+
+  beforeAll(async () => {
+    h = await startEngineHarness();
+    app = createApp({
+      orm: h.db.orm,
+      engine: h.engine,
+      config: { PLATFORM_API_KEY: PLATFORM_KEY, PUBLIC_BASE_URL: 'http://127.0.0.1:9' },
+      beforeCommit: () => new Promise((r) => setTimeout(r, SLOW_COMMIT_MS)),
+    });
+    const created = await call(PLATFORM_KEY, 'POST', '/v1/centers', { name: 'Centro Lento' });
+    admin = created.body.keys.admin.key;
+    booking = created.body.keys.booking.key;
+    centerId = created.body.center.id;
+    await call(PLATFORM_KEY, 'POST', '/v1/credits/top-ups', { centerId, amount: 1000, note: 'test' });
+    for (const kind of ['appointment.created', 'resource.new_appointment']) await call(admin, 'PUT', `/v1/event-settings/${kind}`, { channels: [] });
+    await call(booking, 'PUT', '/v1/patients/P-1', { firstName: 'Anna', lastName: 'Riva', email: 'anna.riva@example.com', privacyConsent: true });
+    await call(booking, 'PUT', '/v1/resources/R-1', { name: 'Dott. Bassi' });
+  }, 180_000);
+  afterAll(() => h?.stop());
+
+  async function call(key: string, method: string, path: string, body?: unknown) {
+    const res = await app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    expect(res.status, `${method} ${path}: ${text}`).toBeLessThan(300);
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  }
+
+  const bookAt = (id: string, start: Date, revision = 1) =>
+    call(booking, 'PUT', `/v1/appointments/${id}`, {
+      revision,
+      patientId: 'P-1',
+      resourceId: 'R-1',
+      startAt: start.toISOString(),
+      endAt: new Date(start.getTime() + 30 * MIN).toISOString(),
+    });
+
+  /** When the workflow now plans the reminder (null while it plans none). */
+  async function plannedReminder(id: string): Promise<number | null> {
+    const { body } = await call(booking, 'GET', `/v1/appointments/${id}/timeline`);
+    const entry = (body.entries as { eventKind: string; state: string; at: string }[]).find((e) => e.eventKind === 'appointment.reminder' && e.state === 'planned');
+    return entry ? Date.parse(entry.at) : null;
+  }
+
+  const mailsTo = (address: string) => h.smtp.mails.filter((m) => m.envelope.to.includes(address));
+
+  it('X3: a new reminder lead reaches every one of 12 booked appointments, re-planned at the new time', async () => {
+    await call(admin, 'PUT', '/v1/event-settings/appointment.reminder', { channels: ['email'], options: { leadMinutes: 1440 } });
+    const now = (await serverNow(h)).getTime();
+    const starts = Array.from({ length: 12 }, (_, i) => new Date(now + 3 * DAY + i * HOUR));
+    for (const [i, start] of starts.entries()) await bookAt(`X3-${i}`, start);
+    for (const [i, start] of starts.entries()) {
+      expect(await eventually(() => plannedReminder(`X3-${i}`), (at) => at === start.getTime() - DAY)).toBe(start.getTime() - DAY);
+    }
+
+    await call(admin, 'PUT', '/v1/event-settings/appointment.reminder', { channels: ['email'], options: { leadMinutes: 120 } });
+    for (const [i, start] of starts.entries()) {
+      expect(await eventually(() => plannedReminder(`X3-${i}`), (at) => at === start.getTime() - 2 * HOUR), `appointment X3-${i}`).toBe(start.getTime() - 2 * HOUR);
+    }
+  });
+
+  it('B1: the "modified" notice tells the new time, not the one before the change', async () => {
+    await call(admin, 'PUT', '/v1/event-settings/appointment.modified', { channels: ['email'] });
+    const start = DateTime.fromMillis((await serverNow(h)).getTime() + 5 * DAY, { zone: 'Europe/Rome' }).set({ hour: 9, minute: 0, second: 0, millisecond: 0 });
+    await bookAt('MOD-1', start.toJSDate());
+    const before = mailsTo('anna.riva@example.com').length;
+    await bookAt('MOD-1', start.plus({ hours: 2 }).toJSDate(), 2);
+    const mails = await eventually(async () => mailsTo('anna.riva@example.com'), (m) => m.length > before);
+    const notice = mails.at(-1)!;
+    expect(notice.parsed.subject).toContain('11:00');
+    expect(notice.parsed.text).toContain('11:00');
+    expect(notice.parsed.text).not.toContain('09:00');
+  });
+
+  it('A4 X3: a template changed while a reminder is already prepared and paid goes out in the new words', async () => {
+    await call(admin, 'PUT', '/v1/event-settings/appointment.modified', { channels: [] });
+    await call(admin, 'PUT', '/v1/event-settings/appointment.reminder', { channels: ['email'], options: { leadMinutes: 60 } });
+    // Due in 5 minutes: prepared and paid ahead at booking, with the template of that moment.
+    const start = new Date((await serverNow(h)).getTime() + 65 * MIN);
+    await bookAt('TPL-1', start);
+    await eventually(() => plannedReminder('TPL-1'), (at) => at === start.getTime() - HOUR);
+    const before = mailsTo('anna.riva@example.com').length;
+    await call(admin, 'PUT', '/v1/templates/appointment.reminder/email/it', { subject: 'Promemoria nuovo per [TRD3]', body: 'TESTO NUOVO: [TRD3], ci vediamo alle [TRD9].' });
+    await policyFanoutDone(h, centerId);
+    await h.env.sleep(10 * MIN);
+    const mails = await eventually(async () => mailsTo('anna.riva@example.com'), (m) => m.length > before);
+    expect(mails.slice(before).map((m) => m.parsed.subject)).toEqual(['Promemoria nuovo per Anna']);
+    expect(mails.at(-1)!.parsed.text).toContain('TESTO NUOVO: Anna');
+  });
+});

@@ -1,0 +1,257 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ledgerSum, topUp } from '../../src/db/credits.js';
+import { Appointment, Center, CreditEntry, EventSetting, Location, Message, Patient, Resource, Service } from '../../src/db/entities/index.js';
+import { freePort } from '../../src/dev/ports.js';
+import { startLocalPostgres, type LocalPostgres } from '../../src/dev/postgres.js';
+import { startTwilioTestServer, type TwilioTestServer } from '../../src/dev/twilio-server.js';
+import type { EventKind } from '../../src/domain/events.js';
+import { registerSearchAttributes } from '../../src/engine/register-search-attributes.js';
+import { snapshotOf } from '../../src/engine/snapshot.js';
+import { createTemporalEngine } from '../../src/engine/temporal-engine.js';
+import { migrateUp, openOrm, type MikroORM } from '../../src/db/orm.js';
+import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
+import { testBundle, TWILIO_SID, TWILIO_TOKEN } from '../support/engine.js';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+/** 50 patients × email + SMS = a burst of 100 sends (enough to be mid-burst at the fault; light enough for `npm test` on 2 cores). */
+const PATIENTS = 50;
+const OTHER_EVENTS: EventKind[] = [
+  'appointment.modified', 'appointment.cancelled', 'appointment.reminder', 'appointment.second_reminder',
+  'appointment.post_visit', 'resource.reminder', 'resource.new_appointment',
+];
+
+/**
+ * Issue 10 fault injection with real worker processes (src/worker.ts as `npm run worker` runs it)
+ * against the Temporal dev server, a PostgreSQL of this file's own (so it can be restarted), a
+ * real SMTP server and the Twilio test server. A burst of 50 booking notices by email and SMS
+ * (100 sends due at once); the faults: a worker SIGKILLed mid-burst and restarted, two workers
+ * at once, PostgreSQL restarted mid-burst. What must hold: every message sent; each SMS made at
+ * Twilio exactly once; an email at most twice, and twice only when its row says possible
+ * duplicate (README "Delivery guarantees per channel"); the ledger debits each message once.
+ */
+describe('issue 10: every message once with real worker processes (dev server)', () => {
+  let pgDir: string;
+  let pgPort: number;
+  let pgServer: LocalPostgres;
+  let databaseUrl: string;
+  let orm: MikroORM;
+  let env: TestWorkflowEnvironment;
+  let smtp: SmtpCapture;
+  let twilio: TwilioTestServer;
+  let bundlePath: string;
+  const children = new Set<ChildProcess>();
+
+  beforeAll(async () => {
+    pgDir = mkdtempSync(join(tmpdir(), 'comms-faults-pg-'));
+    pgPort = await freePort();
+    pgServer = await startLocalPostgres({ dataDir: pgDir, port: pgPort });
+    databaseUrl = await pgServer.createDatabase('faults');
+    orm = await openOrm(databaseUrl);
+    await migrateUp(orm);
+    // The dev server's own warnings (tasks timing out on a killed worker) are this test's point, not noise for the run.
+    env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: inject('temporalCli') }, log: { format: 'pretty', level: 'error' } } });
+    await registerSearchAttributes(env.connection);
+    smtp = await startSmtpCapture();
+    twilio = await startTwilioTestServer({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN });
+    bundlePath = join(pgDir, '..', `comms-faults-bundle-${randomUUID()}.js`);
+    writeFileSync(bundlePath, (await testBundle()).code);
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await orm?.close();
+    await env?.teardown();
+    await Promise.all([smtp?.stop(), twilio?.stop()]);
+    await pgServer?.stop();
+    rmSync(pgDir, { recursive: true, force: true });
+    rmSync(bundlePath, { force: true });
+  });
+
+  /** A worker process as deployed (`tsx src/worker.ts`); resolves once it polls. */
+  async function startWorker(taskQueue: string): Promise<ChildProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'info',
+        DATABASE_URL: databaseUrl,
+        TEMPORAL_ADDRESS: env.address,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        WORKFLOW_BUNDLE_PATH: bundlePath,
+        PUBLIC_BASE_URL: 'http://127.0.0.1:9',
+        PLATFORM_API_KEY: 'ck_platform_fault_test_0123456789',
+        LINK_SIGNING_SECRET: 'fault-test-link-secret-0123456789abcdef',
+        SMTP_HOST: smtp.host,
+        SMTP_PORT: String(smtp.port),
+        DEFAULT_EMAIL_FROM: 'no-reply@clinic.test',
+        DEFAULT_SMS_FROM: '+390200000000',
+        DEFAULT_VOICE_FROM: '+390200000001',
+        TWILIO_ACCOUNT_SID: TWILIO_SID,
+        TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+        TWILIO_API_BASE_URL: twilio.url,
+        PHONE_MESSAGES_PER_SECOND: '40',
+      },
+    });
+    children.add(child);
+    child.once('exit', () => children.delete(child));
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('"msg":"worker running"')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`worker exited (${code}) before polling: ${stderr.slice(-2000)}`)));
+    });
+    return child;
+  }
+
+  async function kill(child: ChildProcess): Promise<void> {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** A center with 100 patients (own address and number each), notices on booking by email and SMS. */
+  async function burstCenter() {
+    const em = orm.em.fork();
+    const center = em.create(Center, { name: 'Fault Test', phone: '+390612345678', adminEmails: [], priceEmail: 1, priceSmsSegment: 1 });
+    const resource = em.create(Resource, { centerId: center.id, externalId: `r-${randomUUID()}`, name: 'Dott. Rossi' });
+    const service = em.create(Service, { centerId: center.id, externalId: `s-${randomUUID()}`, name: 'Visita', price: '80.00', durationMinutes: 30 });
+    const location = em.create(Location, { centerId: center.id, externalId: `l-${randomUUID()}`, site: 'Sede' });
+    const patients = Array.from({ length: PATIENTS }, (_, i) =>
+      em.create(Patient, {
+        centerId: center.id, externalId: `p-${randomUUID()}`, firstName: `P${i}`, lastName: 'Test',
+        email: `p${i}-${center.id.slice(0, 8)}@example.com`, mobile: `+39333${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`, privacyConsent: true,
+      }),
+    );
+    em.create(EventSetting, { centerId: center.id, eventKind: 'appointment.created', channels: ['email', 'sms'], options: {} });
+    for (const eventKind of OTHER_EVENTS) em.create(EventSetting, { centerId: center.id, eventKind, channels: [], options: {} });
+    await em.flush();
+    await topUp(em, { centerId: center.id, amount: 1000, note: 'test' });
+    return { center, resource, service, location, patients };
+  }
+
+  /** Books one appointment per patient, as the API does (a new row, then the engine). */
+  async function book(taskQueue: string, fixture: Awaited<ReturnType<typeof burstCenter>>) {
+    const em = orm.em.fork();
+    const engine = createTemporalEngine({ client: env.client, taskQueue, orm });
+    const start = Date.now() + 3 * 24 * 3600_000;
+    const rows = fixture.patients.map((patient) =>
+      em.create(Appointment, {
+        centerId: fixture.center.id, externalId: `a-${randomUUID()}`, patientId: patient.id, resourceId: fixture.resource.id,
+        serviceId: fixture.service.id, locationId: fixture.location.id, startAt: new Date(start), endAt: new Date(start + 1800_000),
+        bookedAt: new Date(), bookedOnline: false, revision: 1,
+      }),
+    );
+    await em.flush();
+    // Committed first, then told (the order the outbox keeps); this test is about the sends.
+    const ids = new Map(fixture.patients.map((p) => [p.id, p.externalId]));
+    await Promise.all(rows.map((row) => engine.appointmentChanged(snapshotOf(row, { patient: ids.get(row.patientId)!, resource: fixture.resource.externalId }), { created: true })));
+  }
+
+  const sendsSoFar = () => smtp.mails.length + twilio.messages.length;
+  const until = async (probe: () => boolean | Promise<boolean>, timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await probe())) {
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return true;
+  };
+  const rowsOf = (centerId: string) => orm.em.fork().find(Message, { centerId, eventKind: 'appointment.created' });
+  const allOut = async (centerId: string) => {
+    const rows = await rowsOf(centerId);
+    return rows.length === 2 * PATIENTS && rows.every((m) => ['sent', 'delivered'].includes(m.status));
+  };
+
+  /** The guarantees of the README, checked over one burst. */
+  async function expectEveryMessageOnce(centerId: string, options: { emailDuplicatesAllowed: boolean }) {
+    const rows = await rowsOf(centerId);
+    expect(rows).toHaveLength(2 * PATIENTS);
+    expect(rows.filter((m) => !['sent', 'delivered'].includes(m.status)).map((m) => `${m.channel}:${m.status}`)).toEqual([]);
+    // SMS: each one made at Twilio exactly once, and the row knows its SID.
+    for (const sms of rows.filter((m) => m.channel === 'sms')) {
+      const made = twilio.messages.filter((t) => t.to === sms.recipientAddress);
+      expect(made.map((t) => t.sid), sms.id).toEqual([sms.providerId]);
+    }
+    // Email: once, or twice with the same Message-ID only where the row says possible duplicate.
+    let duplicates = 0;
+    for (const email of rows.filter((m) => m.channel === 'email')) {
+      const copies = smtp.mails.filter((mail) => mail.parsed.messageId === `<${email.id}@clinic.test>`).length;
+      expect(copies, email.id).toBeGreaterThanOrEqual(1);
+      expect(copies, email.id).toBeLessThanOrEqual(email.possibleDuplicate ? 2 : 1);
+      if (copies === 2) duplicates += 1;
+    }
+    if (!options.emailDuplicatesAllowed) expect(rows.filter((m) => m.possibleDuplicate)).toEqual([]);
+    // F1: one debit per message, no refund, the balance is the ledger's sum.
+    const em = orm.em.fork();
+    const entries = await em.find(CreditEntry, { centerId, messageId: { $ne: null } });
+    expect(entries.filter((e) => e.kind === 'debit')).toHaveLength(2 * PATIENTS);
+    expect(entries.filter((e) => e.kind === 'refund')).toHaveLength(0);
+    expect(await ledgerSum(em, centerId)).toBe(1000 - 2 * PATIENTS);
+    expect((await em.findOneOrFail(Center, { id: centerId })).creditBalance).toBe(1000 - 2 * PATIENTS);
+    return { duplicates, marked: rows.filter((m) => m.possibleDuplicate).length };
+  }
+
+  /** One worker process, the burst booked, and 20 of its 100 sends out: the moment of the fault. */
+  async function midBurst() {
+    const taskQueue = `faults-${randomUUID()}`;
+    const fixture = await burstCenter();
+    const worker = await startWorker(taskQueue);
+    const before = sendsSoFar();
+    await book(taskQueue, fixture);
+    expect(await until(() => sendsSoFar() - before >= 20, 120_000)).toBe(true);
+    return { taskQueue, fixture, worker, sent: () => sendsSoFar() - before };
+  }
+
+  it('a worker SIGKILLed mid-burst and restarted: every message sent, SMS exactly once, email duplicates only as documented and marked, ledger exact', async () => {
+    const { taskQueue, fixture, worker: first, sent } = await midBurst();
+    await kill(first);
+    const killedAt = Date.now();
+    const sentAtKill = sent();
+    await startWorker(taskQueue);
+    const restartedAt = Date.now();
+    expect(await until(() => allOut(fixture.center.id), 240_000)).toBe(true);
+    const doneAt = Date.now();
+    const { duplicates, marked } = await expectEveryMessageOnce(fixture.center.id, { emailDuplicatesAllowed: true });
+    console.log(
+      `[issue 10] SIGKILL after ${sentAtKill} of ${2 * PATIENTS} sends; restart ${restartedAt - killedAt} ms later; ` +
+        `all sent ${doneAt - restartedAt} ms after the restart; email duplicates ${duplicates} (rows marked possible duplicate: ${marked})`,
+    );
+  }, 420_000);
+
+  it('the same burst on two worker processes at once: no message sent twice', async () => {
+    const taskQueue = `faults-${randomUUID()}`;
+    const fixture = await burstCenter();
+    const workers = await Promise.all([startWorker(taskQueue), startWorker(taskQueue)]);
+    await book(taskQueue, fixture);
+    expect(await until(() => allOut(fixture.center.id), 240_000)).toBe(true);
+    await expectEveryMessageOnce(fixture.center.id, { emailDuplicatesAllowed: false });
+    await Promise.all(workers.map(kill));
+  }, 420_000);
+
+  it('PostgreSQL restarted mid-burst: every message sent, SMS exactly once, email duplicates only as documented, ledger exact', async () => {
+    const { fixture, worker } = await midBurst();
+    await orm.close();
+    await pgServer.stop();
+    const downAt = Date.now();
+    pgServer = await startLocalPostgres({ dataDir: pgDir, port: pgPort });
+    const upAt = Date.now();
+    orm = await openOrm(databaseUrl);
+    expect(await until(() => allOut(fixture.center.id), 240_000)).toBe(true);
+    const { duplicates, marked } = await expectEveryMessageOnce(fixture.center.id, { emailDuplicatesAllowed: true });
+    console.log(`[issue 10] PostgreSQL down ${upAt - downAt} ms mid-burst; all sent ${Date.now() - upAt} ms after; email duplicates ${duplicates} (marked ${marked})`);
+    await kill(worker);
+  }, 420_000);
+});
