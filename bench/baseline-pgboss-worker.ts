@@ -13,7 +13,7 @@ import pino from 'pino';
 import { Client, Connection } from '@temporalio/client';
 import { createActivities } from '../src/activities/index.js';
 import { createChannels } from '../src/channels/index.js';
-import { loadConfig } from '../src/config.js';
+import { linkSigningKeys, loadConfig, messageSecretKeys } from '../src/config.js';
 import { openOrm } from '../src/db/orm.js';
 import { createSecretStash } from '../src/db/secret-stash.js';
 import { createLinks } from '../src/links.js';
@@ -41,8 +41,8 @@ const channels = createChannels({
 const activities = createActivities({
   orm,
   channels,
-  links: createLinks({ publicBaseUrl: config.PUBLIC_BASE_URL, secret: config.LINK_SIGNING_SECRET }),
-  secrets: createSecretStash({ orm, key: config.LINK_SIGNING_SECRET }),
+  links: createLinks({ publicBaseUrl: config.PUBLIC_BASE_URL, secret: linkSigningKeys(config) }),
+  secrets: createSecretStash({ orm, key: messageSecretKeys(config) }),
   temporal: new Client({ connection }),
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   logger: pino({ level: 'warn' }),

@@ -1,10 +1,21 @@
 import { z } from 'zod';
+import { keyRing, parseKeyList, type SecretKey } from './keyring.js';
 
 /**
  * The one configuration object, read from the environment once at start-up.
  * Secrets have no defaults: the local stack (`npm start`) generates and prints its own.
  */
 const secret = (min: number) => z.string().min(min, `must be at least ${min} characters`);
+/** `id:secret,id:secret`, newest first (src/keyring.ts). */
+const keyList = (min: number) =>
+  z.string().transform((text, ctx) => {
+    const parsed = parseKeyList(text, min);
+    if (typeof parsed === 'string') {
+      ctx.addIssue({ code: 'custom', message: parsed });
+      return z.NEVER;
+    }
+    return parsed;
+  });
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 export const configSchema = z.object({
@@ -42,7 +53,20 @@ export const configSchema = z.object({
   API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
   /** How long an API process trusts a key it found without asking the database again; a key revoked through another API process works here at most this long. 0 = no cache. */
   API_KEY_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
-  LINK_SIGNING_SECRET: secret(32),
+  /** Keys of the public links (confirm, cancel, unsubscribe, pixel), `id:secret,…` newest first: the first signs, all verify. */
+  LINK_SIGNING_KEYS: keyList(32).optional(),
+  /** Keys of the B7 password / set-up secrets at rest, `id:secret,…` newest first: the first encrypts, all decrypt. */
+  MESSAGE_SECRET_KEYS: keyList(32).optional(),
+  /** Before key ids: one secret for both (key id `0`). Used only where the lists above are unset. */
+  LINK_SIGNING_SECRET: secret(32).optional(),
+  /** X7: set = every Temporal payload is encrypted (AES-256-GCM), `id:secret,…` newest first: the first encrypts, all decrypt. */
+  TEMPORAL_PAYLOAD_KEYS: keyList(32).optional(),
+  /** Origins allowed to call the codec endpoint from a browser (the Temporal Web UI), comma-separated. */
+  CODEC_CORS_ORIGINS: z
+    .string()
+    .transform((text) => text.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.url()))
+    .default([]),
 
   SMTP_HOST: z.string().min(1),
   SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
@@ -78,11 +102,39 @@ export class ConfigError extends Error {
 /** Parses the environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const result = configSchema.safeParse(env);
-  if (result.success) return result.data;
-  throw new ConfigError(
-    result.error.issues.map((issue) => ({
-      variable: String(issue.path[0] ?? '(root)'),
-      message: issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message,
-    })),
-  );
+  const issues = result.success
+    ? []
+    : result.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? '(root)'),
+        message: issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message,
+      }));
+  issues.push(...missingKeys(env));
+  if (result.success && issues.length === 0) return result.data;
+  throw new ConfigError(issues);
+}
+
+/** The key lists or the legacy single secret: one of them must be set (checked here, so every other variable is still reported). */
+function missingKeys(env: Record<string, string | undefined>): { variable: string; message: string }[] {
+  if (env.LINK_SIGNING_KEYS === undefined && env.LINK_SIGNING_SECRET === undefined) {
+    return [{ variable: 'LINK_SIGNING_KEYS', message: 'is required (or the single LINK_SIGNING_SECRET)' }];
+  }
+  if (env.MESSAGE_SECRET_KEYS === undefined && env.LINK_SIGNING_SECRET === undefined) {
+    return [{ variable: 'MESSAGE_SECRET_KEYS', message: 'is required with LINK_SIGNING_KEYS' }];
+  }
+  return [];
+}
+
+/** The link-signing keys: LINK_SIGNING_KEYS, else the legacy LINK_SIGNING_SECRET as key `0`. */
+export function linkSigningKeys(config: Config): readonly SecretKey[] {
+  return config.LINK_SIGNING_KEYS ?? legacyKey(config);
+}
+
+/** The keys of the B7 secrets at rest: MESSAGE_SECRET_KEYS, else the legacy LINK_SIGNING_SECRET as key `0`. */
+export function messageSecretKeys(config: Config): readonly SecretKey[] {
+  return config.MESSAGE_SECRET_KEYS ?? legacyKey(config);
+}
+
+function legacyKey(config: Config): readonly SecretKey[] {
+  if (config.LINK_SIGNING_SECRET === undefined) throw new ConfigError([{ variable: 'LINK_SIGNING_KEYS', message: 'is required' }]);
+  return keyRing(config.LINK_SIGNING_SECRET).all;
 }

@@ -5,9 +5,11 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import pino, { type Logger } from 'pino';
 import { createApp } from './api/app.js';
 import { createWebhooks } from './api/webhooks/index.js';
-import { loadConfig, type Config } from './config.js';
+import { linkSigningKeys, loadConfig, messageSecretKeys, type Config } from './config.js';
 import { createSecretStash } from './db/secret-stash.js';
 import { openOrm } from './db/orm.js';
+import { dataConverterOption } from './engine/data-converter.js';
+import { AesGcmPayloadCodec } from './engine/payload-codec.js';
 import { startOutboxRelay } from './engine/start-relay.js';
 import { createTemporalEngine } from './engine/temporal-engine.js';
 import { createLinks } from './links.js';
@@ -16,15 +18,16 @@ import { createLinks } from './links.js';
 export async function buildApi(deps: { config: Config; orm: MikroORM; client: Client; logger: Logger }) {
   const { config, orm, client, logger } = deps;
   const engine = createTemporalEngine({ client, taskQueue: config.TEMPORAL_TASK_QUEUE, orm });
-  const links = createLinks({ publicBaseUrl: config.PUBLIC_BASE_URL, secret: config.LINK_SIGNING_SECRET });
+  const links = createLinks({ publicBaseUrl: config.PUBLIC_BASE_URL, secret: linkSigningKeys(config) });
   return createApp({
     orm,
     engine,
     config,
     logger,
     rateLimit: { capacity: config.API_RATE_LIMIT_BURST, refillPerSecond: config.API_RATE_LIMIT_PER_SECOND }, apiKeyCacheSeconds: config.API_KEY_CACHE_SECONDS,
-    secrets: createSecretStash({ orm, key: config.LINK_SIGNING_SECRET }),
+    secrets: createSecretStash({ orm, key: messageSecretKeys(config) }),
     webhooks: createWebhooks({ orm, links, publicBaseUrl: config.PUBLIC_BASE_URL, twilioAuthToken: config.TWILIO_AUTH_TOKEN, logger }),
+    ...(config.TEMPORAL_PAYLOAD_KEYS ? { codec: { codec: new AesGcmPayloadCodec(config.TEMPORAL_PAYLOAD_KEYS), corsOrigins: config.CODEC_CORS_ORIGINS } } : {}),
   });
 }
 
@@ -34,7 +37,7 @@ export async function startApiServer(deps: { config: Config; orm?: MikroORM; log
   const logger = deps.logger ?? pino({ level: config.LOG_LEVEL });
   const orm = deps.orm ?? (await openOrm(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX }));
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, ...dataConverterOption(config.TEMPORAL_PAYLOAD_KEYS) });
   const app = await buildApi({ config, orm, client, logger });
   const relay = await startOutboxRelay({ config, orm, client, logger });
   const server = await new Promise<ServerType>((resolve) => {

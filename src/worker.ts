@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import type { Logger as TemporalLogger } from '@temporalio/common';
+import type { DataConverter, Logger as TemporalLogger } from '@temporalio/common';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -9,9 +9,11 @@ import { createActivities } from './activities/index.js';
 import { createPacer } from './channels/pacer.js';
 import type { EngineActivities } from './activities/types.js';
 import { channelSettingsFromConfig, createChannels } from './channels/index.js';
-import { loadConfig, type Config } from './config.js';
+import { linkSigningKeys, loadConfig, messageSecretKeys, type Config } from './config.js';
 import { openOrm } from './db/orm.js';
 import { createSecretStash } from './db/secret-stash.js';
+import { dataConverterOption } from './engine/data-converter.js';
+import { ensureRetentionSchedule } from './engine/retention-schedule.js';
 import { startHousekeeping } from './housekeeping.js';
 import { startOutboxRelay } from './engine/start-relay.js';
 import { createLinks } from './links.js';
@@ -53,7 +55,10 @@ export async function createWorkers(input: {
   bundle: WorkflowBundle;
   phoneMessagesPerSecond: number;
   maxCachedWorkflows?: number;
+  /** X7: payload encryption (src/engine/data-converter.ts); unset = Temporal's defaults. */
+  dataConverter?: DataConverter;
 }): Promise<Worker[]> {
+  const converter = input.dataConverter ? { dataConverter: input.dataConverter } : {};
   const activities = input.activities as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const main = await Worker.create({
     connection: input.connection,
@@ -61,6 +66,7 @@ export async function createWorkers(input: {
     taskQueue: input.taskQueue,
     workflowBundle: input.bundle,
     activities,
+    ...converter,
     ...(input.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: input.maxCachedWorkflows }),
   });
   // The per-sender pace of SMS / voice is kept by the activity (deps.phonePacer), not by the
@@ -71,6 +77,7 @@ export async function createWorkers(input: {
     namespace: input.namespace,
     taskQueue: phoneTaskQueue(input.taskQueue),
     activities: { sendMessage: input.activities.sendMessage },
+    ...converter,
     maxConcurrentActivityTaskExecutions: phoneQueueConcurrency(input.phoneMessagesPerSecond),
   });
   return [main, phone];
@@ -86,7 +93,7 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
   const orm = deps.orm ?? (await openOrm(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX }));
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, ...dataConverterOption(config.TEMPORAL_PAYLOAD_KEYS) });
   const phoneRate = config.PHONE_MESSAGES_PER_SECOND / config.PHONE_WORKER_REPLICAS;
   const channels = createChannels({
     ...channelSettingsFromConfig(config),
@@ -95,11 +102,11 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     defaultVoiceFrom: config.DEFAULT_VOICE_FROM,
     ...(config.SMS_REPLY_FROM ? { smsReplyFrom: config.SMS_REPLY_FROM } : {}),
   });
-  const secrets = createSecretStash({ orm, key: config.LINK_SIGNING_SECRET });
+  const secrets = createSecretStash({ orm, key: messageSecretKeys(config) });
   const activities = createActivities({
     orm,
     channels,
-    links: createLinks({ publicBaseUrl: config.PUBLIC_BASE_URL, secret: config.LINK_SIGNING_SECRET }),
+    links: createLinks({ publicBaseUrl: config.PUBLIC_BASE_URL, secret: linkSigningKeys(config) }),
     secrets,
     temporal: client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -115,7 +122,9 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     bundle: await workflowBundle(logger, config.WORKFLOW_BUNDLE_PATH),
     phoneMessagesPerSecond: phoneRate,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    ...dataConverterOption(config.TEMPORAL_PAYLOAD_KEYS),
   });
+  await ensureRetentionSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE }); // X7
   const housekeeping = startHousekeeping({ orm, secrets, logger, everyMs: HOUSEKEEPING_EVERY_MS });
   const relay = await startOutboxRelay({ config, orm, client, logger });
   deps.signal?.addEventListener('abort', () => workers.forEach((w) => w.shutdown()));

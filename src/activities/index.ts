@@ -13,6 +13,7 @@ import { createDebitCredits, createFailMessage, createReleaseMessages, createSen
 import { createSignalPolicyChanged } from './policy-fanout.js';
 import { createPrepareMessages } from './prepare.js';
 import { createPrepareAndDebit } from './ready.js';
+import { createRetentionBatch } from './retention.js';
 import { classifyFailures } from './failures.js';
 import type { EngineActivities } from './types.js';
 
@@ -39,6 +40,7 @@ export function createActivities(deps: ActivityDeps): EngineActivities {
     findAlertAppointments: createFindAlertAppointments(deps),
     signalAlert: createSignalAlert(deps),
     recordAlertProgress: createRecordAlertProgress(deps),
+    retentionBatch: createRetentionBatch(deps),
     signalPolicyChanged: createSignalPolicyChanged(deps),
   });
 }

@@ -9,6 +9,7 @@ import { decideChannels, isPhoneChannel, overDailyCap, type ChannelDecision } fr
 import { smsSegments } from '../domain/sms-segments.js';
 import { loadEventSetting } from '../db/event-settings.js';
 import { Message, OptOut } from '../db/entities/index.js';
+import { optOutHash } from '../db/opt-out-hash.js';
 import { phoneMessagesToday } from '../db/sending-caps.js';
 import { insertMessages } from '../db/message-store.js';
 import { requireFresh } from './freshness.js';
@@ -52,9 +53,10 @@ export function createPrepareMessages(deps: ActivityDeps) {
       const countsToCap = !input.forcedSkip && decisions.some((d) => d.send && isPhoneChannel(d.channel));
       let phoneToday = countsToCap ? await phoneMessagesToday(tx, subject.center, now) : 0;
       const rows: Message[] = [];
+      const erased = input.recipient === 'patient' && !!subject.patient?.erasedAt; // X7: nothing to an erased patient
       for (const decision of decisions) {
         const idempotencyKey = keyOf(decision.channel);
-        let reason: SkipReason | null = input.forcedSkip ?? (decision.send ? null : decision.reason);
+        let reason: SkipReason | null = input.forcedSkip ?? (erased ? 'erased' : decision.send ? null : decision.reason);
         if (!reason && onePerDay && (await hasReminderThatDay(tx, subject, dueAt))) reason = 'one_per_day';
         if (!reason && overDailyCap(decision.channel, phoneToday, subject.center.dailyPhoneCap)) reason = 'daily_cap';
         if (!reason && isPhoneChannel(decision.channel)) phoneToday += 1;
@@ -82,7 +84,9 @@ async function rulesInput(em: EntityManager, input: PrepareInput, subject: Messa
     ? { email: patient?.email ?? null, mobile: patient?.mobile ?? null, landline: patient?.landline ?? null }
     : { email: resource?.email ?? null, mobile: resource?.mobile ?? null, landline: resource?.phone ?? null };
   const addresses = [contacts.email, contacts.mobile, contacts.landline].filter((a): a is string => !!a);
-  const optOuts = addresses.length ? await em.find(OptOut, { centerId: center.id, address: { $in: addresses } }) : [];
+  // X7: an erased patient's opt-outs are kept hashed; a new patient with that address is still blocked.
+  const lookup = [...addresses, ...addresses.map((a) => optOutHash(center.id, a))];
+  const optOuts = addresses.length ? await em.find(OptOut, { centerId: center.id, address: { $in: lookup } }) : [];
   const optedOut = new Set<Channel>([...(forPatient ? patient?.optedOutChannels ?? [] : []), ...optOuts.map((o) => o.channel)]);
   return {
     recipient: input.recipient,

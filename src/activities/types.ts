@@ -1,6 +1,7 @@
 import type { Channel, EventKind, MessageStatus, SkipReason } from '../domain/events.js';
 import type { KnownVersions } from '../domain/freshness.js';
 import type { ReminderOptions, SecondReminderOptions } from '../domain/policy.js';
+import type { RetentionStep } from '../domain/retention.js';
 
 export type { KnownVersions };
 
@@ -63,6 +64,8 @@ export interface SendOutcome {
 
 /** The activity functions as workflows see them (`proxyActivities<EngineActivities>`). */
 export interface EngineActivities {
+  /** X7: one batch of one retention step; returns the rows changed. */
+  retentionBatch(input: { step: RetentionStep; batchSize: number }): Promise<number>;
   loadAppointmentPolicy(input: { centerId: string; appointmentId: string } & KnownVersions): Promise<AppointmentPolicy>;
   prepareMessages(input: PrepareInput): Promise<PreparedMessage[]>;
   debitCredits(input: { messageId: string }): Promise<DebitResult>;

@@ -7,7 +7,9 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/port.js';
+import type { PayloadCodec } from '@temporalio/common';
 import { authenticate, createApiKeyCache } from './auth.js';
+import { codecServer } from './codec-server.js';
 import { createAuthThrottle, defaultAuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import type { ApiEnv } from './context.js';
 import type { RouteDeps, SecretStash } from './deps.js';
@@ -20,6 +22,8 @@ import { alertRoutes } from './routes/alerts.js';
 import { appointmentRoutes } from './routes/appointments.js';
 import { approvedSenderRoutes } from './routes/approved-senders.js';
 import { centerRoutes } from './routes/center.js';
+import { consentHistoryRoutes } from './routes/consent-history.js';
+import { erasureRoutes } from './routes/erasure.js';
 import { centerCostRoutes } from './routes/center-costs.js';
 import { creditRoutes } from './routes/credits.js';
 import { locationRoutes } from './routes/locations.js';
@@ -68,6 +72,8 @@ export interface AppDeps {
   };
   /** B7: where password / set-up-link secrets wait for their one message. */
   secrets?: SecretStash;
+  /** X7: with payload encryption on, the codec server at /codec for the Temporal Web UI (platform key). */
+  codec?: { codec: PayloadCodec; corsOrigins: readonly string[] };
   /** Runs just before a write request commits: fault injection (a slow commit) in tests. */
   beforeCommit?: () => Promise<void>;
 }
@@ -123,6 +129,7 @@ export function createApp(deps: AppDeps): App {
   // ---- Webhook sub-apps (owned by src/api/webhooks/): mounted here, before the /v1 guards. ----
   if (deps.webhooks?.webhooks) app.route('/webhooks', deps.webhooks.webhooks);
   if (deps.webhooks?.links) app.route('/l', deps.webhooks.links);
+  if (deps.codec) app.route('/codec', codecServer({ ...deps.codec, platformKey: deps.config.PLATFORM_API_KEY }));
   // ---------------------------------------------------------------------------------------------
 
   const buckets = createTokenBuckets(deps.rateLimit ?? defaultRateLimit, () => now().getTime());
@@ -161,6 +168,8 @@ export function createApp(deps: AppDeps): App {
     .route('/v1', templateRoutes(routeDeps))
     .route('/v1', placeholderRoutes(routeDeps))
     .route('/v1', patientRoutes(routeDeps))
+    .route('/v1', consentHistoryRoutes(routeDeps))
+    .route('/v1', erasureRoutes(routeDeps))
     .route('/v1', resourceRoutes(routeDeps))
     .route('/v1', serviceRoutes(routeDeps))
     .route('/v1', locationRoutes(routeDeps))

@@ -8,7 +8,7 @@ import { ApiError } from './problem.js';
 
 const challenge = { 'www-authenticate': 'Bearer' };
 
-function sameSecret(a: string, b: string): boolean {
+export function sameSecret(a: string, b: string): boolean {
   // Hash first so both sides have the same length and the comparison time says nothing.
   const ha = createHash('sha256').update(a).digest();
   const hb = createHash('sha256').update(b).digest();

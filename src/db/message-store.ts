@@ -3,6 +3,7 @@ import type { MessageStatus, SkipReason } from '../domain/events.js';
 import { sourcesOf } from '../messages/transitions.js';
 import { refundForMessage } from './credits.js';
 import { Center, Message } from './entities/index.js';
+import { optOutHash } from './opt-out-hash.js';
 
 /**
  * The SQL of a message's status changes. Each statement moves the row only from the statuses
@@ -171,15 +172,21 @@ export async function providerIdsInUse(em: EntityManager, ids: string[]): Promis
   return new Set(rows.map((r) => r.providerId!));
 }
 
-/** The center's senders and switch, and whether the recipient opted out of this channel (X1): one query. */
-export async function sendingContext(em: EntityManager, message: Message): Promise<{ center: SenderSettings; optedOut: boolean } | null> {
+/**
+ * The center's senders and switch, whether the recipient opted out of this channel (X1; also as
+ * an erased patient's hashed opt-out) and whether the patient was erased (X7): one query.
+ */
+export async function sendingContext(em: EntityManager, message: Message): Promise<{ center: SenderSettings; optedOut: boolean; erased: boolean } | null> {
+  const patientId = message.recipientKind === 'patient' ? message.recipientId : null;
+  const hashed = message.recipientAddress ? optOutHash(message.centerId, message.recipientAddress) : null;
   const [row] = await em.getConnection().execute<Array<Record<string, string | boolean | null>>>(
     `select c.communications_enabled, c.email_from_name, c.email_from_address, c.email_reply_to, c.sms_sender_id,
             c.voice_caller_number, c.read_tracking,
-            exists (select 1 from opt_outs o where o.center_id = c.id and o.channel = ? and o.address = ?)
-              or exists (select 1 from patients p where p.id = ? and p.center_id = c.id and ? = any(p.opted_out_channels)) as opted_out
+            exists (select 1 from opt_outs o where o.center_id = c.id and o.channel = ? and o.address in (?, ?))
+              or exists (select 1 from patients p where p.id = ? and p.center_id = c.id and ? = any(p.opted_out_channels)) as opted_out,
+            exists (select 1 from patients p where p.id = ? and p.center_id = c.id and p.erased_at is not null) as erased
        from centers c where c.id = ?`,
-    [message.channel, message.recipientAddress, message.recipientKind === 'patient' ? message.recipientId : null, message.channel, message.centerId],
+    [message.channel, message.recipientAddress, hashed, patientId, message.channel, patientId, message.centerId],
   );
   if (!row) return null;
   const text = (v: unknown) => (typeof v === 'string' ? v : null);
@@ -194,6 +201,7 @@ export async function sendingContext(em: EntityManager, message: Message): Promi
       readTracking: row.read_tracking === true,
     },
     optedOut: row.opted_out === true,
+    erased: row.erased === true,
   };
 }
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { privateLogFlags } from '../db/log-settings.js';
 
 export interface LocalPostgres {
   /** postgres:// URL of the server's `postgres` database; use `databaseUrl(name)` for others. */
@@ -45,6 +46,7 @@ export async function startLocalPostgres(options: { dataDir: string; port: numbe
     password,
     persistent: true,
     createPostgresUser: true,
+    postgresFlags: privateLogFlags(), // no patient data in postgres.log (src/db/log-settings.ts)
     onLog: options.onLog ?? (() => undefined),
     onError: (e) => options.onLog?.(String(e)),
   });

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { ConfigError, configSchema, loadConfig, type Config } from '../config.js';
 import { migrateUp, openOrm } from '../db/orm.js';
 import { seedDemoCenter, type DemoSeed } from '../db/seed.js';
+import { dataConverterOption } from '../engine/data-converter.js';
 import { registerSearchAttributes } from '../engine/register-search-attributes.js';
 import { buildApi } from '../server.js';
 import { startOutboxRelay } from '../engine/start-relay.js';
@@ -209,7 +210,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       API_PORT: String(apiPort),
       PUBLIC_BASE_URL: `http://${HOST}:${apiPort}`,
       PLATFORM_API_KEY: secrets.secrets.PLATFORM_API_KEY,
-      LINK_SIGNING_SECRET: secrets.secrets.LINK_SIGNING_SECRET,
+      // Key `0` is the secret local links were signed with before key ids, so they keep working
+      // (a LINK_SIGNING_SECRET set in the environment replaces both lists).
+      ...(userEnv.LINK_SIGNING_SECRET
+        ? {}
+        : {
+            LINK_SIGNING_KEYS: `0:${secrets.secrets.LINK_SIGNING_SECRET}`,
+            MESSAGE_SECRET_KEYS: `m1:${secrets.secrets.MESSAGE_SECRET_KEY},0:${secrets.secrets.LINK_SIGNING_SECRET}`,
+          }),
       SMTP_HOST: mail.smtpHost,
       SMTP_PORT: String(mail.smtpPort),
       SMTP_SECURE: 'false',
@@ -235,7 +243,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // ---- Worker ----
     const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
     stoppers.push({ name: 'Temporal client', stop: () => clientConnection.close() });
-    const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+    const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, ...dataConverterOption(config.TEMPORAL_PAYLOAD_KEYS) });
     const workerControl = new AbortController();
     let workerStopping = false;
     const workerDone = runWorker({ config, orm, logger, signal: workerControl.signal });

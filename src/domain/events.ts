@@ -50,6 +50,8 @@ export const SKIP_REASONS = [
   'not_unreliable',
   'cancelled',
   'superseded',
+  /** X7: the patient was erased. */
+  'erased',
   /** SMS / voice to a country the platform has not allowed for the center. */
   'destination_country',
   /** SMS / voice beyond the center's daily cap. */

@@ -7,7 +7,7 @@ import type { AnswerVia, AppointmentSnapshot, Engine, PasswordMessageRequest, Pa
  */
 export type EngineCommand =
   | { type: 'appointmentChanged'; snapshot: AppointmentSnapshot; created: boolean }
-  | { type: 'appointmentCancelled'; centerId: string; appointmentId: string; eventId: string }
+  | { type: 'appointmentCancelled'; centerId: string; appointmentId: string; eventId: string; reason?: 'booking' | 'erased' }
   | { type: 'attendance'; centerId: string; appointmentId: string; attended: boolean; eventId: string }
   | { type: 'patientAnswered'; centerId: string; appointmentId: string; answer: PatientAnswer; via: AnswerVia; eventId: string }
   | { type: 'policyChanged'; centerId: string; settingsVersion: number }
@@ -44,7 +44,7 @@ export async function deliverCommand(engine: Engine, command: EngineCommand): Pr
     case 'appointmentChanged':
       return engine.appointmentChanged(command.snapshot, { created: command.created });
     case 'appointmentCancelled':
-      return engine.appointmentCancelled(command.centerId, command.appointmentId, command.eventId);
+      return engine.appointmentCancelled(command.centerId, command.appointmentId, command.eventId, command.reason ?? 'booking');
     case 'attendance':
       return engine.attendance(command.centerId, command.appointmentId, command.attended, command.eventId);
     case 'patientAnswered':

@@ -80,7 +80,8 @@ export interface Engine {
    * side has just inserted it, so a plain start (cheaper) is tried before signal-with-start.
    */
   appointmentChanged(snapshot: AppointmentSnapshot, options?: { created?: boolean }): Promise<void>;
-  appointmentCancelled(centerId: string, appointmentId: string, eventId: string): Promise<void>;
+  /** `reason`: cancelled in the booking system (default), or its patient was erased (X7). */
+  appointmentCancelled(centerId: string, appointmentId: string, eventId: string, reason?: 'booking' | 'erased'): Promise<void>;
   attendance(centerId: string, appointmentId: string, attended: boolean, eventId: string): Promise<void>;
   patientAnswered(centerId: string, appointmentId: string, answer: PatientAnswer, via: AnswerVia, eventId: string): Promise<void>;
   /** Re-plan every running appointment of the center (X3), outside the caller: a fan-out workflow pages through them. */

@@ -65,8 +65,8 @@ export function createTemporalEngine(deps: { client: Client; taskQueue: string; 
         signalArgs: [snapshot],
       });
     },
-    async appointmentCancelled(centerId, appointmentId, eventId) {
-      await ignoreMissing(handle(centerId, appointmentId).signal(appointmentCancelled, { eventId, reason: 'booking' }));
+    async appointmentCancelled(centerId, appointmentId, eventId, reason = 'booking') {
+      await ignoreMissing(handle(centerId, appointmentId).signal(appointmentCancelled, { eventId, reason }));
     },
     async attendance(centerId, appointmentId, attended, eventId) {
       await ignoreMissing(handle(centerId, appointmentId).signal(attendanceRecorded, { eventId, attended }));

@@ -74,7 +74,13 @@ export async function sendMessage(deps: ActivityDeps, messageId: string, attempt
       // and a STOP reaches the sender the patient wrote to (replies per sender, X1).
       const sender = deps.channels[message.channel].senderFor?.(out) ?? null;
       const senderOptOut = sender !== null && (await isSenderOptedOut(em, sender, out.to));
-      const blocked = !context.center.communicationsEnabled ? 'master_off' : context.optedOut || senderOptOut ? 'opted_out' : null;
+      const blocked = !context.center.communicationsEnabled
+        ? 'master_off'
+        : context.erased
+          ? 'erased' // X7: nothing goes to a patient after erasure
+          : context.optedOut || senderOptOut
+            ? 'opted_out'
+            : null;
       if (blocked) {
         await store.skip(em, message, blocked, [message.status]);
         return { status: 'already_sent' };

@@ -6,7 +6,7 @@ import type { AlertProgress, AnswerVia, AppointmentSnapshot, PatientAnswer, Time
  * `getHandle(...).signal(...)`. Payloads are ids, times and flags only.
  */
 export const appointmentChanged = defineSignal<[AppointmentSnapshot]>('appointmentChanged');
-export const appointmentCancelled = defineSignal<[{ eventId: string; reason: 'booking' | 'absence' }]>('appointmentCancelled');
+export const appointmentCancelled = defineSignal<[{ eventId: string; reason: 'booking' | 'absence' | 'erased' }]>('appointmentCancelled');
 export const patientAnswered = defineSignal<[{ eventId: string; answer: PatientAnswer; via: AnswerVia }]>('patientAnswered');
 export const attendanceRecorded = defineSignal<[{ eventId: string; attended: boolean }]>('attendanceRecorded');
 export const resourceAlerted = defineSignal<[{ alertId: string; kind: 'delay' | 'absence'; delayMinutes: number | null }]>('resourceAlerted');

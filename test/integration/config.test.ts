@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, linkSigningKeys, loadConfig, messageSecretKeys } from '../../src/config.js';
 
 /** A complete, valid environment as an operator would set it. */
 const validEnv = {
@@ -52,11 +52,11 @@ describe('config: one validated object from env, secrets only from env (Security
   it('config: secrets have no defaults — an empty environment names every required variable', () => {
     const issues = configErrorOf({}).issues;
     expect(issues.map((i) => i.variable)).toEqual(
-      expect.arrayContaining(['DATABASE_URL', 'PLATFORM_API_KEY', 'LINK_SIGNING_SECRET', 'TWILIO_AUTH_TOKEN', 'TWILIO_ACCOUNT_SID', 'SMTP_HOST']),
+      expect.arrayContaining(['DATABASE_URL', 'PLATFORM_API_KEY', 'LINK_SIGNING_KEYS', 'TWILIO_AUTH_TOKEN', 'TWILIO_ACCOUNT_SID', 'SMTP_HOST']),
     );
-    expect(issues.every((i) => i.message === 'is required')).toBe(true);
-    // Exactly the variables of the valid environment above are required.
-    expect(issues.map((i) => i.variable).sort()).toEqual(Object.keys(validEnv).sort());
+    expect(issues.every((i) => i.message.startsWith('is required'))).toBe(true);
+    // Exactly the variables of the valid environment above are required (the link keys as LINK_SIGNING_KEYS or the single LINK_SIGNING_SECRET).
+    expect(issues.map((i) => i.variable.replace('LINK_SIGNING_KEYS', 'LINK_SIGNING_SECRET')).sort()).toEqual(Object.keys(validEnv).sort());
   });
 
   it('config: DEFAULT_SMS_FROM must be a number or an alphanumeric sender id of at most 11 characters (A3)', () => {
@@ -94,5 +94,39 @@ describe('config: one validated object from env, secrets only from env (Security
   it('config: strings from env become typed values', () => {
     const config = loadConfig({ ...validEnv, API_PORT: '8080', SMTP_PORT: '465', SMTP_SECURE: 'true', PHONE_MESSAGES_PER_SECOND: '2.5' });
     expect([config.API_PORT, config.SMTP_PORT, config.SMTP_SECURE, config.PHONE_MESSAGES_PER_SECOND]).toEqual([8080, 465, true, 2.5]);
+  });
+});
+
+describe('config: key lists with ids (Security)', () => {
+  const { LINK_SIGNING_SECRET: _legacy, ...base } = validEnv;
+  const k1 = { id: 'k1', secret: 'first-link-key-0123456789abcdef0123456789' };
+  const k2 = { id: 'k2', secret: 'second-link-key-0123456789abcdef012345678' };
+  const m1 = { id: 'm1', secret: 'first-message-key-0123456789abcdef01234567' };
+  const issuesOf = (env: Record<string, string>) => configErrorOf(env).issues;
+
+  it('config: LINK_SIGNING_KEYS and MESSAGE_SECRET_KEYS are separate rings, newest first', () => {
+    const config = loadConfig({ ...base, LINK_SIGNING_KEYS: `${k2.id}:${k2.secret}, ${k1.id}:${k1.secret}`, MESSAGE_SECRET_KEYS: `${m1.id}:${m1.secret}` });
+    expect(linkSigningKeys(config)).toEqual([k2, k1]);
+    expect(messageSecretKeys(config)).toEqual([m1]);
+  });
+
+  it('config: the single LINK_SIGNING_SECRET of before still works, as key 0 of both rings', () => {
+    const config = loadConfig({ ...base, LINK_SIGNING_SECRET: k1.secret });
+    expect(linkSigningKeys(config)).toEqual([{ id: '0', secret: k1.secret }]);
+    expect(messageSecretKeys(config)).toEqual([{ id: '0', secret: k1.secret }]);
+  });
+
+  it('config: bad key lists are named without echoing a secret; link keys without message keys are refused', () => {
+    const issues = issuesOf({ ...base, LINK_SIGNING_KEYS: `k1:short-secret-9`, MESSAGE_SECRET_KEYS: `m 1:${m1.secret}` });
+    expect(issues).toEqual([
+      { variable: 'LINK_SIGNING_KEYS', message: 'key k1: the secret must be at least 32 characters' },
+      { variable: 'MESSAGE_SECRET_KEYS', message: 'key 1: must be id:secret with an id of 1-16 letters, digits, - or _' },
+    ]);
+    expect(JSON.stringify(issues)).not.toContain('short-secret-9');
+    expect(issuesOf({ ...base, LINK_SIGNING_KEYS: `a:${k1.secret},a:${k2.secret}`, MESSAGE_SECRET_KEYS: `m1:${m1.secret}` })).toEqual([
+      { variable: 'LINK_SIGNING_KEYS', message: 'key a: the id is listed twice' },
+    ]);
+    expect(issuesOf({ ...base, LINK_SIGNING_KEYS: `k1:${k1.secret}` })).toEqual([{ variable: 'MESSAGE_SECRET_KEYS', message: 'is required with LINK_SIGNING_KEYS' }]);
+    expect(issuesOf(base)).toEqual([{ variable: 'LINK_SIGNING_KEYS', message: 'is required (or the single LINK_SIGNING_SECRET)' }]);
   });
 });

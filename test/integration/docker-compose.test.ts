@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { configSchema, loadConfig } from '../../src/config.js';
+import { privateLogFlags } from '../../src/db/log-settings.js';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
 
 // Docker cannot run on these machines: the deployment file is checked by reading it.
@@ -22,7 +23,8 @@ const requiredKeys = Object.entries(configSchema.shape)
 const operatorEnv: Record<string, string> = {
   POSTGRES_PASSWORD: 'a-strong-database-password',
   PLATFORM_API_KEY: 'p'.repeat(32),
-  LINK_SIGNING_SECRET: 's'.repeat(40),
+  LINK_SIGNING_KEYS: `k1:${'s'.repeat(40)}`,
+  MESSAGE_SECRET_KEYS: `m1:${'m'.repeat(40)}`,
   TWILIO_ACCOUNT_SID: `AC${'ab'.repeat(16)}`,
   TWILIO_AUTH_TOKEN: 't'.repeat(32),
   DEFAULT_VOICE_FROM: '+390212345678',
@@ -42,6 +44,10 @@ function interpolate(value: string, env: Record<string, string>): string {
 }
 
 describe('deployment: docker-compose.yml', () => {
+  it('Privacy: the PostgreSQL server starts with the log settings that keep statements and values out of its log', () => {
+    expect(services.postgres?.command).toEqual(['postgres', ...privateLogFlags()]);
+  });
+
   it('deployment: has PostgreSQL, Temporal on PostgreSQL, the Temporal UI, api, worker and a mail catcher', () => {
     expect(Object.keys(services)).toEqual(expect.arrayContaining(['postgres', 'temporal', 'temporal-ui', 'api', 'worker', 'mailcatcher']));
     expect(services.postgres?.image).toMatch(/^postgres:\d+/);
@@ -65,7 +71,7 @@ describe('deployment: docker-compose.yml', () => {
       const keys = Object.keys(env);
       expect(keys.filter((key) => !configKeys.includes(key)), `${name}: unknown config keys`).toEqual([]);
       expect(requiredKeys.filter((key) => !keys.includes(key)), `${name}: missing required keys`).toEqual([]);
-      for (const secret of ['PLATFORM_API_KEY', 'LINK_SIGNING_SECRET', 'TWILIO_AUTH_TOKEN']) {
+      for (const secret of ['PLATFORM_API_KEY', 'LINK_SIGNING_KEYS', 'MESSAGE_SECRET_KEYS', 'TWILIO_AUTH_TOKEN']) {
         expect(env[secret], `${name}: ${secret} must be required, not defaulted`).toMatch(/^\$\{\w+:\?[^}]*\}$/);
       }
     }

@@ -4,7 +4,7 @@ import { createApp, type AppDeps } from '../../src/api/app.js';
 import type { SecretStash } from '../../src/api/deps.js';
 import type { AlertProgress, AppointmentSnapshot, Engine, PasswordMessageRequest, TimelineEntry } from '../../src/engine/port.js';
 import { createOutboxRelay } from '../../src/engine/outbox-relay.js';
-import { freshDatabase } from './db.js';
+import { freshDatabase, tablesContaining } from './db.js';
 
 /** An Engine that records every call (the API's side of the port); answers are settable. */
 export class RecordingEngine implements Engine {
@@ -30,8 +30,8 @@ export class RecordingEngine implements Engine {
   async appointmentChanged(snapshot: AppointmentSnapshot) {
     this.record('appointmentChanged', snapshot);
   }
-  async appointmentCancelled(centerId: string, appointmentId: string, eventId: string) {
-    this.record('appointmentCancelled', centerId, appointmentId, eventId);
+  async appointmentCancelled(centerId: string, appointmentId: string, eventId: string, reason?: string) {
+    this.record('appointmentCancelled', centerId, appointmentId, eventId, ...(reason && reason !== 'booking' ? [reason] : []));
   }
   async attendance(centerId: string, appointmentId: string, attended: boolean, eventId: string) {
     this.record('attendance', centerId, appointmentId, attended, eventId);
@@ -146,19 +146,7 @@ export async function apiHarness(options: Partial<Pick<AppDeps, 'rateLimit' | 'b
     return parts.join('\n');
   }
 
-  /** Tables in which some row contains `text` (e.g. a secret that must be stored nowhere). */
-  async function tablesContaining(text: string): Promise<string[]> {
-    const conn = db.orm.em.getConnection();
-    const tables = await conn.execute<{ table_name: string }[]>(`select table_name from information_schema.tables where table_schema = 'public'`);
-    const found: string[] = [];
-    for (const { table_name } of tables) {
-      const [row] = await conn.execute<{ n: number }[]>(`select count(*)::int as n from "${table_name}" t where strpos(t::text, ?) > 0`, [text]);
-      if ((row?.n ?? 0) > 0) found.push(table_name);
-    }
-    return found;
-  }
-
-  return { db, engine, relay, secrets, app, call, newCenter, fingerprint, tablesContaining, close: () => relay.stop().then(() => db.close()) };
+  return { db, engine, relay, secrets, app, call, newCenter, fingerprint, tablesContaining: (text: string) => tablesContaining(db.orm, text), close: () => relay.stop().then(() => db.close()) };
 }
 
 /** The common shape of every error answer. */

@@ -16,3 +16,15 @@ export async function freshDatabase(): Promise<{ url: string; orm: MikroORM; clo
   await migrateUp(orm);
   return { url, orm, close: () => orm.close() };
 }
+
+/** Tables in which some row contains `text` (e.g. a secret or an erased name that must be stored nowhere). */
+export async function tablesContaining(orm: MikroORM, text: string): Promise<string[]> {
+  const conn = orm.em.getConnection();
+  const tables = await conn.execute<{ table_name: string }[]>(`select table_name from information_schema.tables where table_schema = 'public'`);
+  const found: string[] = [];
+  for (const { table_name } of tables) {
+    const [row] = await conn.execute<{ n: number }[]>(`select count(*)::int as n from "${table_name}" t where strpos(t::text, ?) > 0`, [text]);
+    if ((row?.n ?? 0) > 0) found.push(table_name);
+  }
+  return found;
+}

@@ -18,6 +18,8 @@ import type { OutboundPolicy } from '../../src/domain/outbound-address.js';
 import type { AppointmentSnapshot, Engine } from '../../src/engine/port.js';
 import { registerSearchAttributes } from '../../src/engine/register-search-attributes.js';
 import { createTemporalEngine } from '../../src/engine/temporal-engine.js';
+import { dataConverterOption } from '../../src/engine/data-converter.js';
+import type { SecretKey } from '../../src/keyring.js';
 import { createOutboxRelay, type OutboxRelay } from '../../src/engine/outbox-relay.js';
 import { announcePolicyChange, enqueueCommands } from '../../src/db/outbox.js';
 import type { EngineCommand } from '../../src/engine/commands.js';
@@ -60,12 +62,13 @@ export interface EngineHarness {
  * Everything real: a migrated PostgreSQL database, the time-skipping Temporal test server, the
  * real workflow bundle and activities, an SMTP server and the Twilio test server with the SDK.
  */
-export async function startEngineHarness(options: { timeSkipping?: boolean; callbackPolicy?: OutboundPolicy } = {}): Promise<EngineHarness> {
+export async function startEngineHarness(options: { timeSkipping?: boolean; payloadKeys?: readonly SecretKey[]; callbackPolicy?: OutboundPolicy } = {}): Promise<EngineHarness> {
   const db = await freshDatabase();
+  const converter = dataConverterOption(options.payloadKeys); // X7: encrypted payloads, as the worker and clients use them
   const env =
     options.timeSkipping === false
-      ? await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: inject('temporalCli') } } })
-      : await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('temporalTestServer') } } });
+      ? await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: inject('temporalCli') } }, client: converter })
+      : await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('temporalTestServer') } }, client: converter });
   await registerSearchAttributes(env.connection);
   const smtp = await startSmtpCapture();
   const twilio = await startTwilioTestServer({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN });
@@ -91,6 +94,7 @@ export async function startEngineHarness(options: { timeSkipping?: boolean; call
       activities,
       bundle: await testBundle(),
       phoneMessagesPerSecond: 1000,
+      ...converter,
     });
     return { workers, running: Promise.all(workers.map((w) => w.run())) };
   };

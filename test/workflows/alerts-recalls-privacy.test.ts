@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerSum } from '../../src/db/credits.js';
 import { Appointment, Center, Message, MessageSecret, Patient, ResourceAlert, Service } from '../../src/db/entities/index.js';
 import { appointmentWorkflowId } from '../../src/workflows/definitions.js';
+import { readableText } from '../support/history-scan.js';
 import { book, createFixture, eventually, messagesOf, setEvent, startEngineHarness, summary, type EngineHarness } from '../support/engine.js';
 
 const HOUR = 3600_000;
@@ -113,7 +114,20 @@ describe('alerts, recalls, password messages and what Temporal stores', () => {
     expect(mail).toBeDefined();
     expect(await h.db.orm.em.fork().count(MessageSecret, { id: secretRef })).toBe(0);
     const history = await h.env.client.workflow.getHandle(`password-${f.center.id}-${requestId}`).fetchHistory();
-    expect(JSON.stringify(history)).not.toContain(password);
+    expect(readableText(history)).not.toContain(password);
+  });
+
+  it('X7: a send the provider refuses leaves a failure in the history without the number it was refused for', async () => {
+    const f = await createFixture(h, { patient: { firstName: 'Fallita', lastName: 'Consegna', mobile: '+393480000123', email: 'fallita.consegna@example.com' } });
+    await setEvent(h, f.center.id, 'appointment.created', ['sms']);
+    h.twilio.failNext({ status: 400, code: 21211 }); // "The 'To' number … is not a valid phone number"
+    const { appointment } = await book(h, f, { startInMs: 3 * DAY });
+    workflowIds.push(appointmentWorkflowId(f.center.id, appointment.id));
+    patientData.push(f.patient.firstName, f.patient.lastName!, f.patient.email!, f.patient.mobile!, f.patient.mobile!.slice(1));
+    const lines = await eventually(async () => summary(await messagesOf(h, appointment.id)), (l) => l.some((x) => x.startsWith('appointment.created:sms:failed')));
+    expect(lines.some((x) => x.startsWith('appointment.created:sms:failed'))).toBe(true);
+    const history = await h.env.client.workflow.getHandle(appointmentWorkflowId(f.center.id, appointment.id)).fetchHistory();
+    expect(history.events?.some((e) => e.activityTaskFailedEventAttributes?.failure)).toBe(true); // the scan below reads a real failure
   });
 
   it('F1 X5: the saga run twice for the same key → one row, one debit, one send', async () => {
@@ -148,11 +162,14 @@ describe('alerts, recalls, password messages and what Temporal stores', () => {
     expect(h.smtp.mails.filter((m) => m.parsed.messageId?.includes(a)).length).toBe(1);
   });
 
-  it('X6: no patient name, phone or email in any workflow history, and under 100 events per appointment', async () => {
+  it('X6 X7: no patient name, phone or email in any workflow history, payload, search attribute, memo or failure, and under 100 events per appointment', async () => {
     expect(workflowIds.length).toBeGreaterThan(0);
     for (const id of workflowIds) {
-      const history = await h.env.client.workflow.getHandle(id).fetchHistory();
-      const text = JSON.stringify(history);
+      const handle = h.env.client.workflow.getHandle(id);
+      const history = await handle.fetchHistory();
+      // Payload bytes decoded (inputs, results, signals, failures), plus the execution's search attributes and memo.
+      const text = [readableText(history), readableText((await handle.describe()).raw)].join('\n');
+      expect(text).toContain(id); // the scan does read the execution
       for (const value of patientData) expect(text).not.toContain(value);
       // A typical lifecycle (booked, confirmed by email, visited, attended, closed) stays short.
       expect(history.events?.length).toBeLessThan(100);

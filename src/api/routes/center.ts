@@ -4,6 +4,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { approvedSendersOf, unapprovedSenders } from '../../domain/approved-senders.js';
 import { Center } from '../../db/entities/index.js';
+import { MESSAGE_RETENTION, messageRetentionDays } from '../../domain/retention.js';
 import { allowedPhoneCountries } from '../../domain/destinations.js';
 import { callbackUrlProblem } from '../../domain/outbound-address.js';
 import { requireScope, callerCenterId } from '../auth.js';
@@ -25,6 +26,7 @@ export const centerView = z
     communicationsEnabled: z.boolean().openapi({ description: 'A1 master switch: off = nothing at all is sent; scheduled work is kept.' }),
     privacyRequired: z.boolean().openapi({ description: 'C2-privacy: send only to patients with privacy consent.' }),
     readTracking: z.boolean().openapi({ description: 'A4-read: record email opens with a tracking pixel.' }),
+    messageRetentionDays: z.number().int().openapi({ description: 'X7: days after which message texts and addresses are redacted (metadata stays).' }),
     adminEmails: z.array(z.string()).openapi({ description: 'B6: who receives the center notices.' }),
     senders: z.object({
       emailFromName: z.string().nullable(),
@@ -54,6 +56,13 @@ export const centerPatch = z
     communicationsEnabled: z.boolean(),
     privacyRequired: z.boolean(),
     readTracking: z.boolean(),
+    messageRetentionDays: z
+      .number()
+      .int()
+      .min(MESSAGE_RETENTION.minDays)
+      .max(MESSAGE_RETENTION.maxDays)
+      .nullable()
+      .openapi({ description: `X7: ${MESSAGE_RETENTION.minDays}–${MESSAGE_RETENTION.maxDays} days; null = the platform default (${MESSAGE_RETENTION.defaultDays}).` }),
     adminEmails: z.array(email).max(20),
     senders: z
       .strictObject({
@@ -87,6 +96,7 @@ export function centerToView(c: Center): z.infer<typeof centerView> {
     communicationsEnabled: c.communicationsEnabled,
     privacyRequired: c.privacyRequired,
     readTracking: c.readTracking,
+    messageRetentionDays: messageRetentionDays(c.messageRetentionDays),
     adminEmails: c.adminEmails,
     senders: {
       emailFromName: c.emailFromName,
@@ -121,6 +131,7 @@ export function applyCenterPatch(c: Center, p: z.infer<typeof centerPatch>): { a
   if (p.communicationsEnabled !== undefined) c.communicationsEnabled = p.communicationsEnabled;
   if (p.privacyRequired !== undefined) c.privacyRequired = p.privacyRequired;
   if (p.readTracking !== undefined) c.readTracking = p.readTracking;
+  if (p.messageRetentionDays !== undefined) c.messageRetentionDays = p.messageRetentionDays;
   if (p.adminEmails !== undefined) c.adminEmails = p.adminEmails;
   const s = p.senders ?? {};
   if (s.emailFromName !== undefined) c.emailFromName = s.emailFromName;

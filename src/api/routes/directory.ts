@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { EntityClass, FilterQuery, RequiredEntityData } from '@mikro-orm/core';
 import type { CenterOwned } from '../../db/entities/base.js';
 import { callerCenterId, requireScope } from '../auth.js';
-import type { ApiEnv } from '../context.js';
+import type { ApiEnv, Caller } from '../context.js';
 import { findPage, pageOf, pageQuery } from '../pagination.js';
 import { ApiError } from '../problem.js';
 import { bearer, errorResponses, idParam, json, jsonBody } from '../schemas.js';
@@ -22,6 +22,8 @@ export interface DirectorySpec<R extends DirectoryRow, B extends z.ZodType, V ex
   toView: (row: R) => z.infer<V>;
   /** Replace every field of the row from the body (PUT = create or replace). */
   assign: (row: R, body: z.infer<B>) => void;
+  /** After `assign`, in the request's transaction: the row as it was (null = new) and as it is now (e.g. X7 consent audit). */
+  onReplaced?: (em: ApiEnv['Variables']['em'], change: { before: Readonly<R> | null; after: R; caller: Caller; at: Date }) => Promise<void>;
 }
 
 export const timestamps = { createdAt: z.string(), updatedAt: z.string() };
@@ -86,9 +88,11 @@ export function directoryRoutes<R extends DirectoryRow, B extends z.ZodType, V e
       const input = c.req.valid('json' as never) as z.infer<B>;
       const existing = await find(em, centerId, externalId);
       const row = existing ?? em.create(spec.entity, { centerId, externalId } as unknown as RequiredEntityData<R>, { persist: false });
+      const before = existing ? { ...existing } : null;
       spec.assign(row, input);
       em.persist(row);
       await em.flush();
+      await spec.onReplaced?.(em, { before, after: row, caller: c.var.caller, at: row.updatedAt });
       return c.json(spec.toView(row), existing ? 200 : 201);
     });
 }

@@ -1,7 +1,9 @@
 import { z } from '@hono/zod-openapi';
+import { recordConsentChange } from '../../db/consent-audit.js';
 import { Patient } from '../../db/entities/index.js';
 import { CHANNEL_PREFERENCES } from '../../domain/events.js';
 import type { RouteDeps } from '../deps.js';
+import { ApiError } from '../problem.js';
 import { e164, email, locale } from '../schemas.js';
 import { directoryRoutes, stamp, timestamps } from './directory.js';
 
@@ -37,6 +39,7 @@ const view = z
     privacyConsent: z.boolean(),
     hasPassword: z.boolean(),
     optedOutChannels: z.array(z.string()).openapi({ description: 'X1: channels the patient stopped (STOP / unsubscribe).' }),
+    erasedAt: z.string().nullable().openapi({ description: 'X7: when the patient was erased (its personal fields are then empty).' }),
     ...timestamps,
   })
   .openapi('Patient');
@@ -62,9 +65,12 @@ export function patientRoutes(_deps: RouteDeps) {
       privacyConsent: p.privacyConsent,
       hasPassword: p.hasPassword,
       optedOutChannels: p.optedOutChannels,
+      erasedAt: p.erasedAt?.toISOString() ?? null,
       ...stamp(p),
     }),
     assign: (p, b) => {
+      // X7: an erased patient stays erased; the booking system pushes a returning person under a new id.
+      if (p.erasedAt) throw new ApiError(409, 'This patient was erased (GDPR art. 17) and cannot be written again; use a new patient id.');
       p.firstName = b.firstName;
       p.lastName = b.lastName ?? null;
       p.mobile = b.mobile ?? null;
@@ -75,6 +81,17 @@ export function patientRoutes(_deps: RouteDeps) {
       p.channelPreference = b.channelPreference ?? null;
       p.privacyConsent = b.privacyConsent;
       p.hasPassword = b.hasPassword;
+    },
+    // X7: a consent or preference the booking system changed, with the key that changed it.
+    onReplaced: async (em, { before, after, caller, at }) => {
+      const actor = { actor: caller.kind === 'platform' ? 'platform' : 'api_key', actorId: caller.keyId, via: 'api', at } as const;
+      const base = { centerId: after.centerId, patientId: after.id, ...actor };
+      if ((before?.privacyConsent ?? null) !== after.privacyConsent) {
+        await recordConsentChange(em, { ...base, field: 'privacy_consent', oldValue: before?.privacyConsent ?? null, newValue: after.privacyConsent });
+      }
+      if (before ? before.channelPreference !== after.channelPreference : after.channelPreference !== null) {
+        await recordConsentChange(em, { ...base, field: 'channel_preference', oldValue: before?.channelPreference ?? null, newValue: after.channelPreference });
+      }
     },
   });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { recordOptChangeAudit } from '../../db/consent-audit.js';
 import type { Channel } from '../../domain/events.js';
 import { enqueueCommands } from '../../db/outbox.js';
 
@@ -43,6 +44,7 @@ export async function recordOptOut(tx: EntityManager, change: OptChange): Promis
     );
     changed ||= updated.length > 0;
   }
+  await recordOptChangeAudit(tx, change, 'opted_out', changed); // X7
   return recordCallbacks(tx, change, 'patient.opted_out', changed);
 }
 
@@ -64,6 +66,7 @@ export async function recordOptIn(tx: EntityManager, change: OptChange): Promise
     );
     changed ||= updated.length > 0;
   }
+  await recordOptChangeAudit(tx, change, 'opted_in', changed); // X7
   return recordCallbacks(tx, change, 'patient.opted_in', changed);
 }
 

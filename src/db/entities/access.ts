@@ -64,7 +64,7 @@ export const IdempotencyRecordSchema = new EntitySchema<IdempotencyRecord>({
   class: IdempotencyRecord,
   tableName: 'idempotency_records',
   uniques: [{ properties: ['apiKeyId', 'key'] }],
-  // Housekeeping deletes records past their time to live (src/db/idempotency-records.ts).
+  // Retention / housekeeping purge records past their time to live (src/db/idempotency-records.ts).
   indexes: [{ properties: ['createdAt'] }],
   properties: {
     ...baseProperties,
@@ -91,6 +91,7 @@ export class CallbackDelivery extends CenterOwned {
 export const CallbackDeliverySchema = new EntitySchema<CallbackDelivery>({
   class: CallbackDelivery,
   tableName: 'callback_deliveries',
+  indexes: [{ properties: ['deliveredAt'] }], // X7 retention purge
   properties: {
     ...centerOwnedProperties,
     type: { type: 'string', length: 40 },

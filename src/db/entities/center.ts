@@ -24,6 +24,8 @@ export class Center extends BaseRow {
   privacyRequired: Opt<boolean> = false;
   /** A4-read: email open tracking pixel. */
   readTracking: Opt<boolean> = false;
+  /** X7: days before message texts and addresses are redacted; null = the platform default. */
+  messageRetentionDays: number | null = null;
   /** B6 recipients. */
   adminEmails: Opt<string[]> = [];
   // F1 prices (credits) and warning threshold
@@ -72,6 +74,7 @@ export const CenterSchema = new EntitySchema<Center>({
     approvedSenders: { type: 'json' },
     privacyRequired: { type: 'boolean' },
     readTracking: { type: 'boolean' },
+    messageRetentionDays: { type: 'integer', nullable: true },
     adminEmails: { type: 'string[]' },
     priceEmail: { type: 'integer' },
     priceSmsSegment: { type: 'integer' },

@@ -25,6 +25,8 @@ export class Patient extends CenterOwned {
   hasPassword: Opt<boolean> = false;
   /** X1: channels the patient opted out of (STOP / unsubscribe). */
   optedOutChannels: Opt<Channel[]> = [];
+  /** X7: erased (GDPR art. 17): personal fields cleared, nothing is sent to it any more. */
+  erasedAt: Date | null = null;
 }
 
 export const PatientSchema = new EntitySchema<Patient>({
@@ -44,6 +46,7 @@ export const PatientSchema = new EntitySchema<Patient>({
     privacyConsent: { type: 'boolean' },
     hasPassword: { type: 'boolean' },
     optedOutChannels: { type: 'string[]' },
+    erasedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
   },
 });
 

@@ -4,12 +4,14 @@ import { CenterSchema, EventSettingSchema, TemplateSchema } from './center.js';
 import { LocationSchema, PatientSchema, ResourceSchema, ServiceSchema } from './directory.js';
 import { CreditEntrySchema, MessageEventSchema, MessageSchema, OptOutSchema, SenderOptOutSchema } from './message.js';
 import { OutboxCommandSchema } from './outbox.js';
+import { ConsentChangeSchema, PatientErasureSchema } from './privacy.js';
 
 export * from './access.js';
 export * from './appointment.js';
 export * from './center.js';
 export * from './directory.js';
 export * from './message.js';
+export * from './privacy.js';
 export * from './outbox.js';
 
 /** The explicit entity list given to MikroORM. */
@@ -33,5 +35,7 @@ export const entities = [
   IdempotencyRecordSchema,
   CallbackDeliverySchema,
   MessageSecretSchema,
+  ConsentChangeSchema,
+  PatientErasureSchema,
   OutboxCommandSchema,
 ];

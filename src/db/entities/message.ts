@@ -52,6 +52,12 @@ export const MessageSchema = new EntitySchema<Message>({
     { properties: ['centerId', 'createdAt'] },
     { properties: ['centerId', 'appointmentId'] },
     { properties: ['centerId', 'recipientId', 'eventKind', 'dueAt'] },
+    // X7 retention: finds the rows still to redact without walking those already redacted.
+    {
+      name: 'messages_unredacted_index',
+      expression:
+        'create index "messages_unredacted_index" on "messages" ("center_id", "created_at") where "body" is not null or "subject" is not null or "recipient_address" is not null',
+    },
   ],
   properties: {
     ...centerOwnedProperties,
@@ -98,6 +104,7 @@ export class MessageEvent extends BaseRow {
 export const MessageEventSchema = new EntitySchema<MessageEvent>({
   class: MessageEvent,
   tableName: 'message_events',
+  indexes: [{ properties: ['createdAt'] }], // X7 retention purge
   properties: {
     ...baseProperties,
     messageId: { kind: 'm:1', entity: 'Message', mapToPk: true, deleteRule: 'cascade', index: true, fieldName: 'message_id' },

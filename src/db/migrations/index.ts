@@ -6,6 +6,9 @@ import { Migration20261203173614 } from './Migration20261203173614.js';
 import { Migration20261203173738 } from './Migration20261203173738.js';
 import { Migration20261203173745 } from './Migration20261203173745.js';
 import { Migration20261203174635 } from './Migration20261203174635.js';
+import { Migration20261203174735 } from './Migration20261203174735.js';
+import { Migration20261203175824 } from './Migration20261203175824.js';
+import { Migration20261203180859 } from './Migration20261203180859.js';
 import { Migration20261203182000 } from './Migration20261203182000.js';
 
 /** Committed migrations, in order. `npm run migration:create` writes new files; list them here. */
@@ -18,5 +21,8 @@ export const migrationsList = [
   { name: 'Migration20261203173738', class: Migration20261203173738 },
   { name: 'Migration20261203173745', class: Migration20261203173745 },
   { name: 'Migration20261203174635', class: Migration20261203174635 },
+  { name: 'Migration20261203174735', class: Migration20261203174735 },
+  { name: 'Migration20261203175824', class: Migration20261203175824 },
+  { name: 'Migration20261203180859', class: Migration20261203180859 },
   { name: 'Migration20261203182000', class: Migration20261203182000 },
 ];
