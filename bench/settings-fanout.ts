@@ -183,7 +183,18 @@ await withInfra(log, {}, async (infra) => {
       let lastLog = 0;
       const deadline = Date.now() + ROUND_TIMEOUT_MS;
       let replanned = 0;
-      while (Date.now() < deadline && (lastReplannedMs === null || fanoutCompletedMs === null || sampleMs.size < sample.length)) {
+      // Watched on their own: a query waits behind the workflow's queued signal, which would
+      // otherwise slow the visibility poll below and coarsen the time of the last re-plan.
+      const watched = Promise.all(
+        sample.map(async (a) => {
+          const due = new Date(a.startAt - to * MIN).toISOString();
+          while (Date.now() < deadline) {
+            if (plannedReminder(await timelineOf(a))?.at === due) return void sampleMs.set(a.id, Date.now() - sentAt);
+            await sleep(250);
+          }
+        }),
+      );
+      while (Date.now() < deadline && (lastReplannedMs === null || fanoutCompletedMs === null)) {
         if (fanoutCompletedMs === null) {
           const described = await fanout.describe().catch(() => null); // not started yet: still in the outbox
           if (described) {
@@ -196,13 +207,6 @@ await withInfra(log, {}, async (infra) => {
           replanned = await inBand(to);
           if (replanned >= n) lastReplannedMs = Date.now() - sentAt;
         }
-        await Promise.all(
-          sample
-            .filter((a) => !sampleMs.has(a.id))
-            .map(async (a) => {
-              if (plannedReminder(await timelineOf(a))?.at === new Date(a.startAt - to * MIN).toISOString()) sampleMs.set(a.id, Date.now() - sentAt);
-            }),
-        );
         if (Date.now() - lastLog > 2000) {
           lastLog = Date.now();
           const state = fanoutCompletedMs !== null ? 'completed' : fanoutStartedMs !== null ? 'running' : 'not started';
@@ -210,6 +214,7 @@ await withInfra(log, {}, async (infra) => {
         }
         await sleep(250);
       }
+      await watched;
       const [newBand, oldBand] = [await inBand(to), await inBand(from)];
       const { signalled } = fanoutCompletedMs !== null ? await fanout.result() : { signalled: null };
       const round: Round = {
