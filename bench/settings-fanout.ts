@@ -147,8 +147,13 @@ await withInfra(log, {}, async (infra) => {
       .getConnection()
       .execute<{ id: string; start_at: Date }[]>(`select id, start_at from appointments where center_id = ? order by id`, [centerId]);
     const appointments: Booked[] = rows.map((r) => ({ id: r.id, startAt: new Date(r.start_at).getTime() }));
-    const timelineOf = (a: Booked) => infra.client.workflow.getHandle(appointmentWorkflowId(centerId, a.id)).query(timelineQuery);
-    const plannedReminder = (entries: TimelineEntry[]) => entries.find((e) => e.eventKind === 'appointment.reminder' && e.state === 'planned');
+    /** The workflow's timeline, or null when the query timed out (it waits behind the workflow's queued signal). */
+    const timelineOf = (a: Booked) =>
+      infra.client.workflow
+        .getHandle(appointmentWorkflowId(centerId, a.id))
+        .query(timelineQuery)
+        .catch(() => null);
+    const plannedReminder = (entries: TimelineEntry[] | null) => entries?.find((e) => e.eventKind === 'appointment.reminder' && e.state === 'planned');
 
     /** The highest id (the fan-out's last page) and random others. */
     const pickSample = (): Booked[] => {
@@ -238,12 +243,15 @@ await withInfra(log, {}, async (infra) => {
 
     const lead = LEADS[LEADS.length - 1]!;
     log(`checking the timeline of every one of the ${n} appointments (reminder at start − ${lead} min)`);
+    // other: no planned reminder, or the query failed 3 times.
     const check = { checked: 0, replanned: 0, onAnOlderPlan: 0, other: 0 };
     await runPool(
       appointments,
       concurrency,
       async (a) => {
-        const at = plannedReminder(await timelineOf(a))?.at;
+        let timeline = await timelineOf(a);
+        for (let attempt = 1; timeline === null && attempt < 3; attempt++) timeline = await timelineOf(a);
+        const at = plannedReminder(timeline)?.at;
         check.checked += 1;
         if (at === new Date(a.startAt - lead * MIN).toISOString()) check.replanned += 1;
         else if (LEADS.slice(0, -1).some((old) => at === new Date(a.startAt - old * MIN).toISOString())) check.onAnOlderPlan += 1;
