@@ -8,8 +8,11 @@
  *           telling the API's own cost from the heavier Temporal call
  *   api     `PUT /v1/appointments/{id}` through `createApp` (`app.request()`, no sockets): API
  *           key (cached after its first lookup), transaction, row lock, one lookup of the 4
- *           directory references, insert, signal-with-start, commit; a pino logger at info
- *           writes to /dev/null as in production
+ *           directory references, insert, outbox row + NOTIFY, commit; a pino logger at info
+ *           writes to /dev/null as in production. The API answers before Temporal hears of
+ *           it (#8), so the phase runs the outbox relay in this process, as every API process
+ *           does (`src/engine/start-relay.ts`), and its clock stops when the outbox is empty:
+ *           every accepted appointment's workflow started. The answer-only rate is reported too.
  * raw and api run twice, interleaved, after a warm-up. Their workflows go to task queues no
  * worker polls, so nothing else competes for the 2 cores. A last phase `api+worker` sends
  * INGEST_N more through the real task queue with the production worker (child process)
@@ -28,6 +31,8 @@ import { createApp } from '../src/api/app.js';
 import { createApiKey } from '../src/db/api-keys.js';
 import type { MikroORM } from '../src/db/orm.js';
 import type { Engine } from '../src/engine/port.js';
+import { outboxBacklog } from '../src/db/outbox.js';
+import { createOutboxRelay, type OutboxRelay } from '../src/engine/outbox-relay.js';
 import { createTemporalEngine } from '../src/engine/temporal-engine.js';
 import {
   createAppointments,
@@ -39,6 +44,7 @@ import {
   runPool,
   settledQuery,
   setEvent,
+  sleep,
   startWorkerProcess,
   summarize,
   waitForCount,
@@ -62,8 +68,11 @@ interface Phase {
   latencyMs: ReturnType<typeof summarize>;
   /** CPU of this process (load generator + API + engine client) as % of one core. */
   benchProcessCpuPercent: number;
-  /** SQL statements sent by this process per request (BEGIN/COMMIT included). */
+  /** SQL statements sent by this process per request (BEGIN/COMMIT included; with the relay's, where it runs). */
   sqlPerRequest: number;
+  /** API phases: when the last request was answered (the relay may still have been delivering). */
+  answeredSeconds?: number;
+  answeredPerSecond?: number;
 }
 
 /** Counts every statement MikroORM sends (bench instrumentation only, on the ORM's own connection). */
@@ -77,8 +86,11 @@ function countStatements(orm: MikroORM): void {
   };
 }
 
-/** Runs `call` n times, `concurrency` at once; returns the rate and latency distribution. */
-async function measure(phase: string, count: number, call: (i: number) => Promise<boolean>, lanes = concurrency): Promise<Phase> {
+/**
+ * Runs `call` n times, `concurrency` at once; returns the rate and latency distribution. With
+ * `settle`, the clock runs until it resolves too (API phases: until the relay delivered all).
+ */
+async function measure(phase: string, count: number, call: (i: number) => Promise<boolean>, lanes = concurrency, settle?: () => Promise<void>): Promise<Phase> {
   const latencies: number[] = [];
   let errors = 0;
   const started = performance.now();
@@ -90,6 +102,8 @@ async function measure(phase: string, count: number, call: (i: number) => Promis
     latencies.push(performance.now() - t);
     if (!ok) errors += 1;
   });
+  const answeredSeconds = (performance.now() - started) / 1000;
+  await settle?.();
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   const result = {
@@ -101,9 +115,10 @@ async function measure(phase: string, count: number, call: (i: number) => Promis
     latencyMs: summarize(latencies),
     benchProcessCpuPercent: Math.round(((used.user + used.system) / 1e6 / seconds) * 100),
     sqlPerRequest: Number(((sqlStatements - statements) / count).toFixed(1)),
+    ...(settle ? { answeredSeconds: Number(answeredSeconds.toFixed(2)), answeredPerSecond: Number((count / answeredSeconds).toFixed(1)) } : {}),
   };
   log(
-    `${phase}: ${count} in ${result.seconds} s = ${result.perSecond}/s (p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ` +
+    `${phase}: ${count} in ${result.seconds} s = ${result.perSecond}/s${settle ? ` (all answered after ${answeredSeconds.toFixed(2)} s = ${result.answeredPerSecond}/s)` : ''} (p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ` +
       `errors ${errors}, this process ${result.benchProcessCpuPercent}% CPU, ${result.sqlPerRequest} SQL/request)`,
   );
   return result;
@@ -128,14 +143,25 @@ await withInfra(log, { poolMax }, async (infra) => {
     });
   const parkedQueue = `${infra.taskQueue}-parked`;
   const parkedEngine = createTemporalEngine({ client: infra.client, taskQueue: parkedQueue, orm: infra.orm });
-  const parkedApp = appWith(parkedEngine);
-  const liveApp = appWith(infra.engine);
-  // The API alone: an engine whose appointmentChanged returns at once (nothing reaches Temporal).
-  const stubApp = appWith({ ...parkedEngine, appointmentChanged: async () => undefined });
+  // An engine that returns at once: the relay still claims and deletes, nothing reaches Temporal.
+  const stubEngine: Engine = { ...parkedEngine, appointmentChanged: async () => undefined };
+  // The API only writes the outbox (its engine answers queries); the relay decides where commands go.
+  const app = appWith(parkedEngine);
+  let relay = null as OutboxRelay | null;
+  /** This process's outbox relay, as `src/server.ts` runs one, delivering to `engine` from now on. */
+  const relayTo = async (engine: Engine) => {
+    await relay?.stop();
+    relay = createOutboxRelay({ orm: infra.orm, engine });
+    await relay.start();
+  };
+  /** Resolves once the outbox is empty: every accepted command delivered (its workflow started). */
+  const delivered = async () => {
+    while ((await outboxBacklog(infra.orm.em.fork())).pending > 0) await sleep(20);
+  };
 
   const base = Date.now() + 30 * DAY_MS;
   let booked = 0;
-  const put = (app: ReturnType<typeof appWith>, tag: string) => async (i: number) => {
+  const put = (tag: string) => async (i: number) => {
     const startAt = new Date(base + (booked++ % 5000) * 15 * 60_000);
     const res = await app.request(`/v1/appointments/${tag}-${i}`, {
       method: 'PUT',
@@ -160,12 +186,13 @@ await withInfra(log, { poolMax }, async (infra) => {
   };
 
   log(`warm-up (100 raw, 100 api) with ${patientCount} patients, pool ${poolMax}, concurrency ${concurrency}`);
+  await relayTo(parkedEngine);
   await measure('warm-up raw', 100, raw);
-  await measure('warm-up api', 100, put(parkedApp, 'warm'));
+  await measure('warm-up api', 100, put('warm'), concurrency, delivered);
 
   const phases: Phase[] = [];
   phases.push(await measure('raw #1', n, raw));
-  phases.push(await measure('api #1', n, put(parkedApp, 'api1')));
+  phases.push(await measure('api #1', n, put('api1'), concurrency, delivered));
   const engineSnapshots = await createAppointments(
     infra.orm,
     f,
@@ -174,9 +201,10 @@ await withInfra(log, { poolMax }, async (infra) => {
   );
   phases.push(await measure('engine', n, async (i) => (await parkedEngine.appointmentChanged(engineSnapshots[i]!), true)));
   phases.push(await measure('raw #2', n, raw));
-  phases.push(await measure('api #2', n, put(parkedApp, 'api2')));
+  phases.push(await measure('api #2', n, put('api2'), concurrency, delivered));
   const extra: Phase[] = [];
-  extra.push(await measure('api, engine stubbed', n, put(stubApp, 'stub')));
+  await relayTo(stubEngine);
+  extra.push(await measure('api, engine stubbed', n, put('stub'), concurrency, delivered));
   const serial = Math.min(n, 200);
   // Fresh appointments: a signal-with-start of a running workflow is only a signal (cheaper).
   const serialSnapshots = await createAppointments(
@@ -187,33 +215,45 @@ await withInfra(log, { poolMax }, async (infra) => {
   );
   extra.push(await measure('serial raw', serial, raw, 1));
   extra.push(await measure('serial engine', serial, async (i) => (await parkedEngine.appointmentChanged(serialSnapshots[i]!), true), 1));
-  extra.push(await measure('serial api', serial, put(parkedApp, 'serial'), 1));
-  extra.push(await measure('serial api, engine stubbed', serial, put(stubApp, 'serialstub'), 1));
+  extra.push(await measure('serial api, engine stubbed', serial, put('serialstub'), 1, delivered));
+  await relayTo(parkedEngine);
+  extra.push(await measure('serial api', serial, put('serial'), 1, delivered));
 
-  log('starting the production worker for the last phase');
+  log('starting the production worker for the last phase (it runs an outbox relay too)');
+  await relayTo(infra.engine);
   const worker = await startWorkerProcess(infra, log);
   let live: Phase;
   let drainSeconds: number;
   try {
     const t0 = performance.now();
-    live = await measure('api+worker', n, put(liveApp, 'live'));
+    live = await measure('api+worker', n, put('live'), concurrency, delivered);
     const settled = await waitForCount(infra.client, `${settledQuery([centerId])} AND TaskQueue = '${infra.taskQueue}'`, n, 600_000, log);
     drainSeconds = (performance.now() - t0) / 1000;
     log(`worker: ${settled}/${n} live appointments planned and asleep ${drainSeconds.toFixed(1)} s after the first request`);
   } finally {
     await worker.stop();
+    await relay?.stop();
   }
 
-  const mean = (name: string) => {
+  const mean = (name: string, seconds: (p: Phase) => number = (p) => p.seconds) => {
     const of = phases.filter((p) => p.phase.startsWith(name));
-    return of.reduce((sum, p) => sum + p.requests, 0) / of.reduce((sum, p) => sum + p.seconds, 0);
+    return of.reduce((sum, p) => sum + p.requests, 0) / of.reduce((sum, p) => sum + seconds(p), 0);
   };
   const rawRate = mean('raw');
   const apiRate = mean('api');
+  const apiAnsweredRate = mean('api', (p) => p.answeredSeconds!);
   const engineRate = mean('engine');
   const ratio = apiRate / rawRate;
   finish(NAME, {
-    params: { requestsPerPhase: n, concurrency, ormPoolMax: poolMax, via: 'app.request()', appointmentCreatedChannels: [], temporal: infra.temporal.store },
+    params: {
+      requestsPerPhase: n,
+      concurrency,
+      ormPoolMax: poolMax,
+      via: 'app.request()',
+      apiClockStops: 'when the outbox is empty (every accepted appointment delivered to Temporal by the relay in this process)',
+      appointmentCreatedChannels: [],
+      temporal: infra.temporal.store,
+    },
     results: {
       phases: [...phases, live],
       diagnostics: extra,
@@ -221,6 +261,8 @@ await withInfra(log, { poolMax }, async (infra) => {
       engineSignalWithStartPerSecond: Number(engineRate.toFixed(1)),
       apiPerSecond: Number(apiRate.toFixed(1)),
       apiToRaw: Number(ratio.toFixed(3)),
+      apiAnsweredPerSecond: Number(apiAnsweredRate.toFixed(1)),
+      apiAnsweredToRaw: Number((apiAnsweredRate / rawRate).toFixed(3)),
       apiWithWorkerPerSecond: live.perSecond,
       apiWithWorkerToRaw: Number((live.perSecond / rawRate).toFixed(3)),
       workerPlannedPerSecond: Number((n / drainSeconds).toFixed(1)),

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { benchDir } from './support.js';
 
-const BENCHMARKS = ['alert-fanout', 'ingestion', 'sms-rate', 'reminder-burst', 'baseline-pgboss', 'memory-sleeping'];
+const BENCHMARKS = ['alert-fanout', 'ingestion', 'settings-fanout', 'sms-rate', 'reminder-burst', 'baseline-pgboss', 'memory-sleeping'];
 const only = process.argv.slice(2);
 const failed: string[] = [];
 for (const name of only.length ? only : BENCHMARKS) {

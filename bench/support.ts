@@ -348,12 +348,13 @@ export interface WorkerProcess {
 
 /**
  * `node --import tsx src/worker.ts`, exactly what `npm run worker` runs, with a preloaded probe
- * that prints its memory every `memoryIntervalMs`. Resolves once the worker logs that it runs.
+ * that prints its memory every `memoryIntervalMs`. Resolves once the worker logs that it runs
+ * (or, with `script` and `readyLog`, once that script logs `readyLog`: `src/server.ts` says "API listening").
  */
 export async function startWorkerProcess(
   infra: Infra,
   log: Log,
-  options: { phoneMessagesPerSecond?: number; memoryIntervalMs?: number; env?: Record<string, string>; script?: string } = {},
+  options: { phoneMessagesPerSecond?: number; memoryIntervalMs?: number; env?: Record<string, string>; script?: string; readyLog?: string } = {},
 ): Promise<WorkerProcess> {
   const probe = pathToFileURL(join(benchDir, 'memory-probe.mjs')).href;
   // BENCH_WORKER_CPU_PROF=<dir>: the worker writes V8 CPU profiles there when it stops.
@@ -384,7 +385,7 @@ export async function startWorkerProcess(
     }
     recent.push(line);
     if (recent.length > 40) recent.shift();
-    if (line.includes('"worker running"')) ready();
+    if (line.includes(`"${options.readyLog ?? 'worker running'}"`)) ready();
     else if (/"level":(40|50|60)/.test(line) || /\b(WARN|ERROR)\b/.test(line)) log(`worker: ${line.slice(0, 400)}`);
   };
   for (const stream of [child.stdout, child.stderr]) {
