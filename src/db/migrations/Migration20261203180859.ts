@@ -7,7 +7,7 @@ export class Migration20261203180859 extends Migration {
 
     this.addSql(`create index "callback_deliveries_delivered_at_index" on "callback_deliveries" ("delivered_at");`);
 
-    this.addSql(`create index "idempotency_records_created_at_index" on "idempotency_records" ("created_at");`);
+    // idempotency_records (created_at) is indexed by Migration20261203173745 (its 24 h expiry).
 
     this.addSql(`create index "messages_unredacted_index" on "messages" ("center_id", "created_at") where "body" is not null or "subject" is not null or "recipient_address" is not null;`);
 
@@ -18,8 +18,6 @@ export class Migration20261203180859 extends Migration {
     this.addSql(`drop index "callback_deliveries_delivered_at_index";`);
 
     this.addSql(`alter table "centers" drop column "message_retention_days";`);
-
-    this.addSql(`drop index "idempotency_records_created_at_index";`);
 
     this.addSql(`drop index "message_events_created_at_index";`);
 
