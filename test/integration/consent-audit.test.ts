@@ -11,6 +11,7 @@ import { addMessage, newMobile } from '../support/webhooks.js';
 
 const BASE = 'https://comms.example.test';
 const TWILIO_TOKEN = 'consent-audit-twilio-token-0123456789';
+const CENTER_NUMBER = '+390299887766';
 const links = createLinks({ publicBaseUrl: BASE, secret: [{ id: 'k1', secret: 'consent-audit-link-key-0123456789abcdef01' }] });
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
@@ -47,7 +48,7 @@ async function newCenter() {
 
 /** An SMS reply as Twilio posts it, signed. */
 async function inboundSms(from: string, text: string) {
-  const params = { AccountSid: `AC${'0'.repeat(32)}`, MessageSid: `SM${randomBytes(16).toString('hex')}`, From: from, To: '+390200000000', Body: text };
+  const params = { AccountSid: `AC${'0'.repeat(32)}`, MessageSid: `SM${randomBytes(16).toString('hex')}`, From: from, To: CENTER_NUMBER, Body: text };
   const url = `${BASE}/webhooks/twilio/inbound`;
   const res = await app.request('/webhooks/twilio/inbound', {
     method: 'POST',
@@ -60,6 +61,8 @@ async function inboundSms(from: string, text: string) {
 describe('X7: consent, preference and opt-out changes are audited', () => {
   it('X7 C2-privacy C2-pref X1: API changes, SMS STOP / START and an unsubscribe link each leave who, what, how and when; readable by admins, newest first, paged', async () => {
     const center = await newCenter();
+    // The center's own SMS number: a STOP written to it is this center's (replies per sender, X1).
+    await db.orm.em.fork().nativeUpdate(Center, { id: center.id }, { smsSenderId: CENTER_NUMBER });
     const mobile = newMobile();
     const patient = { firstName: 'Ludovica', lastName: 'Ferraris', mobile, email: 'ludovica.ferraris@example.test' };
     const put = (body: object) => call('PUT', '/v1/patients/P-77', center.booking.key, { ...patient, ...body });

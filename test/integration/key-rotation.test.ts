@@ -6,7 +6,7 @@ import { createSecretStash } from '../../src/db/secret-stash.js';
 import type { SecretKey } from '../../src/keyring.js';
 import { createLinks } from '../../src/links.js';
 import { freshDatabase } from '../support/db.js';
-import { addMessage, mountWebhooks, recordingEngine, seedClinic, type RecordingEngine } from '../support/webhooks.js';
+import { addMessage, mountWebhooks, recordingEngine, recordingRelay, seedClinic, type RecordingEngine } from '../support/webhooks.js';
 
 const PUBLIC_BASE_URL = 'https://comms.example.test';
 const k1: SecretKey = { id: 'k1', secret: 'first-link-key-0123456789abcdef0123456789' };
@@ -26,6 +26,7 @@ afterAll(() => db?.close());
 const linkApp = (keys: string | readonly SecretKey[]) =>
   mountWebhooks(
     createWebhooks({ orm: db.orm, links: createLinks({ publicBaseUrl: PUBLIC_BASE_URL, secret: keys }), publicBaseUrl: PUBLIC_BASE_URL, twilioAuthToken: 'unused-token-0123456789' }),
+    recordingRelay(db.orm, engine),
   );
 const post = (app: ReturnType<typeof linkApp>, url: string) => app.request(url.slice(PUBLIC_BASE_URL.length), { method: 'POST' });
 
