@@ -4,6 +4,7 @@ import type { Channel } from '../domain/events.js';
 import { recordConsentChange } from './consent-audit.js';
 import { Patient, PatientErasure, type ConsentActor } from './entities/index.js';
 import { optOutHash } from './opt-out-hash.js';
+import { setSenderOptOut } from './sms-replies.js';
 
 export interface ErasureRequest {
   centerId: string;
@@ -62,6 +63,12 @@ export async function erasePatient(em: EntityManager, request: ErasureRequest): 
        on conflict (center_id, channel, address) do nothing`,
       [randomUUID(), at, at, centerId, channel, optOutHash(centerId, address)],
     );
+  }
+
+  // STOPs written to a sender (X1, per sender number) stay in force, hashed by that sender.
+  if (patient.mobile) {
+    const stopped = await em.execute<{ sender: string; source: string }[]>(`delete from sender_opt_outs where address = ? returning sender, source`, [patient.mobile]);
+    for (const { sender, source } of stopped) await setSenderOptOut(em, { sender, address: optOutHash(sender, patient.mobile), optedOut: true, source, at });
   }
 
   const redacted = await em.execute<{ id: string }[]>(

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { optOutHash } from './opt-out-hash.js';
 
 /**
  * X1 and B2-confirm: what an inbound SMS (From = the patient, To = our number) may act on. The
@@ -114,11 +115,12 @@ export async function setSenderOptOut(em: EntityManager, input: { sender: string
   return inserted.length > 0;
 }
 
-/** X1 at send time: did `address` write STOP to `sender`? */
+/** X1 at send time: did `address` write STOP to `sender`? (Kept hashed once the patient was erased, X7.) */
 export async function isSenderOptedOut(em: EntityManager, sender: string, address: string): Promise<boolean> {
-  const [row] = await em.getConnection().execute<{ found: boolean }[]>(`select exists (select 1 from sender_opt_outs where sender = ? and address = ?) as found`, [
+  const [row] = await em.getConnection().execute<{ found: boolean }[]>(`select exists (select 1 from sender_opt_outs where sender = ? and address in (?, ?)) as found`, [
     sender,
     address,
+    optOutHash(sender, address),
   ]);
   return row?.found === true;
 }

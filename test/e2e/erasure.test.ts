@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Center } from '../../src/db/entities/index.js';
 import type { App } from '../../src/api/app.js';
 import { signTwilioRequest } from '../../src/channels/twilio-signature.js';
 import { tablesContaining } from '../support/db.js';
@@ -7,6 +8,7 @@ import { E2E_BASE_URL as BASE, wholeApi } from '../support/e2e.js';
 import { eventually, serverNow, startEngineHarness, TWILIO_SID, TWILIO_TOKEN, type EngineHarness } from '../support/engine.js';
 
 const HOUR = 3600_000;
+const CENTER_NUMBER = '+390288776655';
 const DAY = 24 * HOUR;
 const PLATFORM_KEY = 'platform-key-for-the-erasure-test-0123456789';
 
@@ -23,7 +25,7 @@ describe('e2e X7: erasure (GDPR art. 17)', () => {
 
   /** The patient texts a word to the platform number (signed as Twilio signs). */
   const sms = async (from: string, text: string) => {
-    const params = { AccountSid: TWILIO_SID, MessageSid: `SM${randomBytes(16).toString('hex')}`, From: from, To: '+390200000000', Body: text };
+    const params = { AccountSid: TWILIO_SID, MessageSid: `SM${randomBytes(16).toString('hex')}`, From: from, To: CENTER_NUMBER, Body: text };
     const res = await app.request('/webhooks/twilio/inbound', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signTwilioRequest(TWILIO_TOKEN, `${BASE}/webhooks/twilio/inbound`, params) },
@@ -37,6 +39,8 @@ describe('e2e X7: erasure (GDPR art. 17)', () => {
     const admin = created.body.keys.admin as { id: string; key: string };
     const booking = created.body.keys.booking.key as string;
     await call(PLATFORM_KEY, 'POST', '/v1/credits/top-ups', { centerId, amount: 200, note: 'welcome' });
+    // The center's own SMS number: a STOP written to it is this center's (replies per sender, X1).
+    await h.db.orm.em.fork().nativeUpdate(Center, { id: centerId }, { smsSenderId: CENTER_NUMBER });
     expect((await call(admin.key, 'PUT', '/v1/event-settings/appointment.reminder', { channels: ['email', 'sms'], options: { leadMinutes: 1440 } })).status).toBe(200);
 
     const mobile = '+393479990011';
