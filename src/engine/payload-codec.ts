@@ -1,6 +1,10 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { METADATA_ENCODING_KEY, ValueError, type Payload, type PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// The CommonJS namespace object: Node's ESM loader cannot see `temporal` as a named export
+// (vitest can, so only a real `node --import tsx src/worker.ts` shows the difference).
+import proto from '@temporalio/proto';
+
+const { temporal } = proto;
 import { keyRing, type SecretKey } from '../keyring.js';
 
 const ENCODING = 'binary/encrypted';

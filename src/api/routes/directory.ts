@@ -5,7 +5,7 @@ import { callerCenterId, requireScope } from '../auth.js';
 import type { ApiEnv, Caller } from '../context.js';
 import { findPage, pageOf, pageQuery } from '../pagination.js';
 import { ApiError } from '../problem.js';
-import { bearer, errorResponses, idParam, json, jsonBody } from '../schemas.js';
+import { bearer, conflictResponse, errorResponses, idParam, json, jsonBody } from '../schemas.js';
 
 /** A directory row pushed by the booking system and addressed by its own id. */
 export type DirectoryRow = CenterOwned & { externalId: string };
@@ -63,7 +63,8 @@ export function directoryRoutes<R extends DirectoryRow, B extends z.ZodType, V e
     security: bearer,
     middleware: readers,
     request: { params: idParam, body: jsonBody(spec.body) },
-    responses: { 200: json(spec.view, 'Replaced'), 201: json(spec.view, 'Created'), ...errorResponses },
+    // 409: a patient erased under GDPR art. 17 is never written again (X7).
+    responses: { 200: json(spec.view, 'Replaced'), 201: json(spec.view, 'Created'), ...errorResponses, ...conflictResponse },
   });
 
   const find = (em: ApiEnv['Variables']['em'], centerId: string, externalId: string) =>
