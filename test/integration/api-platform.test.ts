@@ -18,6 +18,9 @@ describe('API platform, security and plumbing', () => {
     h.engine.failNext = new Error('temporal unreachable');
     await h.call('PUT', '/v1/event-settings/appointment.reminder', { key: center.adminKey, body: { channels: ['sms'] } });
     expect((await h.call('GET', '/healthz')).body.outbox).toMatchObject({ pending: 1, failing: 1, oldestAt: expect.any(String) });
+    await new Promise((r) => setTimeout(r, 600)); // the relay's first back-off: then it is delivered
+    await h.relay.drain();
+    expect((await h.call('GET', '/healthz')).body.outbox).toEqual({ pending: 0, failing: 0, oldestAt: null });
   });
 
   it('a platform key creates a center and answers its admin and booking keys once; both keys work', async () => {
