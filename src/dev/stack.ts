@@ -7,8 +7,8 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { createHash } from 'node:crypto';
-import { chmodSync, createWriteStream, existsSync, mkdirSync, statSync, type WriteStream } from 'node:fs';
-import { dirname, join, parse, resolve } from 'node:path';
+import { chmodSync, createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { z } from 'zod';
@@ -27,6 +27,7 @@ import { readPidFile, stopStaleProcess } from './stale-process.js';
 import { temporalBinaries } from './temporal-binaries.js';
 import { startTemporalDevServer } from './temporal-dev-server.js';
 import { startTwilioTestServer } from './twilio-server.js';
+import { closedParent } from './enterable.js';
 
 const HOST = '127.0.0.1';
 
@@ -311,20 +312,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
  */
 function postgresDataDirFor(dataDir: string, rootDir: string): string {
   const preferred = join(dataDir, 'postgres');
-  if (process.getuid?.() !== 0 || everyParentEnterable(dataDir)) return preferred;
+  if (process.getuid?.() !== 0 || closedParent(dataDir) === null) return preferred;
   const key = createHash('sha256').update(resolve(rootDir)).digest('hex').slice(0, 10);
   const fallback = join('/var/tmp', `clinic-comms-${key}`);
   mkdirSync(fallback, { recursive: true, mode: 0o755 });
   chmodSync(fallback, 0o755);
   return join(fallback, 'postgres');
-}
-
-function everyParentEnterable(dir: string): boolean {
-  const { root } = parse(dir);
-  for (let current = dir; ; current = dirname(current)) {
-    if (existsSync(current) && (statSync(current).mode & 0o001) === 0) return false;
-    if (current === root) return true;
-  }
 }
 
 async function waitForPoller(client: Client, config: Config): Promise<void> {

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/dev/ports.js';
 import { startLocalPostgres } from '../../src/dev/postgres.js';
+import { closedParent } from '../../src/dev/enterable.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -49,6 +50,21 @@ describe('local stack: embedded PostgreSQL keeps its data between runs', () => {
       expect(await query<{ note: string }>(url, 'select note from kept')).toEqual([{ note: 'first run' }]);
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe('embedded PostgreSQL behind a folder others cannot enter', () => {
+  it('names the closed folder; as root, refuses at once with what to do instead of failing deep in initdb', async () => {
+    const closed = mkdtempSync(join(tmpdir(), 'comms-closed-'));
+    dirs.push(closed);
+    chmodSync(closed, 0o700);
+    const dataDir = join(closed, 'pg');
+    mkdirSync(dataDir);
+    expect(closedParent(dataDir)).toBe(closed);
+    expect(closedParent(tmpdir())).toBeNull();
+    if (userInfo().uid === 0) {
+      await expect(startLocalPostgres({ dataDir, port: await freePort() })).rejects.toThrow(`cannot enter ${closed}`);
     }
   });
 });
