@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
+import { errorForLog } from '../activities/failures.js';
 import { claimCommands, OUTBOX_CHANNEL, settleCommands, type ClaimedCommand } from '../db/outbox.js';
 import { deliverCommand } from './commands.js';
 import type { Engine } from './port.js';
@@ -52,9 +53,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       await Promise.race([deliverCommand(engine, claimed.command), timeout]);
       return { id: claimed.id, error: null };
     } catch (err) {
-      const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      const error = errorForLog(err);
       logger?.warn({ outboxId: claimed.id, type: claimed.command.type, attempts: claimed.attempts + 1, error }, 'engine command not delivered; retrying');
-      return { id: claimed.id, error: error.slice(0, 500) };
+      return { id: claimed.id, error: `${error.type}: ${error.message}`.slice(0, 500) };
     } finally {
       clearTimeout(timer);
     }
@@ -87,7 +88,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           while (!stopped && (await pass()) > 0);
         } while (again && !stopped);
       } catch (err) {
-        logger?.error({ error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 'outbox relay pass failed; the poll retries');
+        logger?.error({ error: errorForLog(err) }, 'outbox relay pass failed; the poll retries');
       } finally {
         current = null;
       }

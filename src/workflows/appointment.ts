@@ -142,8 +142,9 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
   }
 
   const { snapshot } = st;
-  let lastIds = JSON.stringify(idAttributes(snapshot));
-  upsertSearchAttributes(idAttributes(snapshot));
+  const firstIds = idAttributes(snapshot);
+  let lastIds = JSON.stringify(firstIds);
+  upsertSearchAttributes(firstIds);
 
   // B2-recall: booking this service again supersedes a pending recall.
   if (!input.carried) await control.supersedeRecall({ centerId: snapshot.centerId, appointmentId: snapshot.appointmentId });
@@ -183,10 +184,11 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     const next = waiting.length ? Math.min(...waiting.map((s) => s.at)) : null;
     const toPrepare = waiting.filter((s) => !s.skip && !st.prepared[stepKey(s)]).map((s) => s.at - PREPARE_AHEAD_MS);
     // X6: only real changes, so an idle wake-up adds no history event.
-    const ids = JSON.stringify(idAttributes(st.snapshot));
+    const idPairs = idAttributes(st.snapshot);
+    const ids = JSON.stringify(idPairs);
     if (ids !== lastIds) {
       lastIds = ids; // a new resource
-      upsertSearchAttributes(idAttributes(st.snapshot));
+      upsertSearchAttributes(idPairs);
     }
     const attributes = `${st.snapshot.startAt}|${st.status}|${next}`;
     if (attributes !== lastAttributes) {
