@@ -21,7 +21,7 @@ import { buildApi } from '../server.js';
 import { startOutboxRelay } from '../engine/start-relay.js';
 import { runWorker } from '../worker.js';
 import { loadOrCreateLocalSecrets, type LocalSecrets } from './local-secrets.js';
-import { startMailCatcher } from './maildev.js';
+import { startMailCatcher } from './mail-catcher.js';
 import { startLocalPostgres } from './postgres.js';
 import { readPidFile, stopStaleProcess } from './stale-process.js';
 import { temporalBinaries } from './temporal-binaries.js';
@@ -190,8 +190,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
 
     // ---- Mail and phone stand-ins ----
-    const mail = await step('mail catcher (maildev)', () =>
-      startMailCatcher({ smtpPort: local.LOCAL_SMTP_PORT, webPort: local.LOCAL_MAIL_UI_PORT, host: HOST, mailDirectory: join(dataDir, 'maildev') }),
+    const mail = await step('mail catcher', () =>
+      startMailCatcher({ smtpPort: local.LOCAL_SMTP_PORT, webPort: local.LOCAL_MAIL_UI_PORT, host: HOST, mailDirectory: join(dataDir, 'mail') }),
     );
     stoppers.push({ name: 'mail catcher', stop: () => mail.stop() });
 
