@@ -150,7 +150,7 @@ async function parseMail(id: string, raw: Buffer): Promise<CaughtMail> {
     cc: addresses(parsed.cc),
     date: (parsed.date ?? new Date()).toISOString(),
     text: parsed.text ?? '',
-    html: parsed.html === false ? null : parsed.html,
+    html: parsed.html || null,
     headers: Object.fromEntries([...parsed.headers].map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)])),
   };
 }
