@@ -38,12 +38,16 @@ export const configSchema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(2000),
   /** A pre-built workflow bundle (`npm run build:workflows`); unset = bundle at start. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  /** The worker's health check (`GET /healthz` on this port, all interfaces); unset = none. */
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Per-sender limit of SMS + voice sends; they run on the queue `{TEMPORAL_TASK_QUEUE}-phone`. */
   PHONE_MESSAGES_PER_SECOND: z.coerce.number().positive().default(10),
   /** How many worker processes share that limit (each paces at the limit / replicas). */
   PHONE_WORKER_REPLICAS: z.coerce.number().int().min(1).default(1),
 
   API_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** The address the API listens on: all interfaces (a container), or 127.0.0.1 (the local stack). */
+  API_HOST: z.string().min(1).default('0.0.0.0'),
   /** Public URL of the API as patients and Twilio reach it (links, webhooks, signatures). */
   PUBLIC_BASE_URL: z.url().transform((u) => u.replace(/\/+$/, '')),
   PLATFORM_API_KEY: secret(24),

@@ -1,23 +1,22 @@
 /**
  * `npm start`: the whole local stack in one command (see src/dev/stack.ts and the README).
  *
- * Two processes, so that Ctrl-C stops things in order: this one (in the terminal's foreground)
- * catches Ctrl-C and asks the stack process to stop; the stack process runs in its own session,
- * so the terminal's SIGINT does not hit PostgreSQL and Temporal before the worker and API are down.
- * If this process dies, the stack notices the closed IPC channel and stops itself.
+ * A launcher and a supervisor, so that Ctrl-C stops things in order: the launcher (in the
+ * terminal's foreground) catches Ctrl-C and asks the supervisor to stop; the supervisor runs in its
+ * own session with the services and the worker and API child processes, so the terminal's SIGINT
+ * does not hit PostgreSQL and Temporal before the worker and API are down. If the launcher dies,
+ * the supervisor notices the closed IPC channel and stops everything.
  *
  *   npm start                   start (data in .data/, reused by the next start)
  *   npm start -- --fresh-keys   also make new demo API keys (the old ones are revoked)
  */
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errorForLog } from './activities/failures.js';
 import { ConfigError } from './config.js';
 // Type-only: the launcher loads none of the stack's modules.
 import type { LocalStack, StackProgress } from './dev/stack.js';
+import type { ChildEvent } from './dev/supervisor.js';
 
 const STACK_ROLE = 'COMMS_LOCAL_STACK_PROCESS';
 const rootDir = fileURLToPath(new URL('..', import.meta.url));
@@ -59,19 +58,19 @@ async function launch(): Promise<void> {
 async function runStack(): Promise<void> {
   const freshKeys = process.argv.includes('--fresh-keys');
   console.log('clinic-comms local stack: starting ...');
-  const { parseLocalEnv, startLocalStack } = await import('./dev/stack.js');
+  const { startLocalStack } = await import('./dev/stack.js');
 
   let stack: LocalStack;
+  let up = false;
   try {
-    installTemporalRuntime(resolve(rootDir, parseLocalEnv(process.env).LOCAL_DATA_DIR ?? '.data', 'logs'));
-    stack = await startLocalStack({ rootDir, env: process.env, freshKeys, onProgress: printProgress });
+    stack = await startLocalStack({ rootDir, env: process.env, freshKeys, onProgress: printProgress, onChild: (event) => printChild(event, up) });
+    up = true;
   } catch (err) {
     console.error(`\nThe local stack did not start: ${err instanceof ConfigError ? err.message : describe(err)}`);
     process.exit(1);
   }
   printSummary(stack);
 
-  let exitCode = 0;
   const stopped = new Promise<void>((done) => {
     let stopping = false;
     const stop = async (reason: string) => {
@@ -88,32 +87,21 @@ async function runStack(): Promise<void> {
     // The launcher is gone (closed terminal, killed): do not leave servers behind.
     process.once('disconnect', () => void stop('launcher gone'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
-    stack.crashed.catch((err: unknown) => {
-      exitCode = 1;
-      console.error(`\n${describe(err)}`);
-      void stop('a part failed');
-    });
   });
   await stopped;
-  process.exit(exitCode);
+  process.exit(0);
 }
 
-/**
- * The Temporal SDK's own logs (bundler output, worker state) go to a file instead of the
- * terminal; errors still show. No shutdown signals: this process stops the worker itself, in order.
- */
-function installTemporalRuntime(logDir: string): void {
-  mkdirSync(logDir, { recursive: true });
-  const file = createWriteStream(join(logDir, 'temporal-sdk.log'), { flags: 'a' });
-  const logger = new DefaultLogger('INFO', ({ level, message, meta }) => {
-    // An Error has no enumerable fields (it would show as {}): its class and message instead.
-    const line = JSON.stringify({ time: new Date().toISOString(), level, message, ...meta }, (_key, value: unknown) =>
-      typeof value === 'bigint' ? value.toString() : value instanceof Error ? errorForLog(value) : value,
-    );
-    file.write(`${line}\n`);
-    if (level === 'ERROR') console.error(`[temporal] ${message}`);
-  });
-  Runtime.install({ logger, shutdownSignals: [] });
+/** Starts and exits of the worker and API processes; during start-up only what went wrong. */
+function printChild(event: ChildEvent, up: boolean): void {
+  const at = new Date().toISOString().slice(11, 19);
+  if (event.type === 'log') console.error(`  [${event.name}] ${event.line}`);
+  else if (event.type === 'started' && event.attempt > 1) console.log(`${at} ${event.name} started again (pid ${event.pid}, start ${event.attempt})`);
+  else if (event.type === 'exited' && (up || event.restartInMs === null)) {
+    const how = event.signal ? `killed by ${event.signal}` : `exit code ${event.code}`;
+    const next = event.restartInMs === null ? 'not restarted (stopping)' : `restarting in ${event.restartInMs / 1000} s`;
+    console.log(`${at} ${event.name} (pid ${event.pid}) exited: ${how}; ${next}`);
+  }
 }
 
 function printProgress(event: StackProgress): void {
@@ -133,6 +121,8 @@ function printSummary(stack: LocalStack): void {
     ['Mail catcher UI', `${urls.mailUi}   (caught mail as JSON: ${urls.mailApi})`],
     ['Twilio test server', `${urls.twilio}   (what it received: ${urls.twilioRecorded})`],
     ['PostgreSQL', `${urls.postgres}${stack.postgres.dataDir ? `   (embedded, data in ${show(stack.postgres.dataDir)})` : ''}`],
+    ['Worker / API', `pids ${stack.worker.pid} / ${stack.api.pid}, restarted when they crash (logs: worker.log, api.log)`],
+    ['Stack environment', `${show(stack.envFile)}   (\`npm run worker\` / \`npm run api\` elsewhere join this stack)`],
     ['Logs', show(stack.logDir)],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));

@@ -41,7 +41,7 @@ export async function startApiServer(deps: { config: Config; orm?: MikroORM; log
   const app = await buildApi({ config, orm, client, logger });
   const relay = await startOutboxRelay({ config, orm, client, logger });
   const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.API_PORT, hostname: '0.0.0.0' }, () => resolve(s));
+    const s = serve({ fetch: app.fetch, port: config.API_PORT, hostname: config.API_HOST }, () => resolve(s));
   });
   const url = `http://127.0.0.1:${config.API_PORT}`;
   logger.info({ url }, 'API listening');
@@ -56,8 +56,9 @@ export async function startApiServer(deps: { config: Config; orm?: MikroORM; log
   };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  startApiServer({ config: loadConfig() })
+/** The API process (`node dist/server.js`, `npm run api`): config from `env`, stops on SIGINT / SIGTERM. */
+export function main(env: Record<string, string | undefined> = process.env): void {
+  startApiServer({ config: loadConfig(env) })
     .then((server) => {
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void server.close().then(() => process.exit(0)));
     })
@@ -66,3 +67,5 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       process.exit(1);
     });
 }
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) main();

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter, Logger as TemporalLogger } from '@temporalio/common';
@@ -16,11 +17,13 @@ import { dataConverterOption } from './engine/data-converter.js';
 import { ensureRetentionSchedule } from './engine/retention-schedule.js';
 import { startHousekeeping } from './housekeeping.js';
 import { startOutboxRelay } from './engine/start-relay.js';
+import { startWorkerHealth } from './worker-health.js';
 import { createLinks } from './links.js';
 import { phoneQueueConcurrency } from './messages/timing.js';
 import { phoneTaskQueue } from './workflows/task-queues.js';
 
-export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+// index.ts under tsx, index.js in the compiled dist/.
+export const workflowsPath = fileURLToPath(new URL(`./workflows/index${extname(import.meta.url)}`, import.meta.url));
 /** Where `npm run build:workflows` writes the bundle; production sets WORKFLOW_BUNDLE_PATH to it. */
 export const prebuiltBundlePath = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
 
@@ -127,12 +130,14 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
   await ensureRetentionSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE }); // X7
   const housekeeping = startHousekeeping({ orm, secrets, logger, everyMs: HOUSEKEEPING_EVERY_MS });
   const relay = await startOutboxRelay({ config, orm, client, logger });
+  const health = config.WORKER_HEALTH_PORT ? await startWorkerHealth({ port: config.WORKER_HEALTH_PORT, host: '0.0.0.0', workers, orm }) : null;
   deps.signal?.addEventListener('abort', () => workers.forEach((w) => w.shutdown()));
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {
     housekeeping.stop();
+    await health?.close();
     await relay.stop();
     await channels.close();
     await clientConnection.close();
@@ -141,11 +146,14 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+/** The worker process (`node dist/worker.js`, `npm run worker`): config from `env`, stops on SIGINT / SIGTERM. */
+export function main(env: Record<string, string | undefined> = process.env): void {
   const controller = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort());
-  runWorker({ config: loadConfig(), signal: controller.signal }).catch((err) => {
+  runWorker({ config: loadConfig(env), signal: controller.signal }).catch((err) => {
     console.error(err);
     process.exit(1);
   });
 }
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) main();

@@ -1,25 +1,26 @@
 /**
  * The one-command local stack behind `npm start`: embedded PostgreSQL (unless DATABASE_URL), the
- * Temporal dev server (unless TEMPORAL_ADDRESS), migrations, the demo center, maildev, the
- * Twilio test server, the worker and the API, all in one process with data under `.data/`.
- * Printing and signal handling live in src/dev.ts; this module starts and stops.
+ * Temporal dev server (unless TEMPORAL_ADDRESS or a caller's Temporal), migrations, the demo
+ * center, the mail catcher and the Twilio test server in this process (the services), then the
+ * worker and the API as supervised child processes (src/dev/supervisor.ts), restarted when they
+ * crash. The environment the children get is written to `.local/stack.env` so that more workers
+ * or APIs can join from another terminal. Data under `.data/`. Printing and signal handling live
+ * in src/dev.ts; this module starts and stops. Each piece is exported for `npm run stack:cluster`,
+ * which brings its own Temporal.
  */
-import { serve, type ServerType } from '@hono/node-server';
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { createHash } from 'node:crypto';
 import { chmodSync, createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pino from 'pino';
 import { z } from 'zod';
 import { ConfigError, configSchema, loadConfig, type Config } from '../config.js';
 import { migrateUp, openOrm } from '../db/orm.js';
 import { seedDemoCenter, type DemoSeed } from '../db/seed.js';
-import { dataConverterOption } from '../engine/data-converter.js';
 import { registerSearchAttributes } from '../engine/register-search-attributes.js';
-import { buildApi } from '../server.js';
-import { startOutboxRelay } from '../engine/start-relay.js';
-import { runWorker } from '../worker.js';
+import { removeStackEnv, stackEnvFile, writeStackEnv } from './stack-env.js';
+import { superviseChild, type ChildEvent, type SupervisedChild } from './supervisor.js';
 import { loadOrCreateLocalSecrets, type LocalSecrets } from './local-secrets.js';
 import { startMailCatcher } from './mail-catcher.js';
 import { startLocalPostgres } from './postgres.js';
@@ -51,6 +52,13 @@ export function parseLocalEnv(env: Record<string, string | undefined>): LocalEnv
 
 export type StackProgress = { phase: 'start'; step: string } | { phase: 'done'; step: string; ms: number; note?: string };
 
+/** A Temporal server the caller runs (e.g. a cluster): the stack starts no dev server then. */
+export interface TemporalEndpoint {
+  address: string;
+  /** Its Web UI, if any. */
+  uiUrl: string | null;
+}
+
 export interface LocalStackOptions {
   /** The repository root; data goes to `{rootDir}/.data` unless LOCAL_DATA_DIR says otherwise. */
   rootDir: string;
@@ -58,19 +66,24 @@ export interface LocalStackOptions {
   env: Record<string, string | undefined>;
   /** Make new demo API keys (the previous ones are revoked). */
   freshKeys?: boolean;
+  /** Use this Temporal instead of TEMPORAL_ADDRESS or the dev server (its search attributes are registered). */
+  temporal?: TemporalEndpoint;
   onProgress?: (event: StackProgress) => void;
+  /** The supervisor's news about the worker and API processes (started, exited, restarting, warnings). */
+  onChild?: (event: ChildEvent) => void;
 }
 
-export interface LocalStack {
+/** Everything but the worker and the API: what they connect to, and the environment that says where. */
+export interface LocalServices {
   config: Config;
+  /** The worker's and the API's environment: config keys only, as written to `.local/stack.env`. */
+  env: Record<string, string>;
   dataDir: string;
+  logDir: string;
   urls: {
-    api: string;
-    docs: string;
-    healthz: string;
     temporalAddress: string;
     temporalNamespace: string;
-    /** null when TEMPORAL_ADDRESS points at an external server. */
+    /** null when Temporal is external and its UI unknown. */
     temporalUi: string | null;
     mailUi: string;
     mailApi: string;
@@ -82,14 +95,135 @@ export interface LocalStack {
   postgres: { embedded: boolean; dataDir: string | null };
   secrets: { file: string; created: boolean; values: LocalSecrets };
   demo: DemoSeed;
-  logDir: string;
-  /** Rejects when a part fails after start (e.g. the worker stops on its own). */
-  crashed: Promise<never>;
   /** Stops everything in reverse order of start. Safe to call twice. */
   stop(): Promise<void>;
 }
 
+export interface LocalStack extends Omit<LocalServices, 'urls'> {
+  urls: LocalServices['urls'] & { api: string; docs: string; healthz: string };
+  /** `.local/stack.env`, removed by stop(). */
+  envFile: string;
+  worker: SupervisedChild;
+  api: SupervisedChild;
+}
+
+/** The whole local stack: services, the environment file, then the supervised worker and API. */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const services = await startLocalServices(options);
+  const envFile = stackEnvFile(options.rootDir);
+  const stopParts: (() => Promise<void>)[] = [() => services.stop()];
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      removeStackEnv(envFile);
+      for (const part of stopParts.reverse()) await part();
+    })();
+    return stopping;
+  };
+  try {
+    writeStackEnv(envFile, { ...services.env, LOCAL_STACK_PID: String(process.pid) }, 'written by `npm start` for `npm run worker` / `npm run api`; removed when it stops');
+    const processes = startApp({ ...services, rootDir: options.rootDir, onChild: options.onChild, onProgress: options.onProgress, stopParts });
+    await processes.ready;
+    const api = `http://${services.config.API_HOST}:${services.config.API_PORT}`;
+    return {
+      ...services,
+      urls: { ...services.urls, api, docs: `${api}/docs`, healthz: `${api}/healthz` },
+      envFile,
+      worker: processes.worker,
+      api: processes.api,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** `tsx src/dev/join.ts worker|api`: the command of `npm run worker` / `npm run api`. */
+export function joinCommand(role: 'worker' | 'api'): { command: string; args: string[] } {
+  return { command: process.execPath, args: ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./join.ts', import.meta.url)), role] };
+}
+
+/**
+ * The worker, then the API, as supervised child processes with `env`; ready when the worker polls
+ * the task queue and the API answers /healthz. A child that dies before it is ready fails the start.
+ */
+export function startApp(input: {
+  rootDir: string;
+  config: Config;
+  env: Record<string, string>;
+  logDir: string;
+  onChild?: (event: ChildEvent) => void;
+  onProgress?: (event: StackProgress) => void;
+  /** Where to register the children's stop functions (called in reverse order). */
+  stopParts: (() => Promise<void>)[];
+}): { worker: SupervisedChild; api: SupervisedChild; ready: Promise<void> } {
+  const { config } = input;
+  const spawnRole = (role: 'worker' | 'api') => {
+    const child = superviseChild({
+      name: role,
+      ...joinCommand(role),
+      cwd: input.rootDir,
+      // The children's own environment is exactly the stack's (plus PATH and HOME for their tools).
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...input.env },
+      logFile: join(input.logDir, `${role}.log`),
+      onEvent: input.onChild,
+    });
+    input.stopParts.push(() => child.stop());
+    return child;
+  };
+  const readyBefore = async (child: SupervisedChild, step: string, isReady: () => Promise<boolean>) => {
+    input.onProgress?.({ phase: 'start', step });
+    const started = performance.now();
+    const died = child.exited().then(() => {
+      throw new Error(`the ${child.name} exited while starting; see ${join(input.logDir, `${child.name}.log`)}`);
+    });
+    died.catch(() => undefined);
+    const deadline = Date.now() + 180_000;
+    const poll = (async () => {
+      while (!(await isReady().catch(() => false))) {
+        if (Date.now() > deadline) throw new Error(`the ${child.name} was not ready within 3 minutes; see ${join(input.logDir, `${child.name}.log`)}`);
+        await sleep(250);
+      }
+    })();
+    await Promise.race([poll, died]);
+    input.onProgress?.({ phase: 'done', step, ms: Math.round(performance.now() - started), note: `pid ${child.pid}` });
+  };
+
+  const worker = spawnRole('worker');
+  let api: SupervisedChild | undefined;
+  const ready = (async () => {
+    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    try {
+      await readyBefore(worker, 'worker (child process)', async () => (await taskQueuePollers(connection, config)).length > 0);
+    } finally {
+      await connection.close();
+    }
+    api = spawnRole('api');
+    const healthz = `http://${config.API_HOST}:${config.API_PORT}/healthz`;
+    await readyBefore(api, 'API (child process)', async () => (await fetch(healthz)).ok);
+  })();
+  return {
+    worker,
+    get api() {
+      if (!api) throw new Error('the API starts after the worker is ready');
+      return api;
+    },
+    ready,
+  };
+}
+
+/** The identities (`pid@host`) polling the main task queue: the workers that are there. */
+export async function taskQueuePollers(connection: Connection, config: Pick<Config, 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE'>): Promise<string[]> {
+  const queue = await connection.workflowService.describeTaskQueue({
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: { name: config.TEMPORAL_TASK_QUEUE },
+  });
+  return (queue.pollers ?? []).map((poller) => poller.identity ?? '');
+}
+
+/** PostgreSQL, migrations, the demo center, Temporal, the mail catcher and the Twilio test server. */
+export async function startLocalServices(options: LocalStackOptions): Promise<LocalServices> {
   const local = parseLocalEnv(options.env);
   const userEnv = Object.fromEntries(Object.keys(configSchema.shape).flatMap((key) => (options.env[key] ? [[key, options.env[key]]] : [])));
   const dataDir = resolve(options.rootDir, local.LOCAL_DATA_DIR ?? '.data');
@@ -143,25 +277,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       databaseUrl = await server.createDatabase('comms');
     }
 
-    const orm = await step('migrations', async () => {
-      // One pool shared by the API and the worker of the local stack.
-      const opened = await openOrm(databaseUrl, { poolMax: configSchema.shape.DATABASE_POOL_MAX.parse(options.env.DATABASE_POOL_MAX) });
-      stoppers.push({ name: 'database pool', stop: () => opened.close() });
-      const applied = await migrateUp(opened);
-      return { orm: opened, applied };
-    }, ({ applied }) => (applied.length ? `applied ${applied.length}` : 'up to date')).then((r) => r.orm);
-
-    const demo = await step(
-      'demo center',
-      () => seedDemoCenter(orm.em.fork(), { freshKeys: options.freshKeys }),
-      (d) => (d.created ? 'created' : d.keys ? 'new keys' : 'already there'),
-    );
+    // The worker and the API open their own pools; this one only migrates and seeds.
+    const orm = await openOrm(databaseUrl, { poolMax: 2 });
+    let demo: DemoSeed;
+    try {
+      await step('migrations', () => migrateUp(orm), (applied) => (applied.length ? `applied ${applied.length}` : 'up to date'));
+      demo = await step(
+        'demo center',
+        () => seedDemoCenter(orm.em.fork(), { freshKeys: options.freshKeys }),
+        (d) => (d.created ? 'created' : d.keys ? 'new keys' : 'already there'),
+      );
+    } finally {
+      await orm.close();
+    }
 
     // ---- Temporal ----
     const namespace = userEnv.TEMPORAL_NAMESPACE ?? 'default';
-    let temporalAddress = userEnv.TEMPORAL_ADDRESS;
-    let temporalUi: string | null = null;
-    if (!temporalAddress) {
+    let temporal: TemporalEndpoint | undefined = options.temporal ?? (userEnv.TEMPORAL_ADDRESS ? { address: userEnv.TEMPORAL_ADDRESS, uiUrl: userEnv.TEMPORAL_UI_URL ?? null } : undefined);
+    if (!temporal) {
       const temporalLog = logFile('temporal.log');
       const server = await step('Temporal dev server', () =>
         startTemporalDevServer({
@@ -175,10 +308,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         }),
       );
       stoppers.push({ name: 'Temporal dev server', stop: () => server.stop() });
-      temporalAddress = server.address;
-      temporalUi = server.uiUrl;
+      temporal = { address: server.address, uiUrl: server.uiUrl };
     } else {
-      const address = temporalAddress;
+      const { address } = temporal;
       await step('Temporal search attributes', async () => {
         const connection = await Connection.connect({ address });
         try {
@@ -197,17 +329,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const accountSid = userEnv.TWILIO_ACCOUNT_SID ?? secrets.secrets.TWILIO_ACCOUNT_SID;
     const authToken = userEnv.TWILIO_AUTH_TOKEN ?? secrets.secrets.TWILIO_AUTH_TOKEN;
-    const twilio = await step('Twilio test server', () => startTwilioTestServer({ accountSid, authToken, port: local.LOCAL_TWILIO_PORT }));
+    // Local stack only: what it received, since there is no Twilio console.
+    const inspectPath = '/dev/twilio';
+    const twilio = await step('Twilio test server', () => startTwilioTestServer({ accountSid, authToken, port: local.LOCAL_TWILIO_PORT, inspectPath }));
     stoppers.push({ name: 'Twilio test server', stop: () => twilio.stop() });
 
     // ---- Config: local values, overridden by whatever the environment sets ----
     const apiPort = Number(userEnv.API_PORT ?? 3000);
-    const config = loadConfig({
+    const env: Record<string, string> = {
       NODE_ENV: 'development',
       DATABASE_URL: databaseUrl,
-      TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: namespace,
-      ...(temporalUi ? { TEMPORAL_UI_URL: temporalUi } : {}),
+      ...(temporal.uiUrl ? { TEMPORAL_UI_URL: temporal.uiUrl } : {}),
+      API_HOST: HOST,
       API_PORT: String(apiPort),
       PUBLIC_BASE_URL: `http://${HOST}:${apiPort}`,
       PLATFORM_API_KEY: secrets.secrets.PLATFORM_API_KEY,
@@ -232,71 +367,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       // X4: the local stack may call back a booking system running on this machine.
       CALLBACK_ALLOW_LOOPBACK: 'true',
       ...userEnv,
-    });
-    const logger = pino(
-      { level: config.LOG_LEVEL },
-      pino.multistream([
-        { level: config.LOG_LEVEL === 'silent' ? 'silent' : 'trace', stream: logFile('comms.log') },
-        { level: 'warn', stream: process.stderr },
-      ]),
-    );
+    };
+    const config = loadConfig(env);
 
-    // ---- Worker ----
-    const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-    stoppers.push({ name: 'Temporal client', stop: () => clientConnection.close() });
-    const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, ...dataConverterOption(config.TEMPORAL_PAYLOAD_KEYS) });
-    const workerControl = new AbortController();
-    let workerStopping = false;
-    const workerDone = runWorker({ config, orm, logger, signal: workerControl.signal });
-    stoppers.push({
-      name: 'worker',
-      stop: async () => {
-        workerStopping = true;
-        workerControl.abort();
-        await workerDone;
-      },
-    });
-    const crashed = new Promise<never>((_, reject) => {
-      workerDone.then(
-        () => workerStopping || reject(new Error('the worker stopped on its own')),
-        (err: unknown) => reject(err instanceof Error ? err : new Error(String(err))),
-      );
-    });
-    crashed.catch(() => undefined); // observed by the caller; never an unhandled rejection
-    await step('worker', () => Promise.race([waitForPoller(client, config), crashed]));
-
-    // ---- API ----
-    // The production wiring (REST API, webhooks, links), served on loopback only.
-    const app = await buildApi({ config, orm, client, logger });
-    const relay = await startOutboxRelay({ config, orm, client, logger });
-    stoppers.push({ name: 'outbox relay', stop: () => relay.stop() });
-    // Local stack only: what the Twilio test server received, since there is no Twilio console.
-    app.get('/dev/twilio', (c) => c.json({ messages: twilio.messages, calls: twilio.calls, callbacks: twilio.callbacks }));
-    const server = await step('API', () => listen(app.fetch, apiPort));
-    stoppers.push({ name: 'API', stop: () => new Promise<void>((done) => server.close(() => done())) });
-
-    const api = `http://${HOST}:${apiPort}`;
     return {
       config,
+      env,
       dataDir,
+      logDir,
       urls: {
-        api,
-        docs: `${api}/docs`,
-        healthz: `${api}/healthz`,
         temporalAddress: config.TEMPORAL_ADDRESS,
         temporalNamespace: config.TEMPORAL_NAMESPACE,
-        temporalUi,
+        temporalUi: temporal.uiUrl,
         mailUi: mail.webUrl,
         mailApi: `${mail.apiUrl}/email`,
         twilio: twilio.url,
-        twilioRecorded: `${api}/dev/twilio`,
+        twilioRecorded: `${twilio.url}${inspectPath}`,
         postgres: withoutPassword(config.DATABASE_URL),
       },
       postgres: { embedded: postgresDataDir !== null, dataDir: postgresDataDir },
       secrets: { file: secretsFile, created: secrets.created, values: { ...secrets.secrets, TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken } },
       demo,
-      logDir,
-      crashed,
       stop,
     };
   } catch (err) {
@@ -318,28 +409,6 @@ function postgresDataDirFor(dataDir: string, rootDir: string): string {
   mkdirSync(fallback, { recursive: true, mode: 0o755 });
   chmodSync(fallback, 0o755);
   return join(fallback, 'postgres');
-}
-
-async function waitForPoller(client: Client, config: Config): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    const queue = await client.workflowService.describeTaskQueue({
-      namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue: { name: config.TEMPORAL_TASK_QUEUE },
-    });
-    if ((queue.pollers?.length ?? 0) > 0) return;
-    await sleep(250);
-  }
-  throw new Error(`no worker polled ${config.TEMPORAL_TASK_QUEUE} within 2 minutes`);
-}
-
-function listen(fetch: (request: Request) => Response | Promise<Response>, port: number): Promise<ServerType> {
-  return new Promise((done, fail) => {
-    const server = serve({ fetch, port, hostname: HOST }, () => done(server));
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      fail(err.code === 'EADDRINUSE' ? new Error(`API port ${HOST}:${port} is already in use (set API_PORT)`) : err),
-    );
-  });
 }
 
 function withoutPassword(url: string): string {

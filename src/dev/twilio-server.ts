@@ -57,6 +57,8 @@ export interface TwilioTestServerOptions {
   port?: number;
   /** Delay before each status callback; default 20 ms. */
   statusCallbackDelayMs?: number;
+  /** Local stack only: `GET {path}` lists messages, calls and callbacks (there is no Twilio console); unset = no such page. */
+  inspectPath?: string;
 }
 
 export type TwilioFailure =
@@ -455,6 +457,10 @@ export async function startTwilioTestServer(options: TwilioTestServerOptions): P
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (options.inspectPath && req.method === 'GET' && path === options.inspectPath) {
+      sendJson(res, 200, { messages, calls, callbacks });
+      return;
+    }
     const raw = req.method === 'POST' ? await readBody(req) : '';
     const form = new URLSearchParams(raw);
     const params: TwilioParams = Object.fromEntries(form.entries());
