@@ -6,11 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../dev/ports.js';
-import { startLocalPostgres } from '../dev/postgres.js';
 import { migrateUp, openOrm } from './orm.js';
 
 async function create() {
+  // Loaded here: embedded PostgreSQL is a dev dependency, absent from the production image (which runs `up`).
+  const { freePort } = await import('../dev/ports.js');
+  const { startLocalPostgres } = await import('../dev/postgres.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'comms-migrate-'));
   const pgServer = await startLocalPostgres({ dataDir, port: await freePort() });
   try {

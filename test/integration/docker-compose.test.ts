@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -6,9 +7,10 @@ import { configSchema, loadConfig } from '../../src/config.js';
 import { privateLogFlags } from '../../src/db/log-settings.js';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
 
-// Docker cannot run on these machines: the deployment file is checked by reading it.
+// Docker cannot run on these machines: the deployment file is checked by reading it, and by a
+// compose implementation that needs no daemon (Debian's docker-compose, installed by scripts/setup-system.sh).
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const compose = parse(readFileSync(`${root}docker-compose.yml`, 'utf8')) as {
+const compose = parse(readFileSync(`${root}docker-compose.yml`, 'utf8'), { merge: true }) as {
   services: Record<string, { image?: string; build?: unknown; environment?: Record<string, string>; command?: string[]; depends_on?: unknown }>;
 };
 const dockerfile = readFileSync(`${root}Dockerfile`, 'utf8');
@@ -57,12 +59,44 @@ describe('deployment: docker-compose.yml', () => {
     expect(services.mailcatcher?.image).toMatch(/^maildev\//);
   });
 
-  it('deployment: api and worker are built from the Dockerfile on Node 20 and run the real entry points', () => {
+  it('deployment: api and worker are built from the Dockerfile on Node 20 and run the compiled entry points with plain node', () => {
     expect(dockerfile).toMatch(/^FROM node:20\b/m);
     for (const name of ['api', 'worker']) expect(services[name]?.build, name).toBe('.');
-    expect(services.api?.command?.join(' ')).toContain('src/server.ts');
-    expect(services.worker?.command?.join(' ')).toContain('src/worker.ts');
-    expect(services.migrate?.command?.join(' ')).toContain('src/db/cli.ts up');
+    expect(services.api?.command).toEqual(['node', 'dist/server.js']);
+    expect(services.worker?.command).toEqual(['node', 'dist/worker.js']);
+    expect(services.migrate?.command).toEqual(['node', 'dist/db/cli.js', 'up']);
+    expect(services.worker?.environment?.WORKER_HEALTH_PORT).toBe('3001');
+  });
+
+  it('deployment: the image is multi-stage, ships production dependencies and dist/ only, runs as a non-root user with a health check', () => {
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    expect(stages).toHaveLength(2);
+    const [build, runtime] = stages as [string, string];
+    expect(build).toMatch(/^RUN npm run build$/m);
+    expect(runtime).toMatch(/^RUN npm ci --omit=dev\b/m);
+    expect(runtime).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+    expect(runtime).not.toMatch(/^COPY (src|scripts)\b/m);
+    expect(runtime).toMatch(/^USER node$/m);
+    expect(runtime).toMatch(/^HEALTHCHECK .*CMD \["node", "dist\/healthcheck\.js"\]$/m);
+    expect(runtime).toMatch(/^ENV WORKFLOW_BUNDLE_PATH=\/app\/dist\/workflow-bundle\.js$/m);
+    expect(dockerfile.split('\n').filter((line) => !line.startsWith('#')).join('\n')).not.toContain('tsx');
+  });
+
+  it('deployment: docker-compose validates the file (config -q), refuses it without the secrets, and interpolates a valid config for the worker', () => {
+    const run = (args: string[], env: Record<string, string>) =>
+      spawnSync('docker-compose', ['-f', `${root}docker-compose.yml`, ...args], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
+    const version = run(['version', '--short'], {});
+    expect(version.error, 'docker-compose is not installed: run scripts/setup-system.sh (as root), as .ci/run does').toBeUndefined();
+    const valid = run(['config', '-q'], operatorEnv);
+    expect(valid.stderr).toBe('');
+    expect(valid.status).toBe(0);
+    const missing = run(['config', '-q'], { ...operatorEnv, POSTGRES_PASSWORD: '' });
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain('set POSTGRES_PASSWORD');
+    // Compose's own interpolation and merge of the worker's environment.
+    const resolved = parse(run(['config'], operatorEnv).stdout) as { services: Record<string, { environment: Record<string, string> }> };
+    const config = loadConfig(resolved.services.worker!.environment);
+    expect(config).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', WORKER_HEALTH_PORT: 3001, PLATFORM_API_KEY: operatorEnv.PLATFORM_API_KEY });
   });
 
   it('Security: every env key of api and worker is a config key, every required key is provided, secrets have no defaults', () => {
