@@ -28,7 +28,10 @@ for (const entry of readdirSync(join(root, 'src'), { recursive: true, withFileTy
 }
 
 const { bundleWorkflowCode } = await import('@temporalio/worker');
-const { prebuiltBundlePath, workflowsPath } = await import(join(dist, 'worker.js'));
+// The paths of src/worker.ts (workflowsPath, prebuiltBundlePath) as seen from dist/; not imported
+// from dist/worker.js, which needs node_modules next to it (absent in a temp build folder).
+const workflowsPath = join(dist, 'workflows', 'index.js');
+const prebuiltBundlePath = join(dist, 'workflow-bundle.js');
 const { code } = await bundleWorkflowCode({ workflowsPath });
 writeFileSync(prebuiltBundlePath, code);
 console.log(`${dist}: compiled; workflow bundle ${prebuiltBundlePath} (${(code.length / 1024 / 1024).toFixed(2)} MiB, from ${dirname(workflowsPath)})`);

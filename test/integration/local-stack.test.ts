@@ -18,6 +18,19 @@ const rootDir = mkdtempSync(join(tmpdir(), 'comms-stack-'));
 chmodSync(rootDir, 0o755); // like a cloned repository folder, so PostgreSQL (as `postgres`) can enter it
 afterAll(() => rmSync(rootDir, { recursive: true, force: true }));
 
+/** Free ports for every listener of the stack, so a developer's own `npm start` is not in the way. */
+async function stackPorts() {
+  return {
+    API_PORT: await freePort(),
+    LOCAL_POSTGRES_PORT: await freePort(),
+    LOCAL_TEMPORAL_PORT: await freePort(),
+    LOCAL_TEMPORAL_UI_PORT: await freePort(),
+    LOCAL_SMTP_PORT: await freePort(),
+    LOCAL_MAIL_UI_PORT: await freePort(),
+    LOCAL_TWILIO_PORT: await freePort(),
+  };
+}
+
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((done) => {
     const probe = createServer();
@@ -28,15 +41,7 @@ function portIsFree(port: number): Promise<boolean> {
 
 describe('local stack: `npm start` supervises the worker and the API as child processes', () => {
   it('local-stack B1: starts everything, answers /healthz, delivers a booking confirmation to the mail catcher, and a second start reuses the data, secrets and demo center', async () => {
-    const ports = {
-      API_PORT: await freePort(),
-      LOCAL_POSTGRES_PORT: await freePort(),
-      LOCAL_TEMPORAL_PORT: await freePort(),
-      LOCAL_TEMPORAL_UI_PORT: await freePort(),
-      LOCAL_SMTP_PORT: await freePort(),
-      LOCAL_MAIL_UI_PORT: await freePort(),
-      LOCAL_TWILIO_PORT: await freePort(),
-    };
+    const ports = await stackPorts();
     // Nothing of the caller's environment: the stack must provide every setting itself.
     const env = { ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), LOG_LEVEL: 'warn' };
 
@@ -116,15 +121,7 @@ describe('local stack: `npm start` supervises the worker and the API as child pr
   }, 300_000);
 
   it('local-stack: a SIGKILLed worker is restarted with back-off and said so while the API, mail catcher and Twilio stand-in stay up; `npm run worker` elsewhere joins the stack', async () => {
-    const ports = {
-      API_PORT: await freePort(),
-      LOCAL_POSTGRES_PORT: await freePort(),
-      LOCAL_TEMPORAL_PORT: await freePort(),
-      LOCAL_TEMPORAL_UI_PORT: await freePort(),
-      LOCAL_SMTP_PORT: await freePort(),
-      LOCAL_MAIL_UI_PORT: await freePort(),
-      LOCAL_TWILIO_PORT: await freePort(),
-    };
+    const ports = await stackPorts();
     const env = { ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), LOG_LEVEL: 'warn', LOCAL_DATA_DIR: '.data-restart' };
     const events: ChildEvent[] = [];
     const stack = await startLocalStack({ rootDir, env, onChild: (event) => events.push(event) });

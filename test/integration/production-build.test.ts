@@ -11,8 +11,8 @@ import { startTemporalDevServer, type TemporalDevServer } from '../../src/dev/te
 import { TWILIO_SID, TWILIO_TOKEN } from '../support/engine.js';
 
 /**
- * Docker does not run here: the Dockerfile's steps run outside it instead. `npm run build` into a
- * temp folder, `npm ci --omit=dev` there (what the runtime stage installs), then the compiled
+ * Docker does not run here: the Dockerfile's steps run outside it instead. `npm ci --omit=dev` into
+ * a temp folder (what the runtime stage installs), `npm run build` into it, then the compiled
  * migrations, API and worker with plain `node` (no tsx, no dev dependency present) against the
  * test PostgreSQL and a Temporal server, answering /healthz and the image's health check.
  */
@@ -47,17 +47,18 @@ function start(entry: string, env: Record<string, string>): { child: ChildProces
 
 describe('production image steps outside Docker', () => {
   it('deployment: compiled dist/ with the workflow bundle and production dependencies only runs the migrations, the API and the worker with plain node, both healthy', async () => {
-    const built = await run(process.execPath, ['scripts/build.mjs', '--into', appDir], { cwd: repoRoot });
-    expect(built.code, built.output).toBe(0);
-    expect(existsSync(join(appDir, 'dist', 'workflow-bundle.js'))).toBe(true);
-    expect(existsSync(join(appDir, 'dist', 'engine', 'failure-converter.cjs'))).toBe(true);
-
     for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(repoRoot, file), join(appDir, file));
     const installed = await run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: appDir, env: { npm_config_update_notifier: 'false' } });
     expect(installed.code, installed.output).toBe(0);
     const devDependencies = Object.keys((JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies);
     const present = new Set(readdirSync(join(appDir, 'node_modules')).flatMap((name) => (name.startsWith('@') ? readdirSync(join(appDir, 'node_modules', name)).map((sub) => `${name}/${sub}`) : [name])));
     expect(devDependencies.filter((name) => present.has(name)), 'dev dependencies in the image').toEqual([]);
+
+    // The workflow bundle resolves the workflows' imports from the production node_modules beside dist/.
+    const built = await run(process.execPath, ['scripts/build.mjs', '--into', appDir], { cwd: repoRoot });
+    expect(built.code, built.output).toBe(0);
+    expect(existsSync(join(appDir, 'dist', 'workflow-bundle.js'))).toBe(true);
+    expect(existsSync(join(appDir, 'dist', 'engine', 'failure-converter.cjs'))).toBe(true);
 
     // An empty database: the compiled migrations create the schema.
     const name = `image_${randomBytes(6).toString('hex')}`;
