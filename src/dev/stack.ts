@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { ConfigError, configSchema, loadConfig, type Config } from '../config.js';
 import { migrateUp, openOrm } from '../db/orm.js';
 import { seedDemoCenter, type DemoSeed } from '../db/seed.js';
+import { demoConsoleLink } from '../api/routes/console-links.js';
 import { dataConverterOption } from '../engine/data-converter.js';
 import { registerSearchAttributes } from '../engine/register-search-attributes.js';
 import { buildApi } from '../server.js';
@@ -82,6 +83,8 @@ export interface LocalStack {
   postgres: { embedded: boolean; dataDir: string | null };
   secrets: { file: string; created: boolean; values: LocalSecrets };
   demo: DemoSeed;
+  /** #14: a single-use console link for the demo center, valid 10 minutes. */
+  consoleLink: string;
   logDir: string;
   /** Rejects when a part fails after start (e.g. the worker stops on its own). */
   crashed: Promise<never>;
@@ -295,6 +298,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       postgres: { embedded: postgresDataDir !== null, dataDir: postgresDataDir },
       secrets: { file: secretsFile, created: secrets.created, values: { ...secrets.secrets, TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken } },
       demo,
+      consoleLink: (await demoConsoleLink(orm.em.fork(), config.PUBLIC_BASE_URL, demo.centerId)).url,
       logDir,
       crashed,
       stop,

@@ -145,7 +145,7 @@ describe.skipIf(!haveChromium)('console (#14) in a real browser', () => {
 
     await pageA.goto(`${base}/console/templates?eventKind=appointment.reminder&channel=sms&locale=it`);
     await pageA.locator('#t-body').fill('Gentile [TRD3], La aspettiamo.');
-    await expect.poll(() => pageA.locator('#t-preview').textContent()).toContain('Marco');
+    await expect.poll(() => pageA.locator('#t-preview').textContent()).toContain('Gentile Marco, La aspettiamo.');
     expect(await pageA.locator('#t-live .counts').textContent()).toMatch(/Segmenti SMS: 1/);
     await shot(pageA, 'templates');
   });

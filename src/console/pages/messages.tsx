@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Hono } from 'hono';
+import { DateTime } from 'luxon';
 import { dailyMessageCounts } from '../../db/console-stats.js';
 import { CHANNELS, EVENT_KINDS, MESSAGE_STATUSES, SKIP_REASONS, type Channel, type EventKind, type MessageStatus, type SkipReason } from '../../domain/events.js';
 import { problemsOf } from '../api.js';
@@ -166,9 +167,13 @@ export function messageRoutes(app: Hono<ConsoleEnv>, deps: PageDeps & { orm: Mik
     const answer = await deps.api(c).get(`/messages?${query}`);
     const problems = problemsOf(answer);
     const since = new Date(deps.now().getTime() - CHART_DAYS * 86_400_000);
+    const timeZone = (await deps.api(c).read('/center')).timeZone as string;
     const counts = await dailyMessageCounts(deps.orm.em.fork(), c.var.session.centerId, since);
     const w = c.var.w;
+    // Every day of the window, so a quiet day is a zero and not a gap.
+    const days = Array.from({ length: CHART_DAYS + 1 }, (_, i) => DateTime.fromJSDate(since).setZone(timeZone).plus({ days: i }).toISODate() as string);
     const chart = {
+      days,
       counts,
       channels: Object.fromEntries(CHANNELS.map((ch) => [ch, w.channel(ch)])),
       outcomes: { sent: w.t('sent'), delivered: w.t('delivered'), failed: w.t('failed'), skipped: w.t('skipped') },

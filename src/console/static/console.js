@@ -43,7 +43,9 @@
       if (cls) el.className = cls;
       return el;
     }
+    var sequence = 0;
     function check() {
+      var mine = ++sequence;
       var payload = {
         eventKind: form.dataset.event, channel: form.dataset.channel, locale: form.dataset.locale,
         body: body.value, subject: subject ? subject.value : null,
@@ -54,6 +56,7 @@
         headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
         body: JSON.stringify(payload),
       }).then(function (r) { return r.json(); }).then(function (result) {
+        if (mine !== sequence) return; // a later keystroke's answer is on its way
         live.replaceChildren();
         var counts = form.dataset.channel === 'sms'
           ? words.segments + ': ' + result.segments + ' (' + result.encoding + ') · ' + result.credits + ' ' + words.credits
@@ -104,7 +107,7 @@
   var messageData = data('message-chart-data');
   var messageCharts = document.getElementById('message-charts');
   if (messageData && messageCharts && window.uPlot) {
-    var days = Array.from(new Set(messageData.counts.map(function (c) { return c.day; }))).sort();
+    var days = messageData.days;
     var colors = { sent: '#1f5fbf', delivered: '#1d7a3a', failed: '#b3261e', skipped: '#6b6b6b' };
     Object.keys(messageData.channels).forEach(function (channel) {
       var rows = messageData.counts.filter(function (c) { return c.channel === channel; });
