@@ -144,6 +144,15 @@ const WORDS = {
 
 export type Word = keyof typeof WORDS;
 
+/** Labels of the options' fixed values (second reminder policy, after-visit kind). */
+const OPTION_VALUES: Record<string, [string, string]> = {
+  'policy.none': ['Nessuno', 'Nobody'],
+  'policy.all': ['Tutti i pazienti', 'Every patient'],
+  'policy.unreliable': ['Solo i pazienti poco affidabili (assenze ≥ 30 %)', 'Only unreliable patients (no-shows ≥ 30 %)'],
+  'kind.thanks': ['Ringraziamento', 'Thank-you'],
+  'kind.survey': ['Questionario di gradimento', 'Satisfaction survey'],
+};
+
 /** Labels of the event options (src/domain/policy.ts), by option name. */
 const OPTIONS: Record<string, [string, string]> = {
   leadMinutes: ['Anticipo (minuti)', 'Lead time (minutes)'],
@@ -170,6 +179,7 @@ export interface Words {
   status(status: MessageStatus): string;
   skip(reason: SkipReason): string;
   option(name: string): string;
+  optionValue(name: string, value: string): string;
 }
 
 export function wordsFor(locale: ConsoleLocale): Words {
@@ -182,5 +192,6 @@ export function wordsFor(locale: ConsoleLocale): Words {
     status: (status) => STATUSES[status][i],
     skip: (reason) => SKIPS[reason][i],
     option: (name) => OPTIONS[name]?.[i] ?? name,
+    optionValue: (name, value) => OPTION_VALUES[`${name}.${value}`]?.[i] ?? value,
   };
 }

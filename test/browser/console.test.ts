@@ -21,6 +21,14 @@ if (!haveChromium) {
 }
 
 const PLATFORM_KEY = 'platform-key-for-the-console-test-0123456789';
+
+/** The page's globals read in page.evaluate (the project compiles without the DOM lib). */
+interface PageGlobals {
+  document: {
+    activeElement: { id: string; textContent: string | null; getAttribute(name: string): string | null } | null;
+    documentElement: { scrollWidth: number };
+  };
+}
 const SHOTS = join(process.cwd(), 'test-artifacts', 'console');
 const DAY = 86_400_000;
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -192,6 +200,35 @@ describe.skipIf(!haveChromium)('console (#14) in a real browser', () => {
     }
     await pageA.goto(`${base}/console/credits`);
     await shot(pageA, 'credits');
+  });
+
+  it('by keyboard alone: the skip link, then a channel toggled with Space and saved with Enter', async () => {
+    await pageA.goto(`${base}/console`);
+    await pageA.keyboard.press('Tab');
+    expect(await pageA.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.textContent)).toBe('Vai al contenuto');
+    await pageA.keyboard.press('Enter');
+    expect(await pageA.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.id)).toBe('main');
+    await pageA.getByLabel('Cancellazione appuntamento: SMS').focus();
+    await pageA.keyboard.press('Space');
+    // The row's Save button is the next stops after the voice checkbox.
+    await pageA.keyboard.press('Tab');
+    await pageA.keyboard.press('Tab');
+    expect(await pageA.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.getAttribute('aria-label'))).toBe('Salva: Cancellazione appuntamento');
+    await pageA.keyboard.press('Enter');
+    await expect.poll(() => pageA.locator('.notice.ok').textContent()).toContain('Cancellazione appuntamento');
+    expect((await call(a.admin, 'GET', '/v1/event-settings/appointment.cancelled')).body.channels).toEqual(['email', 'sms']);
+  });
+
+  it('on a tablet (768 px wide) no page scrolls sideways', async () => {
+    const context = await browser.newContext({ viewport: { width: 768, height: 1024 }, locale: 'it-IT', storageState: await contextA.storageState() });
+    const page = await context.newPage();
+    for (const path of ['/console', '/console/templates', '/console/messages', '/console/credits', '/console/alerts']) {
+      await page.goto(`${base}${path}`);
+      expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth), path).toBeLessThanOrEqual(768);
+    }
+    await page.goto(`${base}/console/messages`);
+    await shot(page, 'messages-tablet');
+    await context.close();
   });
 
   it('signs out: the session is gone and the console asks for a new link', async () => {

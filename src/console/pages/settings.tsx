@@ -219,7 +219,7 @@ export function EventOptionsPage(props: { ctx: PageContext; setting: EventSettin
                 <select id={id} name={name} aria-describedby={described(id, key)}>
                   {input.values.map((v) => (
                     <option value={v} selected={v === value}>
-                      {v}
+                      {w.optionValue(name, v)}
                     </option>
                   ))}
                 </select>
