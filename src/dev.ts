@@ -141,6 +141,7 @@ function printSummary(stack: LocalStack): void {
     lines.push('  Its admin and booking keys were printed at the first start (only hashes are stored);');
     lines.push('  `npm start -- --fresh-keys` makes new ones, or use PLATFORM_API_KEY above.');
   }
+  lines.push('', `Console (single use, 10 minutes; POST /v1/console-links with the platform key for another):`, `  ${stack.consoleLink}`);
   lines.push('', `Try:  curl ${urls.healthz}`, '');
   console.log(lines.join('\n'));
 }

@@ -36,6 +36,8 @@ import { passwordMessageRoutes } from './routes/password-messages.js';
 import { placeholderRoutes } from './routes/placeholders.js';
 import { platformRoutes } from './routes/platform.js';
 import { templateRoutes } from './routes/templates.js';
+import { consoleLinkRoutes } from './routes/console-links.js';
+import { consoleApp } from '../console/app.js';
 import { createIdempotency } from './idempotency.js';
 import { unitOfWork } from './unit-of-work.js';
 import { outboxBacklog } from '../db/outbox.js';
@@ -177,7 +179,10 @@ export function createApp(deps: AppDeps): App {
     .route('/v1', alertRoutes(routeDeps))
     .route('/v1', messageRoutes(routeDeps))
     .route('/v1', creditRoutes(routeDeps))
-    .route('/v1', passwordMessageRoutes(routeDeps));
+    .route('/v1', passwordMessageRoutes(routeDeps))
+    .route('/v1', consoleLinkRoutes(routeDeps));
+  // #14: the clinic's console, a client of the routes above called in-process.
+  app.route('/console', consoleApp({ orm: deps.orm, secret: deps.config.PLATFORM_API_KEY, now, fetch: (path, init, env) => app.request(path, init, env) }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { ConfigError, configSchema, loadConfig, type Config } from '../config.js';
 import { migrateUp, openOrm } from '../db/orm.js';
 import { seedDemoCenter, type DemoSeed } from '../db/seed.js';
+import { demoConsoleLink } from '../api/routes/console-links.js';
 import { registerSearchAttributes } from '../engine/register-search-attributes.js';
 import { removeStackEnv, stackEnvFile, writeStackEnv } from './stack-env.js';
 import { superviseChild, type ChildEvent, type SupervisedChild } from './supervisor.js';
@@ -95,6 +96,8 @@ export interface LocalServices {
   postgres: { embedded: boolean; dataDir: string | null };
   secrets: { file: string; created: boolean; values: LocalSecrets };
   demo: DemoSeed;
+  /** #14: a single-use console link for the demo center, valid 10 minutes. */
+  consoleLink: string;
   /** Stops everything in reverse order of start. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -369,6 +372,7 @@ export async function startLocalServices(options: LocalStackOptions): Promise<Lo
       ...userEnv,
     };
     const config = loadConfig(env);
+    const consoleLink = await step('console link', () => mintDemoConsoleLink(config, demo.centerId));
 
     return {
       config,
@@ -388,6 +392,7 @@ export async function startLocalServices(options: LocalStackOptions): Promise<Lo
       postgres: { embedded: postgresDataDir !== null, dataDir: postgresDataDir },
       secrets: { file: secretsFile, created: secrets.created, values: { ...secrets.secrets, TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken } },
       demo,
+      consoleLink,
       stop,
     };
   } catch (err) {
@@ -417,3 +422,12 @@ function withoutPassword(url: string): string {
   return parsed.toString();
 }
 
+/** #14: the demo center's single-use console link, minted once the public URL is known. */
+async function mintDemoConsoleLink(config: Config, centerId: string): Promise<string> {
+  const orm = await openOrm(config.DATABASE_URL, { poolMax: 1 });
+  try {
+    return (await demoConsoleLink(orm.em.fork(), config.PUBLIC_BASE_URL, centerId)).url;
+  } finally {
+    await orm.close();
+  }
+}

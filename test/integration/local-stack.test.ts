@@ -76,6 +76,11 @@ describe('local stack: `npm start` supervises the worker and the API as child pr
       const center = await fetch(`${stack.urls.api}/v1/center`, { headers: { authorization: `Bearer ${firstKeys!.admin}` } });
       expect(center.status).toBe(200);
       expect(await center.json()).toMatchObject({ name: 'Poliambulatorio Demo', timeZone: 'Europe/Rome' });
+      // #14: the console link it prints signs in once (a session cookie), then no more.
+      expect(stack.consoleLink.startsWith(`${stack.urls.api}/console/enter?token=`)).toBe(true);
+      const entered = await fetch(stack.consoleLink);
+      expect([entered.status, entered.headers.get('set-cookie')]).toEqual([200, expect.stringContaining('comms_console=')]);
+      expect((await fetch(stack.consoleLink)).status).toBe(401);
 
       // B1 through the whole wiring: booking key → API → workflow → worker → SMTP → the mail catcher.
       const start = new Date(Date.now() + 3 * 24 * 3600_000);

@@ -1,3 +1,4 @@
+import { ConsoleLinkSchema, ConsoleSessionSchema } from './console.js';
 import { ApiKeySchema, CallbackDeliverySchema, ConfirmTokenSchema, IdempotencyRecordSchema, MessageSecretSchema } from './access.js';
 import { AppointmentSchema, ResourceAlertSchema } from './appointment.js';
 import { CenterSchema, EventSettingSchema, TemplateSchema } from './center.js';
@@ -7,6 +8,7 @@ import { OutboxCommandSchema } from './outbox.js';
 import { ConsentChangeSchema, PatientErasureSchema } from './privacy.js';
 
 export * from './access.js';
+export * from './console.js';
 export * from './appointment.js';
 export * from './center.js';
 export * from './directory.js';
@@ -38,4 +40,6 @@ export const entities = [
   ConsentChangeSchema,
   PatientErasureSchema,
   OutboxCommandSchema,
+  ConsoleLinkSchema,
+  ConsoleSessionSchema,
 ];

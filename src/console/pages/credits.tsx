@@ -1,0 +1,64 @@
+import type { Hono } from 'hono';
+import type { PageDeps } from '../app.js';
+import { JsonData, Layout, type PageContext } from '../layout.js';
+import type { ConsoleEnv } from '../session.js';
+
+interface LedgerRow {
+  id: string;
+  kind: 'debit' | 'refund' | 'topup';
+  amount: number;
+  note: string | null;
+  createdAt: string;
+}
+
+/** F1: balance, the latest ledger entries and the balance over time. */
+function CreditsPage(props: { ctx: PageContext; credits: { balance: number; low: boolean; lowCreditThreshold: number }; ledger: LedgerRow[] }) {
+  const { w } = props.ctx;
+  // The balance after each entry, oldest first, walking back from today's balance.
+  let balance = props.credits.balance;
+  const points: { at: string; balance: number }[] = [];
+  for (const row of props.ledger) {
+    points.push({ at: row.createdAt, balance });
+    balance -= row.amount;
+  }
+  points.reverse();
+  return (
+    <Layout ctx={props.ctx} section="credits" scripts={['/console/static/uPlot.js']}>
+      <p class="balance">
+        {w.t('balance')}: <strong>{props.credits.balance}</strong>
+        {props.credits.low ? <span class="badge status-failed"> {w.t('low')}</span> : null}
+      </p>
+      <div id="credit-chart" class="charts"></div>
+      <JsonData id="credit-chart-data" data={{ points, label: w.t('balance') }} />
+      <h2>{w.t('ledger')}</h2>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">{w.t('when')}</th>
+            <th scope="col">{w.t('kind')}</th>
+            <th scope="col">{w.t('amount')}</th>
+            <th scope="col">{w.t('note')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.ledger.map((r) => (
+            <tr>
+              <td>{new Date(r.createdAt).toLocaleString(w.locale === 'it' ? 'it-IT' : 'en-GB', { dateStyle: 'short', timeStyle: 'short' })}</td>
+              <td>{r.kind}</td>
+              <td class="num">{r.amount}</td>
+              <td>{r.note ?? ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Layout>
+  );
+}
+
+export function creditRoutes(app: Hono<ConsoleEnv>, deps: PageDeps): void {
+  app.get('/credits', async (c) => {
+    const api = deps.api(c);
+    const [credits, ledger] = await Promise.all([api.read('/credits'), api.read('/credits/ledger?limit=200')]);
+    return c.html(<CreditsPage ctx={deps.ctxOf(c)} credits={credits} ledger={ledger.data} />);
+  });
+}

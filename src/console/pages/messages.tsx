@@ -1,0 +1,203 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Hono } from 'hono';
+import { DateTime } from 'luxon';
+import { dailyMessageCounts } from '../../db/console-stats.js';
+import { CHANNELS, EVENT_KINDS, MESSAGE_STATUSES, SKIP_REASONS, type Channel, type EventKind, type MessageStatus, type SkipReason } from '../../domain/events.js';
+import { problemsOf } from '../api.js';
+import type { PageDeps } from '../app.js';
+import type { Words } from '../i18n.js';
+import { Csrf, JsonData, Layout, Notice, type PageContext } from '../layout.js';
+import type { ConsoleContext, ConsoleEnv } from '../session.js';
+
+const CHART_DAYS = 30;
+const FILTERS = ['from', 'to', 'eventKind', 'channel', 'status', 'recipientId'] as const;
+type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
+
+interface MessageRow {
+  id: string;
+  appointmentId: string | null;
+  eventKind: EventKind;
+  channel: Channel;
+  recipient: { kind: string; id: string | null };
+  status: MessageStatus;
+  skipReason: SkipReason | null;
+  failureReason: string | null;
+  dueAt: string;
+  credits: number;
+}
+
+const when = (w: Words, iso: string) => new Date(iso).toLocaleString(w.locale === 'it' ? 'it-IT' : 'en-GB', { dateStyle: 'short', timeStyle: 'short' });
+
+const reasonOf = (w: Words, m: { skipReason: SkipReason | null; failureReason: string | null }) =>
+  m.skipReason && (SKIP_REASONS as readonly string[]).includes(m.skipReason) ? w.skip(m.skipReason) : (m.failureReason ?? '');
+
+/** E1: the message summary, filtered (the filters travel in a POST body: a patient id never sits in a URL). */
+function MessagesPage(props: { ctx: PageContext; filters: Filters; rows: MessageRow[]; chart: unknown; error: string | null }) {
+  const { w, csrf } = props.ctx;
+  const f = props.filters;
+  return (
+    <Layout ctx={props.ctx} section="messages" scripts={['/console/static/uPlot.js']}>
+      <section aria-labelledby="chart-h">
+        <h2 id="chart-h">{w.t('perDay')}</h2>
+        <div class="charts" id="message-charts"></div>
+        <JsonData id="message-chart-data" data={props.chart} />
+      </section>
+      <form method="post" action="/console/messages" class="row filters">
+        <Csrf csrf={csrf} />
+        <div class="field">
+          <label for="f-from">{w.t('from')}</label>
+          <input type="date" id="f-from" name="from" value={f.from ?? ''} />
+        </div>
+        <div class="field">
+          <label for="f-to">{w.t('to')}</label>
+          <input type="date" id="f-to" name="to" value={f.to ?? ''} />
+        </div>
+        <div class="field">
+          <label for="f-event">{w.t('event')}</label>
+          <select id="f-event" name="eventKind">
+            <option value="">{w.t('all')}</option>
+            {EVENT_KINDS.map((k) => (
+              <option value={k} selected={f.eventKind === k}>
+                {w.event(k)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="f-channel">{w.t('channel')}</label>
+          <select id="f-channel" name="channel">
+            <option value="">{w.t('all')}</option>
+            {CHANNELS.map((ch) => (
+              <option value={ch} selected={f.channel === ch}>
+                {w.channel(ch)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="f-status">{w.t('status')}</label>
+          <select id="f-status" name="status">
+            <option value="">{w.t('all')}</option>
+            {MESSAGE_STATUSES.map((s) => (
+              <option value={s} selected={f.status === s}>
+                {w.status(s)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="f-patient">{w.t('patient')}</label>
+          <input id="f-patient" name="recipientId" value={f.recipientId ?? ''} autocomplete="off" />
+        </div>
+        <button type="submit">{w.t('filter')}</button>
+      </form>
+      <Notice error={props.error} />
+      {props.rows.length === 0 ? (
+        <p>{w.t('noMessages')}</p>
+      ) : (
+        <table class="messages">
+          <thead>
+            <tr>
+              <th scope="col">{w.t('due')}</th>
+              <th scope="col">{w.t('event')}</th>
+              <th scope="col">{w.t('channel')}</th>
+              <th scope="col">{w.t('recipient')}</th>
+              <th scope="col">{w.t('appointment')}</th>
+              <th scope="col">{w.t('status')}</th>
+              <th scope="col">{w.t('reason')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.rows.map((m) => (
+              <tr>
+                <td>{when(w, m.dueAt)}</td>
+                <td>{w.event(m.eventKind)}</td>
+                <td>{w.channel(m.channel)}</td>
+                <td>{m.recipient.id ?? m.recipient.kind}</td>
+                <td>{m.appointmentId ?? ''}</td>
+                <td>
+                  <span class={`badge status-${m.status}`}>{w.status(m.status)}</span>
+                </td>
+                <td>{reasonOf(w, m)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Layout>
+  );
+}
+
+/** X6: one appointment's timeline; the appointment id is posted, not put in the URL. */
+function TimelinePage(props: { ctx: PageContext; appointmentId: string; entries: { eventKind: string; state: string; at: string; channel: string | null; reason: string | null }[] | null; error: string | null }) {
+  const { w, csrf } = props.ctx;
+  return (
+    <Layout ctx={props.ctx} section="timeline">
+      <form method="post" action="/console/timeline" class="row">
+        <Csrf csrf={csrf} />
+        <div class="field">
+          <label for="tl-id">{w.t('appointment')}</label>
+          <input id="tl-id" name="appointmentId" value={props.appointmentId} required autocomplete="off" />
+        </div>
+        <button type="submit">{w.t('show')}</button>
+      </form>
+      <Notice error={props.error} />
+      {props.entries === null ? null : props.entries.length === 0 ? (
+        <p>{w.t('noTimeline')}</p>
+      ) : (
+        <ol class="timeline">
+          {props.entries.map((e) => (
+            <li>
+              <time datetime={e.at}>{when(w, e.at)}</time> · {(EVENT_KINDS as readonly string[]).includes(e.eventKind) ? w.event(e.eventKind as EventKind) : e.eventKind}
+              {e.channel && (CHANNELS as readonly string[]).includes(e.channel) ? ` · ${w.channel(e.channel as Channel)}` : ''} ·{' '}
+              <span class={`badge status-${e.state}`}>{(MESSAGE_STATUSES as readonly string[]).includes(e.state) ? w.status(e.state as MessageStatus) : e.state}</span>
+              {e.reason ? ` · ${(SKIP_REASONS as readonly string[]).includes(e.reason) ? w.skip(e.reason as SkipReason) : e.reason}` : ''}
+            </li>
+          ))}
+        </ol>
+      )}
+    </Layout>
+  );
+}
+
+export function messageRoutes(app: Hono<ConsoleEnv>, deps: PageDeps & { orm: MikroORM; now: () => Date }): void {
+  async function page(c: ConsoleContext, filters: Filters) {
+    const query = new URLSearchParams({ limit: '100' });
+    for (const name of FILTERS) if (filters[name]) query.set(name, filters[name]!);
+    const answer = await deps.api(c).get(`/messages?${query}`);
+    const problems = problemsOf(answer);
+    const since = new Date(deps.now().getTime() - CHART_DAYS * 86_400_000);
+    const timeZone = (await deps.api(c).read('/center')).timeZone as string;
+    const counts = await dailyMessageCounts(deps.orm.em.fork(), c.var.session.centerId, since);
+    const w = c.var.w;
+    // Every day of the window, so a quiet day is a zero and not a gap.
+    const days = Array.from({ length: CHART_DAYS + 1 }, (_, i) => DateTime.fromJSDate(since).setZone(timeZone).plus({ days: i }).toISODate() as string);
+    const chart = {
+      days,
+      counts,
+      channels: Object.fromEntries(CHANNELS.map((ch) => [ch, w.channel(ch)])),
+      outcomes: { sent: w.t('sent'), delivered: w.t('delivered'), failed: w.t('failed'), skipped: w.t('skipped') },
+    };
+    const error = problems.detail ? [problems.detail, ...[...problems.fields].map(([k, m]) => `${k}: ${m}`)].join(' ') : null;
+    return c.html(<MessagesPage ctx={deps.ctxOf(c)} filters={filters} rows={answer.status === 200 ? answer.body.data : []} chart={chart} error={error} />, problems.detail ? 400 : 200);
+  }
+
+  app.get('/messages', (c) => page(c, {}));
+  app.post('/messages', async (c) => {
+    const form = await c.req.parseBody();
+    const filters: Filters = {};
+    for (const name of FILTERS) {
+      const v = String(form[name] ?? '').trim();
+      if (v) filters[name] = v;
+    }
+    return page(c, filters);
+  });
+
+  app.get('/timeline', (c) => c.html(<TimelinePage ctx={deps.ctxOf(c)} appointmentId="" entries={null} error={null} />));
+  app.post('/timeline', async (c) => {
+    const id = String((await c.req.parseBody()).appointmentId ?? '').trim();
+    const answer = await deps.api(c).get(`/appointments/${encodeURIComponent(id)}/timeline`);
+    const error = answer.status === 200 ? null : problemsOf(answer).detail;
+    return c.html(<TimelinePage ctx={deps.ctxOf(c)} appointmentId={id} entries={answer.status === 200 ? answer.body.entries : null} error={error} />, answer.status === 200 ? 200 : 404);
+  });
+}
