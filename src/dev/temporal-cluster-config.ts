@@ -57,7 +57,8 @@ export function serverConfigText(input: { ip: string; ports: ClusterPorts; db: C
       defaultStore: 'postgres-default',
       visibilityStore: 'postgres-visibility',
       numHistoryShards: input.numHistoryShards,
-      datastores: { 'postgres-default': store(db.database, 20), 'postgres-visibility': store(db.visibilityDatabase, 10) },
+      // Small pools: the tests' PostgreSQL serves the project's processes too (max_connections 100).
+      datastores: { 'postgres-default': store(db.database, 12), 'postgres-visibility': store(db.visibilityDatabase, 4) },
     },
     global: { membership: { maxJoinDuration: '30s', broadcastAddress: ip } },
     services: {

@@ -12,7 +12,7 @@ import { CLUSTER_SETUP_COMMAND, clusterBinaries, startTemporalCluster, type Temp
 import { startTwilioTestServer, type TwilioTestServer } from '../../src/dev/twilio-server.js';
 import { freshDatabase } from '../support/db.js';
 import { testBundle, TWILIO_SID, TWILIO_TOKEN } from '../support/engine.js';
-import { startServiceProcess, type ServiceProcess } from '../support/processes/service-process.js';
+import { providerEnv, startServiceProcess, type ServiceProcess } from '../support/processes/service-process.js';
 import { maxInAnyWindow, perSecondCounts } from '../support/send-rate.js';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
 
@@ -76,15 +76,9 @@ describe.skipIf(!binaries)('issue 12: scale-out on a Temporal cluster on Postgre
       PUBLIC_BASE_URL: 'http://127.0.0.1:9',
       PLATFORM_API_KEY: PLATFORM_KEY,
       LINK_SIGNING_SECRET: 'cluster-test-link-secret-0123456789abcdef',
-      SMTP_HOST: smtp.host,
-      SMTP_PORT: String(smtp.port),
-      DEFAULT_EMAIL_FROM: 'no-reply@clinic.test',
-      DEFAULT_SMS_FROM: '+390200000000',
-      DEFAULT_VOICE_FROM: '+390200000001',
-      TWILIO_ACCOUNT_SID: TWILIO_SID,
-      TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
-      TWILIO_API_BASE_URL: twilio.url,
+      ...providerEnv(smtp, twilio),
       PHONE_MESSAGES_PER_SECOND: String(PHONE_RATE),
+      DATABASE_POOL_MAX: '8', // 4 processes + the cluster + other test files on one PostgreSQL
       API_RATE_LIMIT_BURST: '10000',
       API_RATE_LIMIT_PER_SECOND: '10000',
     };

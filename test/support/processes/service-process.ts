@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { TWILIO_SID, TWILIO_TOKEN } from '../engine.js';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -40,5 +41,19 @@ export async function startServiceProcess(entry: 'src/worker.ts' | 'src/server.t
       child.kill('SIGKILL');
       await exited;
     },
+  };
+}
+
+/** The providers' part of a worker's or API's environment: the test SMTP server and Twilio test server. */
+export function providerEnv(smtp: { host: string; port: number }, twilio: { url: string }): Record<string, string> {
+  return {
+    SMTP_HOST: smtp.host,
+    SMTP_PORT: String(smtp.port),
+    DEFAULT_EMAIL_FROM: 'no-reply@clinic.test',
+    DEFAULT_SMS_FROM: '+390200000000',
+    DEFAULT_VOICE_FROM: '+390200000001',
+    TWILIO_ACCOUNT_SID: TWILIO_SID,
+    TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+    TWILIO_API_BASE_URL: twilio.url,
   };
 }
