@@ -10,6 +10,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -30,7 +31,8 @@ export interface ClusterBinaries {
   server: string;
   sqlTool: string;
   schemaDir: string;
-  ui: string;
+  /** null: the Web UI server is not built here (the cluster runs without a UI). */
+  ui: string | null;
 }
 
 /** The built binaries, or null (with what is missing) when the setup script has not run here. */
@@ -40,7 +42,7 @@ export function clusterBinaries(): { binaries: ClusterBinaries | null; missing: 
 }
 
 /** Where the setup script puts (or would put) the binaries of the pinned versions. */
-export const clusterPaths = (): ClusterBinaries & { dir: string } => clusterBinaryPaths() as ClusterBinaries & { dir: string };
+export const clusterPaths = (): { dir: string; version: string; uiVersion: string } => clusterBinaryPaths() as { dir: string; version: string; uiVersion: string };
 
 export interface TemporalClusterOptions {
   /** A PostgreSQL URL whose user may create databases; the server's databases go next to it. */
@@ -102,13 +104,13 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
   const ports: ClusterPorts = {
     frontend: options.port ?? (await freePort()),
     frontendHttp: await freePort(),
-    frontendMembership: await freePort(),
+    frontendMembership: await freeMembershipPort(ip),
     history: await freePort(),
-    historyMembership: await freePort(),
+    historyMembership: await freeMembershipPort(ip),
     matching: await freePort(),
-    matchingMembership: await freePort(),
+    matchingMembership: await freeMembershipPort(ip),
     worker: await freePort(),
-    workerMembership: await freePort(),
+    workerMembership: await freeMembershipPort(ip),
   };
   const configFile = join(dataDir, 'temporal-server.yaml');
   const dynamicConfigFile = join(dataDir, 'dynamic-config.yaml');
@@ -143,7 +145,7 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
     }
 
     let uiUrl: string | null = null;
-    if (options.uiPort !== null) {
+    if (options.uiPort !== null && binaries.ui) {
       const uiPort = options.uiPort ?? (await freePort());
       const uiDir = join(dataDir, 'ui');
       mkdirSync(uiDir, { recursive: true });
@@ -268,6 +270,22 @@ async function startService(input: { name: string; command: string; args: string
       rmSync(input.pidFile, { force: true });
     },
   };
+}
+
+/**
+ * Membership ports are stored in a `smallint` column (cluster_membership.rpc_port): the OS's
+ * ephemeral ports (32768 and up) do not fit, so pick a free one below.
+ */
+async function freeMembershipPort(ip: string): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((done) => {
+      const probe = createServer();
+      probe.once('error', () => done(false));
+      probe.listen(port, ip, () => probe.close(() => done(true)));
+    });
+    if (free) return port;
+  }
 }
 
 async function waitForHttp(url: string, deadline: number, isRunning: () => boolean, recent: () => string): Promise<void> {
