@@ -183,9 +183,15 @@ describe.skipIf(!binaries)('issue 12: scale-out on a Temporal cluster on Postgre
     expect(balance).toBe((await em.findOneOrFail(Center, { id: centerId })).creditBalance);
     expect(balance).toBe(TOP_UP + debits.reduce((sum, e) => sum + e.amount, 0));
 
-    // Visibility on PostgreSQL: the custom search attributes find the center's workflows.
-    const counted = await client.workflow.count(`CenterId = "${centerId}"`);
+    // Visibility on PostgreSQL: the custom search attributes find the center's appointments, and
+    // the Web UI (its HTTP API, as the browser calls it) finds one by the booking system's id.
+    const counted = await client.workflow.count(`CenterId = "${centerId}" AND WorkflowType = "appointmentWorkflow"`);
     expect(counted.count).toBe(PATIENTS);
+    if (cluster.uiUrl) {
+      const query = encodeURIComponent(`AppointmentId = "A-7"`);
+      const found = (await (await fetch(`${cluster.uiUrl}/api/v1/namespaces/${cluster.namespace}/workflows?query=${query}`)).json()) as { executions?: { execution: { workflowId: string } }[] };
+      expect(found.executions?.map((e) => e.execution.workflowId)).toEqual([(await call(0, admin, 'GET', '/v1/appointments/A-7/timeline')).workflowId]);
+    }
 
     // The SMS rate with two workers (issue 12/13): the largest count in any 1-s window. Printed
     // for the record; the limit across workers is the pacer branch's, asserted once both land.
