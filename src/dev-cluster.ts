@@ -7,6 +7,7 @@
  *   npm run stack:cluster                 start (Ctrl-C stops everything)
  *   DATABASE_URL=postgres://… npm run stack:cluster   Temporal's databases next to that one
  */
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,9 @@ const dataDir = resolve(rootDir, local.LOCAL_DATA_DIR ?? join('.data', 'cluster'
 const logDir = join(dataDir, 'logs');
 mkdirSync(logDir, { recursive: true });
 const show = (path: string) => relative(process.cwd(), path) || path;
+
+// The SDK's own warnings only, and no signal handling of its own: Ctrl-C is handled below, in order.
+Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
 
 const stoppers: (() => Promise<void>)[] = [];
 const stopAll = async () => {
