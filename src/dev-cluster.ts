@@ -8,6 +8,7 @@
  *   DATABASE_URL=postgres://… npm run stack:cluster   Temporal's databases next to that one
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,23 @@ import { parseLocalEnv, postgresDataDirFor, startLocalStack, type LocalStack, ty
 import { startTemporalCluster, type TemporalCluster } from './dev/temporal-cluster.js';
 
 const rootDir = fileURLToPath(new URL('..', import.meta.url));
+
+// Two processes, as `npm start` does: the stack runs in its own session, so a terminal's Ctrl-C
+// (sent to the whole foreground group) does not stop PostgreSQL before the worker and the API;
+// this foreground process turns Ctrl-C into an orderly SIGTERM of the stack process.
+const STACK_ROLE = 'COMMS_CLUSTER_STACK_PROCESS';
+if (process.env[STACK_ROLE] !== '1') {
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    env: { ...process.env, [STACK_ROLE]: '1' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    detached: true,
+  });
+  process.on('SIGINT', () => child.kill('SIGTERM'));
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  child.once('exit', (code) => process.exit(code ?? 1));
+  await new Promise(() => undefined); // until the stack process exits
+}
+
 const local = parseLocalEnv(process.env);
 const dataDir = resolve(rootDir, local.LOCAL_DATA_DIR ?? join('.data', 'cluster'));
 const logDir = join(dataDir, 'logs');
@@ -119,6 +137,7 @@ await new Promise<void>((done) => {
   };
   process.on('SIGINT', () => stop('Ctrl-C'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.once('disconnect', () => stop('launcher gone')); // its terminal closed: leave nothing behind
   stack.crashed.catch((err: unknown) => {
     exitCode = 1;
     console.error(String(err));
