@@ -295,7 +295,7 @@ export async function startInfra(log: Log, options: { poolMax?: number } = {}): 
     const connection = await Connection.connect({ address: temporal.address });
     stack.push(() => connection.close());
     const client = new Client({ connection });
-    log(`Temporal dev server ready (${temporal.address}, ${temporal.store}, UI ${temporal.uiUrl})`);
+    log(`Temporal ready (${temporal.address}, ${temporal.store}, UI ${temporal.uiUrl})`);
 
     const smtp = await startSmtpSink();
     stack.push(() => smtp.stop());
