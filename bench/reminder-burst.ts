@@ -10,12 +10,15 @@
  * checked on the sink (per Message-ID = message row id), on the rows and on the credit ledger.
  *
  *   npx tsx bench/reminder-burst.ts        BURST_M=1000 BURST_CENTERS=10 BURST_SETUP_SECONDS=…
+ *   BENCH_TEMPORAL_DB=cluster BENCH_WORKERS=2 npx tsx bench/reminder-burst.ts   real Temporal server, 2 workers
  */
 import { burstReport, setUpBurst } from './burst-fixture.js';
 import { appointmentWorkflowId } from '../src/workflows/definitions.js';
-import { bookAll, cpuGroups, createLog, envInt, finish, historyLength, settledQuery, sleep, startWorkerProcess, waitForCount, withInfra } from './support.js';
+import {
+  benchWorkers, bookAll, cpuGroups, createLog, envInt, finish, historyLength, resultSuffix, settledQuery, sleep, startExtraWorkers, startWorkerProcess, waitForCount, withInfra,
+} from './support.js';
 
-const NAME = 'reminder-burst';
+const NAME = `reminder-burst${resultSuffix()}`;
 const log = createLog(NAME);
 const m = envInt('BURST_M', 1000);
 const centers = envInt('BURST_CENTERS', 10);
@@ -26,6 +29,7 @@ await withInfra(log, {}, async (infra) => {
   const dueAt = new Date(Math.ceil((Date.now() + setupSeconds * 1000) / 1000) * 1000);
   const burst = await setUpBurst(infra, { m, centers, dueAt, log });
   const worker = await startWorkerProcess(infra, log, { memoryIntervalMs: 5000 });
+  const extraWorkers = await startExtraWorkers(infra, log, { memoryIntervalMs: 5000 });
   try {
     const booking = await bookAll(infra.engine, burst.snapshots, 32, log);
     log(`booked ${m} in ${booking.seconds.toFixed(1)} s (${booking.perSecond.toFixed(0)}/s); waiting for every workflow to plan and sleep`);
@@ -42,7 +46,7 @@ await withInfra(log, {}, async (infra) => {
     const sample = burst.snapshots[0]!;
     const events = await historyLength(infra.client, appointmentWorkflowId(sample.centerId, sample.appointmentId));
     finish(NAME, {
-      params: { m, centers, reminderLeadMinutes: 15, channel: 'email', temporal: infra.temporal.store, workerOrmPoolMax: 10 },
+      params: { m, centers, reminderLeadMinutes: 15, channel: 'email', temporal: infra.temporal.store, workers: benchWorkers, workerOrmPoolMax: 10 },
       results: {
         ...report,
         booking: { seconds: Number(booking.seconds.toFixed(1)), perSecond: Number(booking.perSecond.toFixed(1)) },
@@ -59,6 +63,6 @@ await withInfra(log, {}, async (infra) => {
       },
     });
   } finally {
-    await worker.stop();
+    await Promise.all([worker, ...extraWorkers].map((w) => w.stop()));
   }
 });

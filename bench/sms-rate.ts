@@ -11,12 +11,14 @@
  * correlation between send order and appointment start (1 = nearest first, 0 = no order).
  *
  *   npx tsx bench/sms-rate.ts        SMS_N=300 SMS_RATE=10
+ *   BENCH_TEMPORAL_DB=cluster BENCH_WORKERS=2 npx tsx bench/sms-rate.ts   real Temporal server, 2 workers
  */
 import { DateTime } from 'luxon';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import { Message } from '../src/db/entities/index.js';
 import { appointmentWorkflowId } from '../src/workflows/definitions.js';
 import {
+  benchWorkers,
   bookAll,
   createAppointments,
   createCenter,
@@ -28,13 +30,15 @@ import {
   setEvent,
   sleep,
   spearman,
+  resultSuffix,
+  startExtraWorkers,
   startWorkerProcess,
   summarize,
   waitForCount,
   withInfra,
 } from './support.js';
 
-const NAME = 'sms-rate';
+const NAME = `sms-rate${resultSuffix()}`;
 const log = createLog(NAME);
 const n = envInt('SMS_N', 300);
 const rate = envInt('SMS_RATE', 10);
@@ -68,6 +72,7 @@ await withInfra(log, {}, async (infra) => {
   log(`${n} SMS reminders held by sending hours until ${windowOpens.toISO()} (${window.from}–${window.to} ${zone}); limit ${rate}/s`);
 
   const worker = await startWorkerProcess(infra, log, { phoneMessagesPerSecond: rate });
+  const extraWorkers = await startExtraWorkers(infra, log, { phoneMessagesPerSecond: rate });
   try {
     const booking = await bookAll(infra.engine, snapshots, 16, log);
     log(`booked in ${booking.seconds.toFixed(1)} s`);
@@ -178,7 +183,7 @@ await withInfra(log, {}, async (infra) => {
         `order vs start ρ = ${results.sendOrderVsStartSpearman}`,
     );
     finish(NAME, {
-      params: { n, limitPerSecond: rate, reminderLeadMinutes: 24 * 60, appointmentSpacingSeconds: 10, bookingOrder: 'random' },
+      params: { n, limitPerSecond: rate, temporal: infra.temporal.store, workers: benchWorkers, reminderLeadMinutes: 24 * 60, appointmentSpacingSeconds: 10, bookingOrder: 'random' },
       results,
       bars: {
         neverAboveLimit: maxInWindow <= rate,
@@ -189,6 +194,6 @@ await withInfra(log, {}, async (infra) => {
       notes: ['nearestFirst counts as met at Spearman ρ ≥ 0.9 (send order follows appointment start).'],
     });
   } finally {
-    await worker.stop();
+    await Promise.all([worker, ...extraWorkers].map((w) => w.stop()));
   }
 });

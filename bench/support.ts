@@ -20,6 +20,7 @@ import { migrateUp, openOrm, type MikroORM } from '../src/db/orm.js';
 import { freePort } from '../src/dev/ports.js';
 import { startLocalPostgres, type LocalPostgres } from '../src/dev/postgres.js';
 import { temporalBinaries } from '../src/dev/temporal-binaries.js';
+import { clusterPaths, startTemporalCluster } from '../src/dev/temporal-cluster.js';
 import { registerSearchAttributes } from '../src/engine/register-search-attributes.js';
 import { startTwilioTestServer, type TwilioTestServer } from '../src/dev/twilio-server.js';
 import type { Channel, EventKind } from '../src/domain/events.js';
@@ -173,7 +174,7 @@ export interface BenchTemporal {
 async function startTemporal(dataDir: string, log: Log): Promise<BenchTemporal> {
   mkdirSync(dataDir, { recursive: true });
   const mode = process.env.BENCH_TEMPORAL_DB ?? 'memory';
-  if (mode !== 'memory' && mode !== 'file') throw new Error(`BENCH_TEMPORAL_DB: must be memory or file (got ${JSON.stringify(mode)})`);
+  if (mode !== 'memory' && mode !== 'file') throw new Error(`BENCH_TEMPORAL_DB: must be memory, file or cluster (got ${JSON.stringify(mode)})`);
   const [port, uiPort] = [await freePort(), await freePort()];
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'warn'];
   if (mode === 'file') args.push('--db-filename', join(dataDir, 'temporal.db'));
@@ -217,6 +218,27 @@ async function startTemporal(dataDir: string, log: Log): Promise<BenchTemporal> 
   }
   log(`Temporal dev server pid ${child.pid}`);
   return { address, uiUrl: `http://127.0.0.1:${uiPort}`, store: mode === 'memory' ? 'in-memory SQLite' : 'SQLite file', pid: child.pid ?? 0, stop };
+}
+
+/**
+ * BENCH_TEMPORAL_DB=cluster: the real Temporal server (src/dev/temporal-cluster.ts, built by
+ * scripts/setup-temporal-cluster.mjs) with persistence and visibility on the bench's PostgreSQL.
+ */
+async function startClusterTemporal(postgresUrl: string, dataDir: string, log: Log): Promise<BenchTemporal> {
+  const cluster = await startTemporalCluster({ databaseUrl: postgresUrl, dataDir, uiPort: null, onProgress: (step) => log(`cluster: ${step}`) });
+  log(`Temporal cluster pid ${cluster.pid}`);
+  return { address: cluster.address, uiUrl: '(none)', store: `Temporal server v${clusterPaths().version} on PostgreSQL`, pid: cluster.pid, stop: cluster.stop };
+}
+
+/** BENCH_WORKERS=2: that many worker processes on the same task queues (default 1). */
+export const benchWorkers = envInt('BENCH_WORKERS', 1);
+
+/** Result file suffix of a cluster or multi-worker run, so it does not overwrite the default run's. */
+export const resultSuffix = () => `${process.env.BENCH_TEMPORAL_DB === 'cluster' ? '-cluster' : ''}${benchWorkers > 1 ? `-${benchWorkers}w` : ''}`;
+
+/** The workers beyond the first (BENCH_WORKERS − 1), same options; stop them with the first. */
+export async function startExtraWorkers(infra: Infra, log: Log, options: Parameters<typeof startWorkerProcess>[2] = {}): Promise<WorkerProcess[]> {
+  return Promise.all(Array.from({ length: Math.max(0, benchWorkers - 1) }, () => startWorkerProcess(infra, log, options)));
 }
 
 export interface Infra {
@@ -268,12 +290,12 @@ export async function startInfra(log: Log, options: { poolMax?: number } = {}): 
     await migrateUp(orm);
     log(`PostgreSQL ready (${pgDir})`);
 
-    const temporal = await startTemporal(join(root, 'temporal'), log);
+    const temporal = process.env.BENCH_TEMPORAL_DB === 'cluster' ? await startClusterTemporal(pg.url, join(root, 'temporal'), log) : await startTemporal(join(root, 'temporal'), log);
     stack.push(() => temporal.stop());
     const connection = await Connection.connect({ address: temporal.address });
     stack.push(() => connection.close());
     const client = new Client({ connection });
-    log(`Temporal dev server ready (${temporal.address}, ${temporal.store}, UI ${temporal.uiUrl})`);
+    log(`Temporal ready (${temporal.address}, ${temporal.store}, UI ${temporal.uiUrl})`);
 
     const smtp = await startSmtpSink();
     stack.push(() => smtp.stop());

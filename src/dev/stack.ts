@@ -406,7 +406,7 @@ export async function startLocalServices(options: LocalStackOptions): Promise<Lo
  * `postgres`, which must be able to enter every parent folder (a clone under /root cannot). Then
  * a folder under /var/tmp keyed by the repository path keeps the data between runs instead.
  */
-function postgresDataDirFor(dataDir: string, rootDir: string): string {
+export function postgresDataDirFor(dataDir: string, rootDir: string): string {
   const preferred = join(dataDir, 'postgres');
   if (process.getuid?.() !== 0 || closedParent(dataDir) === null) return preferred;
   const key = createHash('sha256').update(resolve(rootDir)).digest('hex').slice(0, 10);

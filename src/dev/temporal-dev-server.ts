@@ -109,7 +109,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   return { address, uiUrl: `http://${ip}:${uiPort}`, namespace, dbFile, pid: child.pid, stop };
 }
 
-async function waitForServer(address: string, deadline: number, isRunning: () => boolean): Promise<Connection> {
+export async function waitForServer(address: string, deadline: number, isRunning: () => boolean): Promise<Connection> {
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (!isRunning()) throw new Error('the server process exited');

@@ -16,6 +16,7 @@ import { registerSearchAttributes } from '../../src/engine/register-search-attri
 import { snapshotOf } from '../../src/engine/snapshot.js';
 import { createTemporalEngine } from '../../src/engine/temporal-engine.js';
 import { migrateUp, openOrm, type MikroORM } from '../../src/db/orm.js';
+import { providerEnv } from '../support/processes/service-process.js';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
 import { testBundle, TWILIO_SID, TWILIO_TOKEN } from '../support/engine.js';
 
@@ -90,14 +91,7 @@ describe('issue 10: every message once with real worker processes (dev server)',
         PUBLIC_BASE_URL: 'http://127.0.0.1:9',
         PLATFORM_API_KEY: 'ck_platform_fault_test_0123456789',
         LINK_SIGNING_SECRET: 'fault-test-link-secret-0123456789abcdef',
-        SMTP_HOST: smtp.host,
-        SMTP_PORT: String(smtp.port),
-        DEFAULT_EMAIL_FROM: 'no-reply@clinic.test',
-        DEFAULT_SMS_FROM: '+390200000000',
-        DEFAULT_VOICE_FROM: '+390200000001',
-        TWILIO_ACCOUNT_SID: TWILIO_SID,
-        TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
-        TWILIO_API_BASE_URL: twilio.url,
+        ...providerEnv(smtp, twilio),
         PHONE_MESSAGES_PER_SECOND: '40',
       },
     });
