@@ -38,10 +38,8 @@ export const configSchema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(2000),
   /** A pre-built workflow bundle (`npm run build:workflows`); unset = bundle at start. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
-  /** Per-sender limit of SMS + voice sends; they run on the queue `{TEMPORAL_TASK_QUEUE}-phone`. */
+  /** Per-sender limit of SMS + voice sends, all workers together (X9); they run on the queue `{TEMPORAL_TASK_QUEUE}-phone`. */
   PHONE_MESSAGES_PER_SECOND: z.coerce.number().positive().default(10),
-  /** How many worker processes share that limit (each paces at the limit / replicas). */
-  PHONE_WORKER_REPLICAS: z.coerce.number().int().min(1).default(1),
 
   API_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   /** Public URL of the API as patients and Twilio reach it (links, webhooks, signatures). */
