@@ -40,6 +40,8 @@ export const configSchema = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   /** Per-sender limit of SMS + voice sends, all workers together (X9); they run on the queue `{TEMPORAL_TASK_QUEUE}-phone`. */
   PHONE_MESSAGES_PER_SECOND: z.coerce.number().positive().default(10),
+  /** Fraction of that limit kept unused, room for jitter between a send's slot and the provider's clock (src/channels/pacer.ts). */
+  PHONE_PACE_HEADROOM: z.coerce.number().min(0).max(0.5).default(0.04),
 
   API_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   /** Public URL of the API as patients and Twilio reach it (links, webhooks, signatures). */

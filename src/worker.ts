@@ -113,7 +113,7 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     logger,
     // X9: one pace per sender for all workers together, its slots in the database.
-    phonePacer: createPacer({ perSecond: phoneRate, slots: (spacingMs) => createSenderSlots(orm, spacingMs) }),
+    phonePacer: createPacer({ perSecond: phoneRate, headroom: config.PHONE_PACE_HEADROOM, slots: (spacingMs) => createSenderSlots(orm, spacingMs) }),
     callbackPolicy: { allowLoopback: config.CALLBACK_ALLOW_LOOPBACK },
   });
   const workers = await createWorkers({

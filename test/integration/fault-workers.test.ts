@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ledgerSum, topUp } from '../../src/db/credits.js';
@@ -18,8 +17,8 @@ import { createTemporalEngine } from '../../src/engine/temporal-engine.js';
 import { migrateUp, openOrm, type MikroORM } from '../../src/db/orm.js';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
 import { testBundle, TWILIO_SID, TWILIO_TOKEN } from '../support/engine.js';
+import { killProcess, startWorkerProcess } from '../support/processes/worker-process.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 /** 50 patients × email + SMS = a burst of 100 sends (enough to be mid-burst at the fault; light enough for `npm test` on 2 cores). */
 const PATIENTS = 50;
 const OTHER_EVENTS: EventKind[] = [
@@ -76,51 +75,19 @@ describe('issue 10: every message once with real worker processes (dev server)',
 
   /** A worker process as deployed (`tsx src/worker.ts`); resolves once it polls. */
   async function startWorker(taskQueue: string): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'info',
-        DATABASE_URL: databaseUrl,
-        TEMPORAL_ADDRESS: env.address,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        WORKFLOW_BUNDLE_PATH: bundlePath,
-        PUBLIC_BASE_URL: 'http://127.0.0.1:9',
-        PLATFORM_API_KEY: 'ck_platform_fault_test_0123456789',
-        LINK_SIGNING_SECRET: 'fault-test-link-secret-0123456789abcdef',
-        SMTP_HOST: smtp.host,
-        SMTP_PORT: String(smtp.port),
-        DEFAULT_EMAIL_FROM: 'no-reply@clinic.test',
-        DEFAULT_SMS_FROM: '+390200000000',
-        DEFAULT_VOICE_FROM: '+390200000001',
-        TWILIO_ACCOUNT_SID: TWILIO_SID,
-        TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
-        TWILIO_API_BASE_URL: twilio.url,
-        PHONE_MESSAGES_PER_SECOND: '40',
+    const child = await startWorkerProcess(
+      {
+        databaseUrl, temporalAddress: env.address, taskQueue, bundlePath,
+        smtp, twilio: { url: twilio.url, accountSid: TWILIO_SID, authToken: TWILIO_TOKEN },
+        env: { PHONE_MESSAGES_PER_SECOND: '40' },
       },
-    });
+      (gone) => children.delete(gone),
+    );
     children.add(child);
-    child.once('exit', () => children.delete(child));
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (out.includes('"msg":"worker running"')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`worker exited (${code}) before polling: ${stderr.slice(-2000)}`)));
-    });
     return child;
   }
 
-  async function kill(child: ChildProcess): Promise<void> {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  }
+  const kill = killProcess;
 
   /** A center with 100 patients (own address and number each), notices on booking by email and SMS. */
   async function burstCenter() {
