@@ -32,3 +32,18 @@ export function windowCounts(times: readonly number[], windowMs = 1000, limit = 
 export function paceSpacingMs(perSecond: number, headroom: number): number {
   return 1000 / (perSecond * (1 - headroom));
 }
+
+/**
+ * The shortest time covered by `count` consecutive sends (null if fewer). Above `windowMs` means
+ * no window holds `count`; for `count` = limit + 1 the difference is the margin left to a
+ * violation (how much more jitter the provider's clock could have seen and still counted ≤ limit).
+ */
+export function tightestSpan(times: readonly number[], count: number): number | null {
+  const sorted = [...times].sort((a, b) => a - b);
+  let tightest: number | null = null;
+  for (let i = 0; i + count - 1 < sorted.length; i++) {
+    const span = sorted[i + count - 1]! - sorted[i]!;
+    if (tightest === null || span < tightest) tightest = span;
+  }
+  return tightest;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createPacer, localSlots } from '../../src/channels/pacer.js';
-import { maxInWindow, windowCounts } from '../../src/domain/rate-window.js';
+import { maxInWindow, tightestSpan, windowCounts } from '../../src/domain/rate-window.js';
 
 /**
  * A virtual clock: each sleep is a timer; once everything runnable has run, time jumps to the
@@ -174,5 +174,12 @@ describe('the provider\'s count: the most sends in any 1-s window', () => {
 
   it('counts windows above a limit', () => {
     expect(windowCounts([0, 10, 20, 990, 995], 1000, 4)).toEqual({ max: 5, over: 1 });
+  });
+
+  it('the margin to a violation: the shortest span of limit + 1 consecutive sends', () => {
+    const even = Array.from({ length: 30 }, (_, i) => i * 104);
+    expect(tightestSpan(even, 11)).toBe(1040); // 40 ms more than a second: 10 in any second
+    expect(tightestSpan([500, 0, 950, 100], 3)).toBe(500);
+    expect(tightestSpan([1, 2], 3)).toBeNull();
   });
 });
