@@ -5,17 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ledgerSum, topUp } from '../../src/db/credits.js';
-import { Appointment, Center, CreditEntry, EventSetting, Location, Message, Patient, Resource, Service } from '../../src/db/entities/index.js';
+import { ledgerSum } from '../../src/db/credits.js';
+import { Appointment, CreditEntry, Message } from '../../src/db/entities/index.js';
 import type { MikroORM } from '../../src/db/orm.js';
 import { startTwilioTestServer, type TwilioTestServer } from '../../src/dev/twilio-server.js';
-import { EVENT_KINDS } from '../../src/domain/events.js';
 import { maxInWindow } from '../../src/domain/rate-window.js';
 import { registerSearchAttributes } from '../../src/engine/register-search-attributes.js';
 import { snapshotOf } from '../../src/engine/snapshot.js';
 import { createTemporalEngine } from '../../src/engine/temporal-engine.js';
 import { appointmentWorkflowId } from '../../src/workflows/definitions.js';
 import { freshDatabase } from '../support/db.js';
+import { burstCenter } from '../support/burst-center.js';
 import { testBundle, TWILIO_SID, TWILIO_TOKEN } from '../support/engine.js';
 import { killProcess, startWorkerProcess } from '../support/processes/worker-process.js';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
@@ -58,27 +58,9 @@ describe('X9: the SMS limit per sender holds across two worker processes', () =>
     rmSync(bundlePath, { force: true });
   });
 
-  async function smsCenter() {
-    const em = orm.em.fork();
-    const center = em.create(Center, { name: 'Pace Test', phone: '+390612345678', adminEmails: [], priceEmail: 1, priceSmsSegment: 1 });
-    const resource = em.create(Resource, { centerId: center.id, externalId: `r-${randomUUID()}`, name: 'Dott. Rossi' });
-    const service = em.create(Service, { centerId: center.id, externalId: `s-${randomUUID()}`, name: 'Visita', price: '80.00', durationMinutes: 30 });
-    const location = em.create(Location, { centerId: center.id, externalId: `l-${randomUUID()}`, site: 'Sede' });
-    const patients = Array.from({ length: PATIENTS }, (_, i) =>
-      em.create(Patient, {
-        centerId: center.id, externalId: `p-${randomUUID()}`, firstName: `P${i}`, lastName: 'Pace',
-        mobile: `+39333${String(1_000_000 + i)}`, privacyConsent: true,
-      }),
-    );
-    for (const eventKind of EVENT_KINDS) em.create(EventSetting, { centerId: center.id, eventKind, channels: eventKind === 'appointment.created' ? ['sms'] : [], options: {} });
-    await em.flush();
-    await topUp(em, { centerId: center.id, amount: 1000, note: 'test' });
-    return { center, resource, service, location, patients };
-  }
-
   it(`a burst of ${PATIENTS} SMS from one sender, limit ${LIMIT}/s, two workers: never more than ${LIMIT} in any second at the provider, every SMS once, ledger exact, both workers sent`, async () => {
     const taskQueue = `pace-${randomUUID()}`;
-    const f = await smsCenter();
+    const f = await burstCenter(orm, { name: 'Pace Test', patients: PATIENTS, channels: ['sms'] });
     const setup = {
       databaseUrl: db.url, temporalAddress: env.address, taskQueue, bundlePath,
       smtp, twilio: { url: twilio.url, accountSid: TWILIO_SID, authToken: TWILIO_TOKEN },
