@@ -63,6 +63,8 @@ await withInfra(log, {}, async (infra) => {
     const perRound: Record<string, unknown>[] = [];
     for (let round = 1; round <= rounds; round++) {
       const em = infra.orm.em.fork();
+      // One alert per resource, day and kind (the API refuses a repeat): each round replaces the last.
+      await em.nativeDelete(ResourceAlert, { centerId, resourceId: f.resource.id, day: day.toISODate()!, kind: 'delay' });
       const alert = em.create(ResourceAlert, { centerId, resourceId: f.resource.id, day: day.toISODate()!, kind: 'delay', delayMinutes: 30 });
       await em.flush();
       const before = infra.smtp.mails.length;

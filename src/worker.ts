@@ -12,6 +12,7 @@ import type { EngineActivities } from './activities/types.js';
 import { channelSettingsFromConfig, createChannels } from './channels/index.js';
 import { linkSigningKeys, loadConfig, messageSecretKeys, type Config } from './config.js';
 import { openOrm } from './db/orm.js';
+import { createSenderSlots } from './db/sender-paces.js';
 import { createSecretStash } from './db/secret-stash.js';
 import { dataConverterOption } from './engine/data-converter.js';
 import { ensureRetentionSchedule } from './engine/retention-schedule.js';
@@ -97,7 +98,7 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, ...dataConverterOption(config.TEMPORAL_PAYLOAD_KEYS) });
-  const phoneRate = config.PHONE_MESSAGES_PER_SECOND / config.PHONE_WORKER_REPLICAS;
+  const phoneRate = config.PHONE_MESSAGES_PER_SECOND;
   const channels = createChannels({
     ...channelSettingsFromConfig(config),
     defaultEmailFrom: { name: config.DEFAULT_EMAIL_FROM_NAME, address: config.DEFAULT_EMAIL_FROM },
@@ -114,7 +115,8 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     temporal: client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     logger,
-    phonePacer: createPacer({ perSecond: phoneRate }),
+    // X9: one pace per sender for all workers together, its slots in the database.
+    phonePacer: createPacer({ perSecond: phoneRate, headroom: config.PHONE_PACE_HEADROOM, slots: (spacingMs) => createSenderSlots(orm, spacingMs) }),
     callbackPolicy: { allowLoopback: config.CALLBACK_ALLOW_LOOPBACK },
   });
   const workers = await createWorkers({

@@ -12,7 +12,7 @@ import type { Links } from '../links.js';
 export interface ActivityDeps {
   orm: MikroORM;
   channels: Record<Channel, ChannelSender>;
-  /** A3: the per-sender pace of SMS and voice provider calls (one per worker process). */
+  /** A3, X9: the per-sender pace of SMS and voice provider calls (its slots shared by all workers). */
   phonePacer?: Pacer;
   links: Links;
   /** B7: encrypted one-message secrets (passwords, set-up links). */

@@ -86,15 +86,18 @@ export async function sendMessage(deps: ActivityDeps, messageId: string, attempt
         return { status: 'already_sent' };
       }
       const from = message.status;
-      const call = async (): Promise<boolean> => {
+      const call = async (slot?: () => Promise<void>): Promise<boolean> => {
         if (!(await store.claim(em, messageId, attempt.token, { from: [from], leaseMs: SEND_LEASE_MS, possibleDuplicate, sender }))) return false;
         claimed = true;
+        // Claimed first, then the sender's slot: only the HTTP request is left between the
+        // slot and the provider, so the limit holds at the provider's clock (A3, X9).
+        await slot?.();
         await callProvider(deps, em, message, out, attempt.token);
         return true;
       };
-      // The pace wraps the claim and the provider call, so the limit holds at the provider (A3).
       const paced = message.channel !== 'email' && deps.phonePacer;
-      if (await (paced ? paced.run(attempt.order ?? Number.MAX_SAFE_INTEGER, call) : call())) return { status: 'sent' };
+      const order = attempt.order ?? Number.MAX_SAFE_INTEGER;
+      if (await (paced ? paced.run(`${message.channel}:${sender ?? '-'}`, order, call) : call())) return { status: 'sent' };
       // Someone else moved the row between our read and the claim: look again.
     }
   } finally {

@@ -1,32 +1,26 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ledgerSum, topUp } from '../../src/db/credits.js';
-import { Appointment, Center, CreditEntry, EventSetting, Location, Message, Patient, Resource, Service } from '../../src/db/entities/index.js';
+import { ledgerSum } from '../../src/db/credits.js';
+import { Appointment, Center, CreditEntry, Message } from '../../src/db/entities/index.js';
 import { freePort } from '../../src/dev/ports.js';
 import { startLocalPostgres, type LocalPostgres } from '../../src/dev/postgres.js';
 import { startTwilioTestServer, type TwilioTestServer } from '../../src/dev/twilio-server.js';
-import type { EventKind } from '../../src/domain/events.js';
 import { registerSearchAttributes } from '../../src/engine/register-search-attributes.js';
 import { snapshotOf } from '../../src/engine/snapshot.js';
 import { createTemporalEngine } from '../../src/engine/temporal-engine.js';
 import { migrateUp, openOrm, type MikroORM } from '../../src/db/orm.js';
-import { providerEnv } from '../support/processes/service-process.js';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
+import { burstCenter as centerForBurst } from '../support/burst-center.js';
 import { testBundle, TWILIO_SID, TWILIO_TOKEN } from '../support/engine.js';
+import { killProcess, startWorkerProcess } from '../support/processes/worker-process.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 /** 50 patients × email + SMS = a burst of 100 sends (enough to be mid-burst at the fault; light enough for `npm test` on 2 cores). */
 const PATIENTS = 50;
-const OTHER_EVENTS: EventKind[] = [
-  'appointment.modified', 'appointment.cancelled', 'appointment.reminder', 'appointment.second_reminder',
-  'appointment.post_visit', 'resource.reminder', 'resource.new_appointment',
-];
 
 /**
  * Issue 10 fault injection with real worker processes (src/worker.ts as `npm run worker` runs it)
@@ -77,64 +71,22 @@ describe('issue 10: every message once with real worker processes (dev server)',
 
   /** A worker process as deployed (`tsx src/worker.ts`); resolves once it polls. */
   async function startWorker(taskQueue: string): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'info',
-        DATABASE_URL: databaseUrl,
-        TEMPORAL_ADDRESS: env.address,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        WORKFLOW_BUNDLE_PATH: bundlePath,
-        PUBLIC_BASE_URL: 'http://127.0.0.1:9',
-        PLATFORM_API_KEY: 'ck_platform_fault_test_0123456789',
-        LINK_SIGNING_SECRET: 'fault-test-link-secret-0123456789abcdef',
-        ...providerEnv(smtp, twilio),
-        PHONE_MESSAGES_PER_SECOND: '40',
+    const child = await startWorkerProcess(
+      {
+        databaseUrl, temporalAddress: env.address, taskQueue, bundlePath,
+        smtp, twilio,
+        env: { PHONE_MESSAGES_PER_SECOND: '40' },
       },
-    });
+      (gone) => children.delete(gone),
+    );
     children.add(child);
-    child.once('exit', () => children.delete(child));
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (out.includes('"msg":"worker running"')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`worker exited (${code}) before polling: ${stderr.slice(-2000)}`)));
-    });
     return child;
   }
 
-  async function kill(child: ChildProcess): Promise<void> {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  }
+  const kill = killProcess;
 
-  /** A center with 100 patients (own address and number each), notices on booking by email and SMS. */
-  async function burstCenter() {
-    const em = orm.em.fork();
-    const center = em.create(Center, { name: 'Fault Test', phone: '+390612345678', adminEmails: [], priceEmail: 1, priceSmsSegment: 1 });
-    const resource = em.create(Resource, { centerId: center.id, externalId: `r-${randomUUID()}`, name: 'Dott. Rossi' });
-    const service = em.create(Service, { centerId: center.id, externalId: `s-${randomUUID()}`, name: 'Visita', price: '80.00', durationMinutes: 30 });
-    const location = em.create(Location, { centerId: center.id, externalId: `l-${randomUUID()}`, site: 'Sede' });
-    const patients = Array.from({ length: PATIENTS }, (_, i) =>
-      em.create(Patient, {
-        centerId: center.id, externalId: `p-${randomUUID()}`, firstName: `P${i}`, lastName: 'Test',
-        email: `p${i}-${center.id.slice(0, 8)}@example.com`, mobile: `+39333${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`, privacyConsent: true,
-      }),
-    );
-    em.create(EventSetting, { centerId: center.id, eventKind: 'appointment.created', channels: ['email', 'sms'], options: {} });
-    for (const eventKind of OTHER_EVENTS) em.create(EventSetting, { centerId: center.id, eventKind, channels: [], options: {} });
-    await em.flush();
-    await topUp(em, { centerId: center.id, amount: 1000, note: 'test' });
-    return { center, resource, service, location, patients };
-  }
+  /** A center with 50 patients, notices on booking by email and SMS. */
+  const burstCenter = () => centerForBurst(orm, { name: 'Fault Test', patients: PATIENTS, channels: ['email', 'sms'] });
 
   /** Books one appointment per patient, as the API does (a new row, then the engine). */
   async function book(taskQueue: string, fixture: Awaited<ReturnType<typeof burstCenter>>) {

@@ -5,6 +5,7 @@ import { CenterSchema, EventSettingSchema, TemplateSchema } from './center.js';
 import { LocationSchema, PatientSchema, ResourceSchema, ServiceSchema } from './directory.js';
 import { CreditEntrySchema, MessageEventSchema, MessageSchema, OptOutSchema, SenderOptOutSchema } from './message.js';
 import { OutboxCommandSchema } from './outbox.js';
+import { SenderPaceSchema } from './pace.js';
 import { ConsentChangeSchema, PatientErasureSchema } from './privacy.js';
 
 export * from './access.js';
@@ -15,6 +16,7 @@ export * from './directory.js';
 export * from './message.js';
 export * from './privacy.js';
 export * from './outbox.js';
+export * from './pace.js';
 
 /** The explicit entity list given to MikroORM. */
 export const entities = [
@@ -42,4 +44,5 @@ export const entities = [
   OutboxCommandSchema,
   ConsoleLinkSchema,
   ConsoleSessionSchema,
+  SenderPaceSchema,
 ];
