@@ -12,7 +12,7 @@ import { CLUSTER_SETUP_COMMAND, clusterBinaries, startTemporalCluster, type Temp
 import { startTwilioTestServer, type TwilioTestServer } from '../../src/dev/twilio-server.js';
 import { freshDatabase } from '../support/db.js';
 import { testBundle, TWILIO_SID, TWILIO_TOKEN } from '../support/engine.js';
-import { providerEnv, startServiceProcess, type ServiceProcess } from '../support/processes/service-process.js';
+import { providerEnv, startServiceProcess, until, type ServiceProcess } from '../support/processes/service-process.js';
 import { maxInAnyWindow, perSecondCounts } from '../support/send-rate.js';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
 
@@ -110,15 +110,6 @@ describe.skipIf(!binaries)('issue 12: scale-out on a Temporal cluster on Postgre
     if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
     return text ? JSON.parse(text) : null;
   }
-
-  const until = async (probe: () => boolean | Promise<boolean>, timeoutMs: number) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await probe())) {
-      if (Date.now() > deadline) return false;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    return true;
-  };
 
   it('a burst of 200 email + SMS notices through both APIs, one worker SIGKILLed mid-burst: every message sent, none twice beyond the README, ledger exact', async () => {
     const created = await call(0, PLATFORM_KEY, 'POST', '/v1/centers', { name: 'Cluster Test', adminEmails: ['admin@cluster.test'] });
