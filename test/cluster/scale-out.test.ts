@@ -12,8 +12,9 @@ import { CLUSTER_SETUP_COMMAND, clusterBinaries, startTemporalCluster, type Temp
 import { startTwilioTestServer, type TwilioTestServer } from '../../src/dev/twilio-server.js';
 import { freshDatabase } from '../support/db.js';
 import { testBundle, TWILIO_SID, TWILIO_TOKEN } from '../support/engine.js';
-import { providerEnv, startServiceProcess, type ServiceProcess } from '../support/processes/service-process.js';
-import { maxInAnyWindow, perSecondCounts } from '../support/send-rate.js';
+import { providerEnv, startServiceProcess, until, type ServiceProcess } from '../support/processes/service-process.js';
+import { perSecondCounts } from '../support/send-rate.js';
+import { maxInWindow } from '../../src/domain/rate-window.js';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
 
 const { binaries, missing } = clusterBinaries();
@@ -27,7 +28,7 @@ if (!binaries) {
 /** 100 patients × email + SMS: a burst of 200 sends. */
 const PATIENTS = 100;
 const PLATFORM_KEY = 'ck_platform_cluster_test_0123456789';
-/** Per worker process; with two workers today's limiter is per process (issue 12/13, branch pacer). */
+/** Per sender, all workers together (X9: src/channels/pacer.ts takes slots from sender_paces). */
 const PHONE_RATE = 10;
 
 /**
@@ -78,6 +79,8 @@ describe.skipIf(!binaries)('issue 12: scale-out on a Temporal cluster on Postgre
       LINK_SIGNING_SECRET: 'cluster-test-link-secret-0123456789abcdef',
       ...providerEnv(smtp, twilio),
       PHONE_MESSAGES_PER_SECOND: String(PHONE_RATE),
+      // As test/integration/sms-pace-workers: room for a shared, loaded test machine's timer lateness.
+      PHONE_PACE_HEADROOM: '0.2',
       DATABASE_POOL_MAX: '8', // 4 processes + the cluster + other test files on one PostgreSQL
       API_RATE_LIMIT_BURST: '10000',
       API_RATE_LIMIT_PER_SECOND: '10000',
@@ -110,15 +113,6 @@ describe.skipIf(!binaries)('issue 12: scale-out on a Temporal cluster on Postgre
     if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
     return text ? JSON.parse(text) : null;
   }
-
-  const until = async (probe: () => boolean | Promise<boolean>, timeoutMs: number) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await probe())) {
-      if (Date.now() > deadline) return false;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    return true;
-  };
 
   it('a burst of 200 email + SMS notices through both APIs, one worker SIGKILLed mid-burst: every message sent, none twice beyond the README, ledger exact', async () => {
     const created = await call(0, PLATFORM_KEY, 'POST', '/v1/centers', { name: 'Cluster Test', adminEmails: ['admin@cluster.test'] });
@@ -193,15 +187,14 @@ describe.skipIf(!binaries)('issue 12: scale-out on a Temporal cluster on Postgre
       expect(found.executions?.map((e) => e.execution.workflowId)).toEqual([(await call(0, admin, 'GET', '/v1/appointments/A-7/timeline')).workflowId]);
     }
 
-    // The SMS rate with two workers (issue 12/13): the largest count in any 1-s window. Printed
-    // for the record; the limit across workers is the pacer branch's, asserted once both land.
+    // X9: the per-sender limit holds across the two workers, at the provider's clock.
     const smsTimes = twilio.received.filter((r) => r.resource === 'message' && r.answeredStatus === 201).map((r) => r.at.getTime());
-    // Once the pacer branch lands: expect(smsMaxPerSecond).toBeLessThanOrEqual(PHONE_RATE).
-    const smsMaxPerSecond = maxInAnyWindow(smsTimes, 1000);
+    const smsMaxPerSecond = maxInWindow(smsTimes, 1000);
     console.log(
       `[issue 12 cluster] SIGKILL of worker 1 after ${sentAtKill} of ${2 * PATIENTS} sends; all sent ${doneAt - killedAt} ms later on worker 2; ` +
         `email duplicates ${duplicates} (marked ${rows.filter((m) => m.possibleDuplicate).length}); ` +
         `SMS per second ${JSON.stringify(perSecondCounts(smsTimes))}; max in any 1-s window ${smsMaxPerSecond} (limit ${PHONE_RATE}/s per sender)`,
     );
+    expect(smsMaxPerSecond).toBeLessThanOrEqual(PHONE_RATE);
   }, 600_000);
 });

@@ -14,6 +14,7 @@ import { registerSearchAttributes } from '../../src/engine/register-search-attri
 import { snapshotOf } from '../../src/engine/snapshot.js';
 import { createTemporalEngine } from '../../src/engine/temporal-engine.js';
 import { migrateUp, openOrm, type MikroORM } from '../../src/db/orm.js';
+import { until } from '../support/processes/service-process.js';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
 import { burstCenter as centerForBurst } from '../support/burst-center.js';
 import { testBundle, TWILIO_SID, TWILIO_TOKEN } from '../support/engine.js';
@@ -107,14 +108,6 @@ describe('issue 10: every message once with real worker processes (dev server)',
   }
 
   const sendsSoFar = () => smtp.mails.length + twilio.messages.length;
-  const until = async (probe: () => boolean | Promise<boolean>, timeoutMs: number) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await probe())) {
-      if (Date.now() > deadline) return false;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return true;
-  };
   const rowsOf = (centerId: string) => orm.em.fork().find(Message, { centerId, eventKind: 'appointment.created' });
   const allOut = async (centerId: string) => {
     const rows = await rowsOf(centerId);

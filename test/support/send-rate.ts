@@ -10,14 +10,3 @@ export function perSecondCounts(times: readonly number[]): number[] {
   }
   return counts;
 }
-
-/** The largest number of sends in any window [t, t + windowMs) (the maxima start at a send). */
-export function maxInAnyWindow(times: readonly number[], windowMs = 1000): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let max = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (j < sorted.length && sorted[j]! < sorted[i]! + windowMs) j++;
-    max = Math.max(max, j - i);
-  }
-  return max;
-}

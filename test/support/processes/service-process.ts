@@ -57,3 +57,13 @@ export function providerEnv(smtp: { host: string; port: number }, twilio: { url:
     TWILIO_API_BASE_URL: twilio.url,
   };
 }
+
+/** Polls `probe` every 100 ms until it holds (true) or `timeoutMs` passed (false). */
+export async function until(probe: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return true;
+}
