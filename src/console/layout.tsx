@@ -58,6 +58,7 @@ export function Layout(props: { ctx: PageContext; section: Section; children: Ch
             </span>
             <form method="post" action="/console/language" class="inline">
               <Csrf csrf={csrf} />
+              <input type="hidden" name="section" value={props.section} />
               <label>
                 <span class="sr-only">{w.t('language')}</span>
                 <select name="locale" aria-label={w.t('language')}>
