@@ -23,6 +23,7 @@ export interface ConsoleDeps {
   fetch: InProcessFetch;
 }
 
+const SECTIONS = ['settings', 'templates', 'messages', 'timeline', 'credits', 'alerts'];
 const require = createRequire(import.meta.url);
 const STATIC: Record<string, { file: string; type: string }> = {
   'console.js': { file: new URL('./static/console.js', import.meta.url).pathname, type: 'text/javascript' },
@@ -73,7 +74,9 @@ export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
   app.post('/language', async (c) => {
     const body = await c.req.parseBody();
     await setConsoleLocale(deps.orm.em.fork(), c.var.sessionId, body.locale === 'en' ? 'en' : 'it');
-    return c.redirect(c.req.header('referer') && new URL(c.req.header('referer')!).pathname.startsWith('/console') ? new URL(c.req.header('referer')!).pathname : '/console', 303);
+    // Back to the same section (pages send no Referer: referrer-policy no-referrer).
+    const section = String(body.section ?? '');
+    return c.redirect(SECTIONS.includes(section) && section !== 'settings' ? `/console/${section}` : '/console', 303);
   });
 
   const ctxOf = (c: { var: ConsoleEnv['Variables'] }): PageContext => ({ w: c.var.w, csrf: c.var.csrf, session: c.var.session });

@@ -58,6 +58,7 @@ export function Layout(props: { ctx: PageContext; section: Section; children: Ch
             </span>
             <form method="post" action="/console/language" class="inline">
               <Csrf csrf={csrf} />
+              <input type="hidden" name="section" value={props.section} />
               <label>
                 <span class="sr-only">{w.t('language')}</span>
                 <select name="locale" aria-label={w.t('language')}>
@@ -110,3 +111,24 @@ export function Notice(props: { ok?: string | null | undefined; error?: string |
   if (props.ok) return <p class="notice ok" role="status">{props.ok}</p>;
   return null;
 }
+
+/** A labelled select; `blank` adds a first choice with the empty value (e.g. "All"). */
+export function SelectField(props: { id: string; name: string; label: string; options: readonly (readonly [string, string])[]; selected: string | undefined; blank?: string }) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <select id={props.id} name={props.name}>
+        {props.blank !== undefined ? <option value="">{props.blank}</option> : null}
+        {props.options.map(([value, label]) => (
+          <option value={value} selected={value === props.selected}>
+            {label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** A date and time in the console's language and the center's time zone. */
+export const formatWhen = (w: Words, iso: string, timeZone: string) =>
+  new Date(iso).toLocaleString(w.locale === 'it' ? 'it-IT' : 'en-GB', { dateStyle: 'short', timeStyle: 'short', timeZone });

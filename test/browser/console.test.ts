@@ -231,6 +231,17 @@ describe.skipIf(!haveChromium)('console (#14) in a real browser', () => {
     await context.close();
   });
 
+  it('switches to English and back, staying on the same page', async () => {
+    await pageA.goto(`${base}/console/credits`);
+    await pageA.getByLabel('Lingua').selectOption('en');
+    await pageA.locator('form[action="/console/language"] button').click();
+    await expect.poll(() => pageA.locator('h1').textContent()).toBe('Credits');
+    expect(await pageA.title()).toBe('Credits · Communications');
+    await pageA.getByLabel('Language').selectOption('it');
+    await pageA.locator('form[action="/console/language"] button').click();
+    await expect.poll(() => pageA.locator('h1').textContent()).toBe('Crediti');
+  });
+
   it('signs out: the session is gone and the console asks for a new link', async () => {
     await pageA.goto(`${base}/console`);
     await pageA.getByRole('button', { name: 'Esci' }).click();

@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import type { PageDeps } from '../app.js';
-import { JsonData, Layout, type PageContext } from '../layout.js';
+import { formatWhen, JsonData, Layout, type PageContext } from '../layout.js';
 import type { ConsoleEnv } from '../session.js';
 
 interface LedgerRow {
@@ -12,7 +12,7 @@ interface LedgerRow {
 }
 
 /** F1: balance, the latest ledger entries and the balance over time. */
-function CreditsPage(props: { ctx: PageContext; credits: { balance: number; low: boolean; lowCreditThreshold: number }; ledger: LedgerRow[] }) {
+function CreditsPage(props: { ctx: PageContext; timeZone: string; credits: { balance: number; low: boolean; lowCreditThreshold: number }; ledger: LedgerRow[] }) {
   const { w } = props.ctx;
   // The balance after each entry, oldest first, walking back from today's balance.
   let balance = props.credits.balance;
@@ -43,7 +43,7 @@ function CreditsPage(props: { ctx: PageContext; credits: { balance: number; low:
         <tbody>
           {props.ledger.map((r) => (
             <tr>
-              <td>{new Date(r.createdAt).toLocaleString(w.locale === 'it' ? 'it-IT' : 'en-GB', { dateStyle: 'short', timeStyle: 'short' })}</td>
+              <td>{formatWhen(w, r.createdAt, props.timeZone)}</td>
               <td>{r.kind}</td>
               <td class="num">{r.amount}</td>
               <td>{r.note ?? ''}</td>
@@ -58,7 +58,7 @@ function CreditsPage(props: { ctx: PageContext; credits: { balance: number; low:
 export function creditRoutes(app: Hono<ConsoleEnv>, deps: PageDeps): void {
   app.get('/credits', async (c) => {
     const api = deps.api(c);
-    const [credits, ledger] = await Promise.all([api.read('/credits'), api.read('/credits/ledger?limit=200')]);
-    return c.html(<CreditsPage ctx={deps.ctxOf(c)} credits={credits} ledger={ledger.data} />);
+    const [credits, ledger, center] = await Promise.all([api.read('/credits'), api.read('/credits/ledger?limit=200'), api.read('/center')]);
+    return c.html(<CreditsPage ctx={deps.ctxOf(c)} timeZone={center.timeZone} credits={credits} ledger={ledger.data} />);
   });
 }

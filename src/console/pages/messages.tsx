@@ -6,7 +6,7 @@ import { CHANNELS, EVENT_KINDS, MESSAGE_STATUSES, SKIP_REASONS, type Channel, ty
 import { problemsOf } from '../api.js';
 import type { PageDeps } from '../app.js';
 import type { Words } from '../i18n.js';
-import { Csrf, JsonData, Layout, Notice, type PageContext } from '../layout.js';
+import { Csrf, JsonData, Layout, Notice, SelectField, formatWhen, type PageContext } from '../layout.js';
 import type { ConsoleContext, ConsoleEnv } from '../session.js';
 
 const CHART_DAYS = 30;
@@ -26,13 +26,11 @@ interface MessageRow {
   credits: number;
 }
 
-const when = (w: Words, iso: string) => new Date(iso).toLocaleString(w.locale === 'it' ? 'it-IT' : 'en-GB', { dateStyle: 'short', timeStyle: 'short' });
-
 const reasonOf = (w: Words, m: { skipReason: SkipReason | null; failureReason: string | null }) =>
   m.skipReason && (SKIP_REASONS as readonly string[]).includes(m.skipReason) ? w.skip(m.skipReason) : (m.failureReason ?? '');
 
 /** E1: the message summary, filtered (the filters travel in a POST body: a patient id never sits in a URL). */
-function MessagesPage(props: { ctx: PageContext; filters: Filters; rows: MessageRow[]; chart: unknown; error: string | null }) {
+function MessagesPage(props: { ctx: PageContext; timeZone: string; filters: Filters; rows: MessageRow[]; chart: unknown; error: string | null }) {
   const { w, csrf } = props.ctx;
   const f = props.filters;
   return (
@@ -52,39 +50,9 @@ function MessagesPage(props: { ctx: PageContext; filters: Filters; rows: Message
           <label for="f-to">{w.t('to')}</label>
           <input type="date" id="f-to" name="to" value={f.to ?? ''} />
         </div>
-        <div class="field">
-          <label for="f-event">{w.t('event')}</label>
-          <select id="f-event" name="eventKind">
-            <option value="">{w.t('all')}</option>
-            {EVENT_KINDS.map((k) => (
-              <option value={k} selected={f.eventKind === k}>
-                {w.event(k)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="field">
-          <label for="f-channel">{w.t('channel')}</label>
-          <select id="f-channel" name="channel">
-            <option value="">{w.t('all')}</option>
-            {CHANNELS.map((ch) => (
-              <option value={ch} selected={f.channel === ch}>
-                {w.channel(ch)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="field">
-          <label for="f-status">{w.t('status')}</label>
-          <select id="f-status" name="status">
-            <option value="">{w.t('all')}</option>
-            {MESSAGE_STATUSES.map((s) => (
-              <option value={s} selected={f.status === s}>
-                {w.status(s)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id="f-event" name="eventKind" label={w.t('event')} blank={w.t('all')} options={EVENT_KINDS.map((k) => [k, w.event(k)] as const)} selected={f.eventKind} />
+        <SelectField id="f-channel" name="channel" label={w.t('channel')} blank={w.t('all')} options={CHANNELS.map((ch) => [ch, w.channel(ch)] as const)} selected={f.channel} />
+        <SelectField id="f-status" name="status" label={w.t('status')} blank={w.t('all')} options={MESSAGE_STATUSES.map((st) => [st, w.status(st)] as const)} selected={f.status} />
         <div class="field">
           <label for="f-patient">{w.t('patient')}</label>
           <input id="f-patient" name="recipientId" value={f.recipientId ?? ''} autocomplete="off" />
@@ -110,7 +78,7 @@ function MessagesPage(props: { ctx: PageContext; filters: Filters; rows: Message
           <tbody>
             {props.rows.map((m) => (
               <tr>
-                <td>{when(w, m.dueAt)}</td>
+                <td>{formatWhen(w, m.dueAt, props.timeZone)}</td>
                 <td>{w.event(m.eventKind)}</td>
                 <td>{w.channel(m.channel)}</td>
                 <td>{m.recipient.id ?? m.recipient.kind}</td>
@@ -129,7 +97,7 @@ function MessagesPage(props: { ctx: PageContext; filters: Filters; rows: Message
 }
 
 /** X6: one appointment's timeline; the appointment id is posted, not put in the URL. */
-function TimelinePage(props: { ctx: PageContext; appointmentId: string; entries: { eventKind: string; state: string; at: string; channel: string | null; reason: string | null }[] | null; error: string | null }) {
+function TimelinePage(props: { ctx: PageContext; timeZone: string; appointmentId: string; entries: { eventKind: string; state: string; at: string; channel: string | null; reason: string | null }[] | null; error: string | null }) {
   const { w, csrf } = props.ctx;
   return (
     <Layout ctx={props.ctx} section="timeline">
@@ -148,7 +116,7 @@ function TimelinePage(props: { ctx: PageContext; appointmentId: string; entries:
         <ol class="timeline">
           {props.entries.map((e) => (
             <li>
-              <time datetime={e.at}>{when(w, e.at)}</time> · {(EVENT_KINDS as readonly string[]).includes(e.eventKind) ? w.event(e.eventKind as EventKind) : e.eventKind}
+              <time datetime={e.at}>{formatWhen(w, e.at, props.timeZone)}</time> · {(EVENT_KINDS as readonly string[]).includes(e.eventKind) ? w.event(e.eventKind as EventKind) : e.eventKind}
               {e.channel && (CHANNELS as readonly string[]).includes(e.channel) ? ` · ${w.channel(e.channel as Channel)}` : ''} ·{' '}
               <span class={`badge status-${e.state}`}>{(MESSAGE_STATUSES as readonly string[]).includes(e.state) ? w.status(e.state as MessageStatus) : e.state}</span>
               {e.reason ? ` · ${(SKIP_REASONS as readonly string[]).includes(e.reason) ? w.skip(e.reason as SkipReason) : e.reason}` : ''}
@@ -179,7 +147,7 @@ export function messageRoutes(app: Hono<ConsoleEnv>, deps: PageDeps & { orm: Mik
       outcomes: { sent: w.t('sent'), delivered: w.t('delivered'), failed: w.t('failed'), skipped: w.t('skipped') },
     };
     const error = problems.detail ? [problems.detail, ...[...problems.fields].map(([k, m]) => `${k}: ${m}`)].join(' ') : null;
-    return c.html(<MessagesPage ctx={deps.ctxOf(c)} filters={filters} rows={answer.status === 200 ? answer.body.data : []} chart={chart} error={error} />, problems.detail ? 400 : 200);
+    return c.html(<MessagesPage ctx={deps.ctxOf(c)} timeZone={timeZone} filters={filters} rows={answer.status === 200 ? answer.body.data : []} chart={chart} error={error} />, problems.detail ? 400 : 200);
   }
 
   app.get('/messages', (c) => page(c, {}));
@@ -193,11 +161,12 @@ export function messageRoutes(app: Hono<ConsoleEnv>, deps: PageDeps & { orm: Mik
     return page(c, filters);
   });
 
-  app.get('/timeline', (c) => c.html(<TimelinePage ctx={deps.ctxOf(c)} appointmentId="" entries={null} error={null} />));
+  app.get('/timeline', (c) => c.html(<TimelinePage ctx={deps.ctxOf(c)} timeZone="UTC" appointmentId="" entries={null} error={null} />));
   app.post('/timeline', async (c) => {
     const id = String((await c.req.parseBody()).appointmentId ?? '').trim();
     const answer = await deps.api(c).get(`/appointments/${encodeURIComponent(id)}/timeline`);
     const error = answer.status === 200 ? null : problemsOf(answer).detail;
-    return c.html(<TimelinePage ctx={deps.ctxOf(c)} appointmentId={id} entries={answer.status === 200 ? answer.body.entries : null} error={error} />, answer.status === 200 ? 200 : 404);
+    const timeZone = (await deps.api(c).read('/center')).timeZone as string;
+    return c.html(<TimelinePage ctx={deps.ctxOf(c)} timeZone={timeZone} appointmentId={id} entries={answer.status === 200 ? answer.body.entries : null} error={error} />, answer.status === 200 ? 200 : 404);
   });
 }

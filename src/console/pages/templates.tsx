@@ -5,7 +5,7 @@ import { validateTemplate } from '../../domain/placeholders.js';
 import { smsSegments } from '../../domain/sms-segments.js';
 import { problemsOf, type ConsoleApi } from '../api.js';
 import type { PageDeps } from '../app.js';
-import { Csrf, FieldError, JsonData, Layout, Notice, type PageContext } from '../layout.js';
+import { Csrf, FieldError, JsonData, Layout, Notice, SelectField, formatWhen, type PageContext } from '../layout.js';
 import type { ConsoleContext, ConsoleEnv } from '../session.js';
 import { isEventKind, type Outcome } from './settings.js';
 import { EVENT_KINDS } from '../../domain/events.js';
@@ -30,6 +30,8 @@ function choiceOf(query: Record<string, string | undefined>): Choice {
   };
 }
 
+const LOCALE_NAMES = [['it', 'Italiano'], ['en', 'English']] as const;
+
 const pathOf = (c: Choice) => `/templates/${c.eventKind}/${c.channel}/${c.locale}`;
 
 /** A4: one template per event × channel × language, with the legend, live counts and a preview. */
@@ -39,6 +41,7 @@ function TemplatesPage(props: {
   template: { subject: string | null; body: string; custom: boolean };
   legend: Legend;
   appointments: { id: string; startAt: string }[];
+  timeZone: string;
   outcome: Outcome;
 }) {
   const { w, csrf } = props.ctx;
@@ -49,36 +52,9 @@ function TemplatesPage(props: {
   return (
     <Layout ctx={props.ctx} section="templates">
       <form method="get" action="/console/templates" class="row">
-        <div class="field">
-          <label for="t-event">{w.t('event')}</label>
-          <select id="t-event" name="eventKind">
-            {EVENT_KINDS.map((k) => (
-              <option value={k} selected={k === choice.eventKind}>
-                {w.event(k)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="field">
-          <label for="t-channel">{w.t('channel')}</label>
-          <select id="t-channel" name="channel">
-            {CHANNELS.map((ch) => (
-              <option value={ch} selected={ch === choice.channel}>
-                {w.channel(ch)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="field">
-          <label for="t-locale">{w.t('locale')}</label>
-          <select id="t-locale" name="locale">
-            {LOCALES.map((l) => (
-              <option value={l} selected={l === choice.locale}>
-                {l === 'it' ? 'Italiano' : 'English'}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id="t-event" name="eventKind" label={w.t('event')} options={EVENT_KINDS.map((k) => [k, w.event(k)] as const)} selected={choice.eventKind} />
+        <SelectField id="t-channel" name="channel" label={w.t('channel')} options={CHANNELS.map((ch) => [ch, w.channel(ch)] as const)} selected={choice.channel} />
+        <SelectField id="t-locale" name="locale" label={w.t('locale')} options={LOCALE_NAMES} selected={choice.locale} />
         <button type="submit">{w.t('open')}</button>
       </form>
       <h2>
@@ -112,7 +88,7 @@ function TemplatesPage(props: {
               <select id="t-appointment" name="appointmentId">
                 {props.appointments.map((a) => (
                   <option value={a.id}>
-                    {a.id} · {new Date(a.startAt).toLocaleString(loc === 'it' ? 'it-IT' : 'en-GB')}
+                    {a.id} · {formatWhen(w, a.startAt, props.timeZone)}
                   </option>
                 ))}
               </select>
@@ -203,7 +179,7 @@ async function check(api: ConsoleApi, choice: Choice, input: { subject?: string 
 export function templateRoutes(app: Hono<ConsoleEnv>, deps: PageDeps): void {
   async function page(c: ConsoleContext, choice: Choice, outcome: Outcome, typed?: { subject: string | null; body: string }, status: 200 | 400 = 200) {
     const api = deps.api(c);
-    const [template, legend, appointments] = await Promise.all([api.read(pathOf(choice)), api.read('/placeholders'), api.read('/appointments?limit=50')]);
+    const [template, legend, appointments, center] = await Promise.all([api.read(pathOf(choice)), api.read('/placeholders'), api.read('/appointments?limit=50'), api.read('/center')]);
     return c.html(
       <TemplatesPage
         ctx={deps.ctxOf(c)}
@@ -211,6 +187,7 @@ export function templateRoutes(app: Hono<ConsoleEnv>, deps: PageDeps): void {
         template={typed ? { ...typed, custom: template.custom } : template}
         legend={legend}
         appointments={appointments.data}
+        timeZone={center.timeZone}
         outcome={outcome}
       />,
       status,
