@@ -19,15 +19,20 @@ import { startOutboxRelay } from './engine/start-relay.js';
 import { createLinks } from './links.js';
 import { phoneQueueConcurrency } from './messages/timing.js';
 import { phoneTaskQueue } from './workflows/task-queues.js';
+import { createEngineMetrics } from './telemetry/metrics.js';
+import { startMetricsServer } from './telemetry/metrics-server.js';
+import { installTemporalRuntime, temporalMetrics } from './telemetry/temporal-runtime.js';
+import { tracedChannels, tracingFromConfig, type Tracing } from './telemetry/tracing.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 /** Where `npm run build:workflows` writes the bundle; production sets WORKFLOW_BUNDLE_PATH to it. */
 export const prebuiltBundlePath = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
 
-export async function workflowBundle(logger?: Logger, prebuilt?: string): Promise<WorkflowBundle> {
-  if (prebuilt) return { code: readFileSync(prebuilt, 'utf8') };
-  logger?.info('bundling workflow code');
-  return bundleWorkflowCode({ workflowsPath, logger: logger ? bundlerLogger(logger) : undefined });
+/** `interceptorModules`: tracing's workflow interceptors; a pre-built bundle has none, so then it bundles at start. */
+export async function workflowBundle(logger?: Logger, prebuilt?: string, interceptorModules: string[] = []): Promise<WorkflowBundle> {
+  if (prebuilt && interceptorModules.length === 0) return { code: readFileSync(prebuilt, 'utf8') };
+  logger?.info(prebuilt ? 'bundling workflow code with the tracing interceptors (the pre-built bundle has none)' : 'bundling workflow code');
+  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: interceptorModules, logger: logger ? bundlerLogger(logger) : undefined });
 }
 
 /** The bundler's webpack report goes to the log at debug level, not to the terminal. */
@@ -57,8 +62,10 @@ export async function createWorkers(input: {
   maxCachedWorkflows?: number;
   /** X7: payload encryption (src/engine/data-converter.ts); unset = Temporal's defaults. */
   dataConverter?: DataConverter;
+  /** Traces: activity spans and the sink of the workflows' spans (src/telemetry/tracing.ts). */
+  tracing?: Pick<Tracing, 'worker'>;
 }): Promise<Worker[]> {
-  const converter = input.dataConverter ? { dataConverter: input.dataConverter } : {};
+  const converter = { ...(input.dataConverter ? { dataConverter: input.dataConverter } : {}), ...(input.tracing?.worker ?? {}) };
   const activities = input.activities as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const main = await Worker.create({
     connection: input.connection,
@@ -86,22 +93,42 @@ export async function createWorkers(input: {
 /** How often the worker purges expired B7 secrets. */
 const HOUSEKEEPING_EVERY_MS = 15 * 60_000;
 
-/** Builds every dependency once from config and runs the workers until `signal` aborts. */
-export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?: Logger; signal?: AbortSignal }): Promise<void> {
+/**
+ * Builds every dependency once from config and runs the workers until `signal` aborts.
+ * `temporalMetricsUrl`: the SDK's own exporter (installTemporalRuntime), merged into /metrics.
+ */
+export async function runWorker(deps: {
+  config: Config;
+  orm?: MikroORM;
+  logger?: Logger;
+  signal?: AbortSignal;
+  tracing?: Tracing;
+  temporalMetricsUrl?: string;
+  /** Called once /metrics listens (METRICS_PORT), with its URL. */
+  onMetrics?: (url: string) => void;
+}): Promise<void> {
   const { config } = deps;
   const logger = deps.logger ?? pino({ level: config.LOG_LEVEL });
   const orm = deps.orm ?? (await openOrm(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX }));
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, ...dataConverterOption(config.TEMPORAL_PAYLOAD_KEYS) });
+  const { tracing } = deps;
+  const client = new Client({
+    connection: clientConnection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    ...dataConverterOption(config.TEMPORAL_PAYLOAD_KEYS),
+    ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
+  });
+  const metrics = createEngineMetrics({ orm });
   const phoneRate = config.PHONE_MESSAGES_PER_SECOND / config.PHONE_WORKER_REPLICAS;
-  const channels = createChannels({
+  const providers = createChannels({
     ...channelSettingsFromConfig(config),
     defaultEmailFrom: { name: config.DEFAULT_EMAIL_FROM_NAME, address: config.DEFAULT_EMAIL_FROM },
     defaultSmsFrom: config.DEFAULT_SMS_FROM,
     defaultVoiceFrom: config.DEFAULT_VOICE_FROM,
     ...(config.SMS_REPLY_FROM ? { smsReplyFrom: config.SMS_REPLY_FROM } : {}),
   });
+  const channels = tracing ? tracedChannels(providers, tracing.tracer) : providers;
   const secrets = createSecretStash({ orm, key: messageSecretKeys(config) });
   const activities = createActivities({
     orm,
@@ -113,17 +140,31 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     logger,
     phonePacer: createPacer({ perSecond: phoneRate }),
     callbackPolicy: { allowLoopback: config.CALLBACK_ALLOW_LOOPBACK },
+    observer: metrics.observer,
   });
   const workers = await createWorkers({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities,
-    bundle: await workflowBundle(logger, config.WORKFLOW_BUNDLE_PATH),
+    bundle: await workflowBundle(logger, config.WORKFLOW_BUNDLE_PATH, tracing?.workflowInterceptorModules),
     phoneMessagesPerSecond: phoneRate,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     ...dataConverterOption(config.TEMPORAL_PAYLOAD_KEYS),
+    ...(tracing ? { tracing } : {}),
   });
+  const metricsUrl = deps.temporalMetricsUrl;
+  const metricsServer = config.METRICS_PORT
+    ? await startMetricsServer({
+        port: config.METRICS_PORT,
+        ...(config.METRICS_TOKEN ? { token: config.METRICS_TOKEN } : {}),
+        scrape: async () => (await metrics.scrape()) + (metricsUrl ? await temporalMetrics(metricsUrl) : ''),
+      })
+    : null;
+  if (metricsServer) {
+    logger.info({ url: metricsServer.url }, 'worker metrics listening');
+    deps.onMetrics?.(metricsServer.url);
+  }
   await ensureRetentionSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE }); // X7
   const housekeeping = startHousekeeping({ orm, secrets, logger, everyMs: HOUSEKEEPING_EVERY_MS });
   const relay = await startOutboxRelay({ config, orm, client, logger });
@@ -132,9 +173,10 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {
+    await metricsServer?.close();
     housekeeping.stop();
     await relay.stop();
-    await channels.close();
+    await providers.close();
     await clientConnection.close();
     await connection.close();
     if (!deps.orm) await orm.close();
@@ -144,8 +186,15 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const controller = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort());
-  runWorker({ config: loadConfig(), signal: controller.signal }).catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
+  const config = loadConfig();
+  // The SDK's runtime must be installed before the first Temporal connection of the process.
+  const runtime = config.METRICS_PORT ? installTemporalRuntime(config.TEMPORAL_METRICS_PORT ? { port: config.TEMPORAL_METRICS_PORT } : {}) : Promise.resolve(null);
+  const tracing = tracingFromConfig(config, 'clinic-worker');
+  runtime
+    .then((rt) => runWorker({ config, signal: controller.signal, ...(tracing ? { tracing } : {}), ...(rt ? { temporalMetricsUrl: rt.metricsUrl } : {}) }))
+    .finally(() => tracing?.shutdown())
+    .catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
 }
