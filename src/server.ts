@@ -29,7 +29,7 @@ export async function buildApi(deps: { config: Config; orm: MikroORM; client: Cl
     logger,
     rateLimit: { capacity: config.API_RATE_LIMIT_BURST, refillPerSecond: config.API_RATE_LIMIT_PER_SECOND }, apiKeyCacheSeconds: config.API_KEY_CACHE_SECONDS,
     secrets: createSecretStash({ orm, key: messageSecretKeys(config) }),
-    webhooks: createWebhooks({ orm, links, publicBaseUrl: config.PUBLIC_BASE_URL, twilioAuthToken: config.TWILIO_AUTH_TOKEN, logger }),
+    webhooks: createWebhooks({ orm, links, publicBaseUrl: config.PUBLIC_BASE_URL, twilioAuthToken: config.TWILIO_AUTH_TOKEN, logger, observer: metrics.observer }),
     metrics: { scrape: metrics.scrape, token: config.METRICS_TOKEN },
     ...(deps.tracing ? { tracer: deps.tracing.tracer } : {}),
     ...(config.TEMPORAL_PAYLOAD_KEYS ? { codec: { codec: new AesGcmPayloadCodec(config.TEMPORAL_PAYLOAD_KEYS), corsOrigins: config.CODEC_CORS_ORIGINS } } : {}),
