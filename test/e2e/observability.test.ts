@@ -24,7 +24,8 @@ const DAY = 24 * 3600_000;
 /** The patients' data: none of it may appear in a metric label or a span. */
 const PATIENT = { firstName: 'Marco', lastName: 'Neri', email: 'marco.neri@example.com', mobile: '+393471112233' };
 const SECOND = { firstName: 'Ilaria', lastName: 'Fontana', email: 'ilaria.fontana@example.com' };
-const PATIENT_DATA = [PATIENT.firstName, PATIENT.lastName, PATIENT.email, PATIENT.mobile, '3471112233', SECOND.firstName, SECOND.lastName, SECOND.email];
+const THIRD = { firstName: 'Bruno', lastName: 'Sartori', mobile: '+393489998877' };
+const PATIENT_DATA = [PATIENT.firstName, PATIENT.lastName, PATIENT.email, PATIENT.mobile, '3471112233', SECOND.firstName, SECOND.lastName, SECOND.email, THIRD.firstName, THIRD.lastName, THIRD.mobile, '3489998877'];
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -192,7 +193,22 @@ describe('e2e: /metrics on the API and the worker, traces from the request to th
     // Delivery reports come to the API: its counters show the SMS delivered.
     await eventually(async () => valueOf(await scrape(`${api.url}/metrics`), 'clinic_messages_total', { ...created1, channel: 'sms', status: 'delivered' }), (v) => v === 1);
 
-    for (const text of [worker, await scrape(`${api.url}/metrics`)]) {
+    // A3: Twilio refuses a number for good (21211): a provider error by code, a failure by reason.
+    expect((await call(booking, 'PUT', '/v1/patients/P-3', { ...THIRD, privacyConsent: true })).status).toBeLessThan(300);
+    twilio.failNext({ status: 400, code: 21211 });
+    expect((await call(booking, 'PUT', '/v1/appointments/A-3', appointment('P-3'))).status).toBeLessThan(300);
+    const failed = await eventually(
+      () => em.findOne(Message, { centerId, eventKind: 'appointment.created', channel: 'sms', status: 'failed' }, { refresh: true }),
+      (m) => m !== null,
+      30_000,
+    );
+    expect(failed?.failureReason).toBe('21211');
+    const afterFailure = await scrape(workerMetrics);
+    expect(valueOf(afterFailure, 'clinic_provider_errors_total', { channel: 'sms', code: '21211', outcome: 'not_sent' })).toBe(1);
+    expect(valueOf(afterFailure, 'clinic_message_failures_total', { ...created1, channel: 'sms', reason: '21211' })).toBe(1);
+    expect(valueOf(afterFailure, 'clinic_messages_total', { ...created1, channel: 'sms', status: 'failed' })).toBe(1);
+
+    for (const text of [worker, afterFailure, await scrape(`${api.url}/metrics`)]) {
       const values = samples(text).flatMap((s) => Object.values(s.labels));
       for (const data of PATIENT_DATA) expect(values.filter((v) => v.includes(data))).toEqual([]);
     }
