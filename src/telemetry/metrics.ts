@@ -25,24 +25,10 @@ export interface EngineMetrics {
 export function createEngineMetrics(options: { orm?: MikroORM; processMetrics?: boolean; now?: () => Date } = {}): EngineMetrics {
   const registry = new Registry();
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
-  const messages = new Counter({
-    name: 'clinic_messages_total',
-    help: 'Messages that reached a status in this process, by event kind, channel and status.',
-    labelNames: ['event', 'channel', 'status'] as const,
-    registers: [registry],
-  });
-  const skips = new Counter({
-    name: 'clinic_message_skips_total',
-    help: 'Messages skipped in this process, by event kind, channel and skip reason.',
-    labelNames: ['event', 'channel', 'reason'] as const,
-    registers: [registry],
-  });
-  const failures = new Counter({
-    name: 'clinic_message_failures_total',
-    help: 'Messages failed for good in this process, by event kind, channel and reason code.',
-    labelNames: ['event', 'channel', 'reason'] as const,
-    registers: [registry],
-  });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Counter({ name, help, labelNames, registers: [registry] });
+  const messages = counter('clinic_messages_total', 'Messages that reached a status in this process, by event kind, channel and status.', ['event', 'channel', 'status'] as const);
+  const skips = counter('clinic_message_skips_total', 'Messages skipped in this process, by event kind, channel and skip reason.', ['event', 'channel', 'reason'] as const);
+  const failures = counter('clinic_message_failures_total', 'Messages failed for good in this process, by event kind, channel and reason code.', ['event', 'channel', 'reason'] as const);
   const lateness = new Histogram({
     name: 'clinic_message_send_lateness_seconds',
     help: "From a message's due time to the provider's acceptance (0 when sent early).",
@@ -50,12 +36,7 @@ export function createEngineMetrics(options: { orm?: MikroORM; processMetrics?: 
     buckets: LATENESS_BUCKETS,
     registers: [registry],
   });
-  const providerErrors = new Counter({
-    name: 'clinic_provider_errors_total',
-    help: 'Failed provider calls by channel, provider code and outcome (not_sent: retried or failed; unknown: may have gone out).',
-    labelNames: ['channel', 'code', 'outcome'] as const,
-    registers: [registry],
-  });
+  const providerErrors = counter('clinic_provider_errors_total', 'Failed provider calls by channel, provider code and outcome (not_sent: retried or failed; unknown: may have gone out).', ['channel', 'code', 'outcome'] as const);
   const labels = (m: MessageLabels) => ({ event: m.eventKind, channel: m.channel });
   const codeOf = (code: string | null | undefined) => (code && CODE.test(code) ? code : 'other');
   const observer: MessageObserver = {

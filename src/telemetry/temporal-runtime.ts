@@ -1,5 +1,5 @@
-import { createServer } from 'node:net';
 import { Runtime } from '@temporalio/worker';
+import { freePort } from '../dev/ports.js';
 
 /**
  * The Temporal SDK's own worker metrics (task slots, poll and schedule-to-start latencies, sticky
@@ -22,15 +22,4 @@ export async function temporalMetrics(metricsUrl: string): Promise<string> {
   } catch (err) {
     return `# Temporal SDK metrics unavailable: ${err instanceof Error ? err.name : 'error'}\n`;
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import pino from 'pino';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { Message } from '../../src/db/entities/index.js';
+import { freePort } from '../../src/dev/ports.js';
 import { startTwilioTestServer, type TwilioTestServer } from '../../src/dev/twilio-server.js';
 import { registerSearchAttributes } from '../../src/engine/register-search-attributes.js';
 import { startApiServer } from '../../src/server.js';
@@ -26,14 +26,6 @@ const PATIENT = { firstName: 'Marco', lastName: 'Neri', email: 'marco.neri@examp
 const SECOND = { firstName: 'Ilaria', lastName: 'Fontana', email: 'ilaria.fontana@example.com' };
 const THIRD = { firstName: 'Bruno', lastName: 'Sartori', mobile: '+393489998877' };
 const PATIENT_DATA = [PATIENT.firstName, PATIENT.lastName, PATIENT.email, PATIENT.mobile, '3471112233', SECOND.firstName, SECOND.lastName, SECOND.email, THIRD.firstName, THIRD.lastName, THIRD.mobile, '3489998877'];
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 
 /** Prometheus text → samples: name, labels, value. */
 function samples(text: string): { name: string; labels: Record<string, string>; value: number }[] {
