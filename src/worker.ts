@@ -65,7 +65,8 @@ export async function createWorkers(input: {
   /** Traces: activity spans and the sink of the workflows' spans (src/telemetry/tracing.ts). */
   tracing?: Pick<Tracing, 'worker'>;
 }): Promise<Worker[]> {
-  const converter = { ...(input.dataConverter ? { dataConverter: input.dataConverter } : {}), ...(input.tracing?.worker ?? {}) };
+  // Options both workers share: the payload converter (X7) and the tracing interceptors and sink.
+  const shared = { ...(input.dataConverter ? { dataConverter: input.dataConverter } : {}), ...(input.tracing?.worker ?? {}) };
   const activities = input.activities as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const main = await Worker.create({
     connection: input.connection,
@@ -73,7 +74,7 @@ export async function createWorkers(input: {
     taskQueue: input.taskQueue,
     workflowBundle: input.bundle,
     activities,
-    ...converter,
+    ...shared,
     ...(input.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: input.maxCachedWorkflows }),
   });
   // The per-sender pace of SMS / voice is kept by the activity (deps.phonePacer), not by the
@@ -84,7 +85,7 @@ export async function createWorkers(input: {
     namespace: input.namespace,
     taskQueue: phoneTaskQueue(input.taskQueue),
     activities: { sendMessage: input.activities.sendMessage },
-    ...converter,
+    ...shared,
     maxConcurrentActivityTaskExecutions: phoneQueueConcurrency(input.phoneMessagesPerSecond),
   });
   return [main, phone];
