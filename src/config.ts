@@ -92,6 +92,15 @@ export const configSchema = z.object({
   TWILIO_API_BASE_URL: z.url().optional(),
   /** X4: only the local stack and tests: booking-system callbacks may use http and loopback addresses. */
   CALLBACK_ALLOW_LOOPBACK: bool.default(false),
+
+  /** The worker's Prometheus /metrics port (its counters, the database gauges, the Temporal SDK's metrics); unset = no listener. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Loopback port of the Temporal SDK's own Prometheus exporter, merged into the worker's /metrics; unset = a free port. */
+  TEMPORAL_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Set = /metrics (API and worker) answers only `Authorization: Bearer <token>`. */
+  METRICS_TOKEN: secret(16).optional(),
+  /** Set = traces (API → workflow → activity → provider) go to this OTLP/HTTP collector, e.g. http://127.0.0.1:4318. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -22,16 +22,21 @@ import { startWorkerHealth } from './worker-health.js';
 import { createLinks } from './links.js';
 import { phoneQueueConcurrency } from './messages/timing.js';
 import { phoneTaskQueue } from './workflows/task-queues.js';
+import { createEngineMetrics } from './telemetry/metrics.js';
+import { startMetricsServer } from './telemetry/metrics-server.js';
+import { installTemporalRuntime, temporalMetrics } from './telemetry/temporal-runtime.js';
+import { tracedChannels, tracingFromConfig, type Tracing } from './telemetry/tracing.js';
 
 // index.ts under tsx, index.js in the compiled dist/.
 export const workflowsPath = fileURLToPath(new URL(`./workflows/index${extname(import.meta.url)}`, import.meta.url));
 /** Where `npm run build:workflows` writes the bundle; production sets WORKFLOW_BUNDLE_PATH to it. */
 export const prebuiltBundlePath = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
 
-export async function workflowBundle(logger?: Logger, prebuilt?: string): Promise<WorkflowBundle> {
-  if (prebuilt) return { code: readFileSync(prebuilt, 'utf8') };
-  logger?.info('bundling workflow code');
-  return bundleWorkflowCode({ workflowsPath, logger: logger ? bundlerLogger(logger) : undefined });
+/** `interceptorModules`: tracing's workflow interceptors; a pre-built bundle has none, so then it bundles at start. */
+export async function workflowBundle(logger?: Logger, prebuilt?: string, interceptorModules: string[] = []): Promise<WorkflowBundle> {
+  if (prebuilt && interceptorModules.length === 0) return { code: readFileSync(prebuilt, 'utf8') };
+  logger?.info(prebuilt ? 'bundling workflow code with the tracing interceptors (the pre-built bundle has none)' : 'bundling workflow code');
+  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: interceptorModules, logger: logger ? bundlerLogger(logger) : undefined });
 }
 
 /** The bundler's webpack report goes to the log at debug level, not to the terminal. */
@@ -61,8 +66,11 @@ export async function createWorkers(input: {
   maxCachedWorkflows?: number;
   /** X7: payload encryption (src/engine/data-converter.ts); unset = Temporal's defaults. */
   dataConverter?: DataConverter;
+  /** Traces: activity spans and the sink of the workflows' spans (src/telemetry/tracing.ts). */
+  tracing?: Pick<Tracing, 'worker'>;
 }): Promise<Worker[]> {
-  const converter = input.dataConverter ? { dataConverter: input.dataConverter } : {};
+  // Options both workers share: the payload converter (X7) and the tracing interceptors and sink.
+  const shared = { ...(input.dataConverter ? { dataConverter: input.dataConverter } : {}), ...(input.tracing?.worker ?? {}) };
   const activities = input.activities as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const main = await Worker.create({
     connection: input.connection,
@@ -70,7 +78,7 @@ export async function createWorkers(input: {
     taskQueue: input.taskQueue,
     workflowBundle: input.bundle,
     activities,
-    ...converter,
+    ...shared,
     ...(input.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: input.maxCachedWorkflows }),
   });
   // The per-sender pace of SMS / voice is kept by the activity (deps.phonePacer), not by the
@@ -81,7 +89,7 @@ export async function createWorkers(input: {
     namespace: input.namespace,
     taskQueue: phoneTaskQueue(input.taskQueue),
     activities: { sendMessage: input.activities.sendMessage },
-    ...converter,
+    ...shared,
     maxConcurrentActivityTaskExecutions: phoneQueueConcurrency(input.phoneMessagesPerSecond),
   });
   return [main, phone];
@@ -90,22 +98,42 @@ export async function createWorkers(input: {
 /** How often the worker purges expired B7 secrets. */
 const HOUSEKEEPING_EVERY_MS = 15 * 60_000;
 
-/** Builds every dependency once from config and runs the workers until `signal` aborts. */
-export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?: Logger; signal?: AbortSignal }): Promise<void> {
+/**
+ * Builds every dependency once from config and runs the workers until `signal` aborts.
+ * `temporalMetricsUrl`: the SDK's own exporter (installTemporalRuntime), merged into /metrics.
+ */
+export async function runWorker(deps: {
+  config: Config;
+  orm?: MikroORM;
+  logger?: Logger;
+  signal?: AbortSignal;
+  tracing?: Tracing;
+  temporalMetricsUrl?: string;
+  /** Called once /metrics listens (METRICS_PORT), with its URL. */
+  onMetrics?: (url: string) => void;
+}): Promise<void> {
   const { config } = deps;
   const logger = deps.logger ?? pino({ level: config.LOG_LEVEL });
   const orm = deps.orm ?? (await openOrm(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX }));
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, ...dataConverterOption(config.TEMPORAL_PAYLOAD_KEYS) });
+  const { tracing } = deps;
+  const client = new Client({
+    connection: clientConnection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    ...dataConverterOption(config.TEMPORAL_PAYLOAD_KEYS),
+    ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
+  });
+  const metrics = createEngineMetrics({ orm });
   const phoneRate = config.PHONE_MESSAGES_PER_SECOND;
-  const channels = createChannels({
+  const providers = createChannels({
     ...channelSettingsFromConfig(config),
     defaultEmailFrom: { name: config.DEFAULT_EMAIL_FROM_NAME, address: config.DEFAULT_EMAIL_FROM },
     defaultSmsFrom: config.DEFAULT_SMS_FROM,
     defaultVoiceFrom: config.DEFAULT_VOICE_FROM,
     ...(config.SMS_REPLY_FROM ? { smsReplyFrom: config.SMS_REPLY_FROM } : {}),
   });
+  const channels = tracing ? tracedChannels(providers, tracing.tracer) : providers;
   const secrets = createSecretStash({ orm, key: messageSecretKeys(config) });
   const activities = createActivities({
     orm,
@@ -118,17 +146,31 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
     // X9: one pace per sender for all workers together, its slots in the database.
     phonePacer: createPacer({ perSecond: phoneRate, headroom: config.PHONE_PACE_HEADROOM, slots: (spacingMs) => createSenderSlots(orm, spacingMs) }),
     callbackPolicy: { allowLoopback: config.CALLBACK_ALLOW_LOOPBACK },
+    observer: metrics.observer,
   });
   const workers = await createWorkers({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities,
-    bundle: await workflowBundle(logger, config.WORKFLOW_BUNDLE_PATH),
+    bundle: await workflowBundle(logger, config.WORKFLOW_BUNDLE_PATH, tracing?.workflowInterceptorModules),
     phoneMessagesPerSecond: phoneRate,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     ...dataConverterOption(config.TEMPORAL_PAYLOAD_KEYS),
+    ...(tracing ? { tracing } : {}),
   });
+  const metricsUrl = deps.temporalMetricsUrl;
+  const metricsServer = config.METRICS_PORT
+    ? await startMetricsServer({
+        port: config.METRICS_PORT,
+        ...(config.METRICS_TOKEN ? { token: config.METRICS_TOKEN } : {}),
+        scrape: async () => (await metrics.scrape()) + (metricsUrl ? await temporalMetrics(metricsUrl) : ''),
+      })
+    : null;
+  if (metricsServer) {
+    logger.info({ url: metricsServer.url }, 'worker metrics listening');
+    deps.onMetrics?.(metricsServer.url);
+  }
   await ensureRetentionSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE }); // X7
   const housekeeping = startHousekeeping({ orm, secrets, logger, everyMs: HOUSEKEEPING_EVERY_MS });
   const relay = await startOutboxRelay({ config, orm, client, logger });
@@ -138,10 +180,11 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {
+    await metricsServer?.close();
     housekeeping.stop();
     await health?.close();
     await relay.stop();
-    await channels.close();
+    await providers.close();
     await clientConnection.close();
     await connection.close();
     if (!deps.orm) await orm.close();
@@ -152,10 +195,17 @@ export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?:
 export function main(env: Record<string, string | undefined> = process.env): void {
   const controller = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort());
-  runWorker({ config: loadConfig(env), signal: controller.signal }).catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
+  const config = loadConfig(env);
+  // The SDK's runtime must be installed before the first Temporal connection of the process.
+  const runtime = config.METRICS_PORT ? installTemporalRuntime(config.TEMPORAL_METRICS_PORT ? { port: config.TEMPORAL_METRICS_PORT } : {}) : Promise.resolve(null);
+  const tracing = tracingFromConfig(config, 'clinic-worker');
+  runtime
+    .then((rt) => runWorker({ config, signal: controller.signal, ...(tracing ? { tracing } : {}), ...(rt ? { temporalMetricsUrl: rt.metricsUrl } : {}) }))
+    .finally(() => tracing?.shutdown())
+    .catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) main();

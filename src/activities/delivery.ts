@@ -5,6 +5,7 @@ import { debitForMessage } from '../db/credits.js';
 import { Center, Message } from '../db/entities/index.js';
 import * as store from '../db/message-store.js';
 import { sendMessage as sendOnce } from '../messages/send.js';
+import { observerOf } from '../messages/observer.js';
 import { OUT } from '../messages/transitions.js';
 import type { ActivityDeps } from './deps.js';
 import { notifyCenter } from './notices.js';
@@ -38,7 +39,7 @@ export function createDebitCredits(deps: ActivityDeps) {
     const center = await em.findOneOrFail(Center, { id: message.centerId }, { refresh: true });
     const today = dayKey(new Date());
     if (!result.ok) {
-      await store.skip(em, message, 'no_credits', ['scheduled']);
+      if (await store.skip(em, message, 'no_credits', ['scheduled'])) observerOf(deps).reached(message, 'skipped', 'no_credits');
       await notifyCenter(deps, em, { centerId: center.id, kind: 'credits_exhausted', slot: today });
       return { ok: false, reason: 'no_credits' };
     }
@@ -76,7 +77,7 @@ export function createFailMessage(deps: ActivityDeps) {
     const em = deps.orm.em.fork();
     const message = await em.findOneOrFail(Message, { id: messageId });
     if (message.status === 'failed' || message.status === 'skipped' || OUT.has(message.status)) return;
-    await store.fail(em, message, reason, true);
+    if (await store.fail(em, message, reason, true)) observerOf(deps).reached(message, 'failed', reason);
     const today = dayKey(new Date());
     if (MISCONFIGURED_CODES.has(reason)) {
       await notifyCenter(deps, em, { centerId: message.centerId, kind: 'channel_misconfigured', slot: `${message.channel}:${today}`, detail: message.channel });
@@ -96,7 +97,9 @@ export function createFailMessage(deps: ActivityDeps) {
 export function createReleaseMessages(deps: ActivityDeps) {
   return async function releaseMessages({ messageIds, reason }: { messageIds: string[]; reason: SkipReason }): Promise<void> {
     const em = deps.orm.em.fork();
-    for (const message of await em.find(Message, { id: { $in: messageIds } })) await store.skip(em, message, reason, ['scheduled']);
+    for (const message of await em.find(Message, { id: { $in: messageIds } })) {
+      if (await store.skip(em, message, reason, ['scheduled'])) observerOf(deps).reached(message, 'skipped', reason);
+    }
   };
 }
 

@@ -7,6 +7,7 @@ import type { OutboundPolicy } from '../domain/outbound-address.js';
 import type { Channel } from '../domain/events.js';
 import type { SecretStash } from '../db/secret-stash.js';
 import type { Links } from '../links.js';
+import type { MessageObserver } from '../messages/observer.js';
 
 /** Everything activities touch, built once by the worker and passed in (no module singletons). */
 export interface ActivityDeps {
@@ -23,5 +24,7 @@ export interface ActivityDeps {
   logger: Logger;
   /** X4: where booking-system callbacks may go (default: https to public addresses only). */
   callbackPolicy?: OutboundPolicy;
+  /** Told of each message's outcome (metrics); default: nobody. */
+  observer?: MessageObserver;
   now?: () => Date;
 }

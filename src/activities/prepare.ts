@@ -18,6 +18,7 @@ import type { ActivityDeps } from './deps.js';
 import { notifyCenter } from './notices.js';
 import { loadSubject, type MessageSubject } from './render.js';
 import { composeText, linksOf } from '../messages/compose.js';
+import { observerOf } from '../messages/observer.js';
 
 /**
  * prepareMessages: apply the sending rules (A1 A2 B1 C1 C2 D1 X1, B2-day), render each enabled
@@ -62,7 +63,13 @@ export function createPrepareMessages(deps: ActivityDeps) {
         if (!reason && isPhoneChannel(decision.channel)) phoneToday += 1;
         rows.push(await composeRow(tx, deps, { input, subject, decision, reason, idempotencyKey, options: setting.options }));
       }
-      return (await insertMessages(tx, rows)).map(toPrepared);
+      const stored = await insertMessages(tx, rows);
+      // Rows of this run (not a concurrent or earlier one's) count once, after the commit.
+      const mine = new Set(rows.map((r) => r.id));
+      return { prepared: stored.map(toPrepared), created: stored.filter((m) => mine.has(m.id)) };
+    }).then(({ prepared, created }) => {
+      for (const m of created) observerOf(deps).reached(m, m.status, m.skipReason);
+      return prepared;
     });
     if (prepared.some((m) => m.reason === 'daily_cap')) {
       // B6, once a day (the notice is keyed by its day).

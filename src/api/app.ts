@@ -41,6 +41,9 @@ import { consoleApp } from '../console/app.js';
 import { createIdempotency } from './idempotency.js';
 import { unitOfWork } from './unit-of-work.js';
 import { outboxBacklog } from '../db/outbox.js';
+import type { Tracer } from '@opentelemetry/api';
+import { metricsAuthorized, PROMETHEUS_CONTENT_TYPE } from '../telemetry/metrics-server.js';
+import { traceRequests } from './request-tracing.js';
 
 export interface AppDeps {
   orm: MikroORM;
@@ -76,6 +79,10 @@ export interface AppDeps {
   secrets?: SecretStash;
   /** X7: with payload encryption on, the codec server at /codec for the Temporal Web UI (platform key). */
   codec?: { codec: PayloadCodec; corsOrigins: readonly string[] };
+  /** GET /metrics (Prometheus text); `token`: METRICS_TOKEN, a bearer token the scrape must bring. */
+  metrics?: { scrape(): Promise<string>; token?: string | undefined };
+  /** Traces on: one server span per request (request-tracing.ts). */
+  tracer?: Tracer;
   /** Runs just before a write request commits: fault injection (a slow commit) in tests. */
   beforeCommit?: () => Promise<void>;
 }
@@ -108,6 +115,15 @@ export function createApp(deps: AppDeps): App {
     if (allowed.length > 0 && !allowed.includes(c.req.method)) return problemResponse(c, 405, `${c.req.method} is not allowed here; use ${allowed.join(', ')}.`, undefined, { allow: allowed.join(', ') });
     return problemResponse(c, 404, `No route for ${c.req.method} ${c.req.path}.`);
   });
+
+  if (deps.tracer) app.use('*', traceRequests(deps.tracer));
+  if (deps.metrics) {
+    const metrics = deps.metrics;
+    app.get('/metrics', async (c) => {
+      if (!metricsAuthorized(c.req.header('authorization'), metrics.token)) return problemResponse(c, 401, 'This scrape needs the metrics token.');
+      return c.body(await metrics.scrape(), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
+    });
+  }
 
   app.get('/healthz', async (c) => {
     try {

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { streamOf, type EngineCommand } from '../engine/commands.js';
+import { currentTraceCarrier, type TraceCarrier } from '../telemetry/trace-context.js';
 
 /** The LISTEN/NOTIFY channel that wakes the relays when commands commit. */
 export const OUTBOX_CHANNEL = 'engine_outbox';
@@ -14,8 +15,14 @@ export async function enqueueCommands(em: EntityManager, commands: EngineCommand
   await em.execute(
     `with queued as (insert into engine_outbox (stream, command) values ${commands.map(() => '(?, ?::jsonb)').join(', ')} returning id)
      select pg_notify('${OUTBOX_CHANNEL}', count(*)::text) from queued`,
-    commands.flatMap((c) => [streamOf(c), JSON.stringify(c)]),
+    // With tracing on, a command keeps its request's trace context for the relay (trace-context.ts).
+    commands.flatMap((c) => [streamOf(c), JSON.stringify(withTrace(c))]),
   );
+}
+
+function withTrace(command: EngineCommand): EngineCommand & { trace?: TraceCarrier } {
+  const trace = currentTraceCarrier();
+  return Object.keys(trace).length ? { ...command, trace } : command;
 }
 
 /**
@@ -34,7 +41,7 @@ export async function announcePolicyChange(em: EntityManager, centerId: string):
 
 export interface ClaimedCommand {
   id: string;
-  command: EngineCommand;
+  command: EngineCommand & { trace?: TraceCarrier };
   attempts: number;
 }
 
@@ -44,7 +51,7 @@ export interface ClaimedCommand {
  * a relay that dies releases its rows with its transaction.
  */
 export async function claimCommands(tx: EntityManager, limit: number): Promise<ClaimedCommand[]> {
-  const rows = await tx.execute<{ id: string; command: EngineCommand; attempts: number }[]>(
+  const rows = await tx.execute<{ id: string; command: ClaimedCommand['command']; attempts: number }[]>(
     `select o.id::text as id, o.command, o.attempts from engine_outbox o
       where o.available_at <= now()
         and not exists (select 1 from engine_outbox p where p.stream = o.stream and p.id < o.id)

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { errorForLog } from '../activities/failures.js';
 import { claimCommands, OUTBOX_CHANNEL, settleCommands, type ClaimedCommand } from '../db/outbox.js';
 import { deliverCommand } from './commands.js';
+import { inTraceOf } from '../telemetry/trace-context.js';
 import type { Engine } from './port.js';
 
 export interface OutboxRelayOptions {
@@ -50,7 +51,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       timer = setTimeout(() => reject(new Error(`no answer within ${deliveryTimeoutMs} ms`)), deliveryTimeoutMs);
     });
     try {
-      await Promise.race([deliverCommand(engine, claimed.command), timeout]);
+      await Promise.race([inTraceOf(claimed.command.trace, () => deliverCommand(engine, claimed.command)), timeout]);
       return { id: claimed.id, error: null };
     } catch (err) {
       const error = errorForLog(err);

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { refundForMessage } from '../db/credits.js';
 import { Center, Message, MessageEvent } from '../db/entities/index.js';
 import type { DeliveryUpdate } from '../domain/delivery-status.js';
+import { noObserver, type MessageObserver } from './observer.js';
 import { advanceStatus } from './transitions.js';
 
 /**
@@ -20,13 +21,13 @@ export interface DeliveryReport {
   providerSid: string | null;
 }
 
-/** Applies one provider report; true when the message changed. */
-export async function applyDeliveryReport(em: EntityManager, messageId: string, report: DeliveryReport, now: Date): Promise<boolean> {
-  return em.transactional(async (tx) => {
+/** Applies one provider report; true when the message changed (then `observer` hears of it, after the commit). */
+export async function applyDeliveryReport(em: EntityManager, messageId: string, report: DeliveryReport, now: Date, observer: MessageObserver = noObserver): Promise<boolean> {
+  const changed = await em.transactional(async (tx) => {
     const message = await tx.findOne(Message, { id: messageId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    if (!message) return false;
+    if (!message) return null;
     const next = advanceStatus(message.status, report.update);
-    if (!next) return false;
+    if (!next) return null;
     message.status = next;
     // The report can overtake the send's own bookkeeping (or arrive for an `unknown` send: it
     // proves the provider has it): keep what the send would have set.
@@ -43,8 +44,10 @@ export async function applyDeliveryReport(em: EntityManager, messageId: string, 
     tx.create(MessageEvent, { messageId: message.id, status: next, detail });
     // F1: a message the carrier could not deliver is refunded, as one that failed to send.
     if (next === 'failed') await refundForMessage(tx, { centerId: message.centerId, messageId: message.id });
-    return true;
+    return message;
   });
+  if (changed) observer.reached(changed, changed.status, changed.failureReason);
+  return changed !== null;
 }
 
 export const OPEN_NOTE = 'opens are not reliable proof of reading';

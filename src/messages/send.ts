@@ -6,6 +6,7 @@ import * as store from '../db/message-store.js';
 import type { ClaimToken } from '../db/message-store.js';
 import type { ActivityDeps } from '../activities/deps.js';
 import { isSenderOptedOut } from '../db/sms-replies.js';
+import { observerOf } from './observer.js';
 import { outgoing, withSecret } from './outgoing.js';
 import { SEND_LEASE_MS, SEND_RENEW_EVERY_MS } from './timing.js';
 import { OUT } from './transitions.js';
@@ -82,7 +83,7 @@ export async function sendMessage(deps: ActivityDeps, messageId: string, attempt
             ? 'opted_out'
             : null;
       if (blocked) {
-        await store.skip(em, message, blocked, [message.status]);
+        if (await store.skip(em, message, blocked, [message.status])) observerOf(deps).reached(message, 'skipped', blocked);
         return { status: 'already_sent' };
       }
       const from = message.status;
@@ -121,12 +122,12 @@ async function resolveUnknown(deps: ActivityDeps, em: EntityManager, message: Me
     const inUse = await store.providerIdsInUse(em, candidates.map((c) => c.providerId));
     const found = candidates.find((c) => !inUse.has(c.providerId));
     if (!found) return 'resend';
-    await store.markFound(em, message.id, found.providerId, found.providerStatus);
+    if (await store.markFound(em, message.id, found.providerId, found.providerStatus)) observerOf(deps).reached(message, 'sent');
     return 'found';
   }
   // Email: SMTP cannot be asked. One resend with the same Message-ID, marked; never a third.
   if (message.possibleDuplicate) {
-    await store.fail(em, message, 'outcome_unknown', false);
+    if (await store.fail(em, message, 'outcome_unknown', false)) observerOf(deps).reached(message, 'failed', 'outcome_unknown');
     return 'gave_up';
   }
   return 'resend_email';
@@ -150,26 +151,27 @@ async function callProvider(deps: ActivityDeps, em: EntityManager, message: Mess
   } catch (err) {
     const error = err instanceof ChannelError ? err : new ChannelError(err instanceof Error ? err.message : String(err), true, null, 'unknown');
     const detail = `${error.code ?? 'error'}: ${error.message}`.slice(0, 500);
+    observerOf(deps).providerError(message, error.code, error.outcome === 'not_sent' ? 'not_sent' : 'unknown');
     if (error.outcome === 'not_sent') {
       await store.release(em, message.id, token, detail);
       if (error.retryable) throw ApplicationFailure.retryable(error.message, error.code ?? 'provider_retryable');
       throw ApplicationFailure.nonRetryable(error.message, error.code ?? 'provider_permanent');
     }
-    await store.markUnknown(em, message.id, token, detail);
+    if (await store.markUnknown(em, message.id, token, detail)) observerOf(deps).reached(message, 'unknown');
     throw ApplicationFailure.retryable(error.message, 'outcome_unknown');
   }
-  await recordSent(em, message, token, providerId);
+  observerOf(deps).accepted(message, Date.now() - message.dueAt.getTime());
+  if (await recordSent(em, message, token, providerId)) observerOf(deps).reached(message, 'sent');
 }
 
 /**
  * It went out: record it, insisting (the database may be restarting). Should it stay unrecorded,
  * the next attempt finds the claim stale and resolves it like any unknown outcome.
  */
-async function recordSent(em: EntityManager, message: Message, token: ClaimToken, providerId: string): Promise<void> {
+async function recordSent(em: EntityManager, message: Message, token: ClaimToken, providerId: string): Promise<boolean> {
   for (let tries = 1; ; tries += 1) {
     try {
-      await store.markSent(em, message, token, providerId);
-      return;
+      return await store.markSent(em, message, token, providerId);
     } catch (err) {
       if (tries >= 8) throw err;
       await sleep(Math.min(250 * 2 ** tries, 4_000));

@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
+import type { MessageObserver } from '../../messages/observer.js';
 import type { Links } from '../../links.js';
 
 /** What the webhook and public-link sub-apps need; built once by whoever mounts them. */
@@ -13,6 +14,8 @@ export interface WebhookDeps {
   now?: () => Date;
   /** Only routes, statuses and message ids are logged, never addresses or texts. */
   logger?: Logger;
+  /** Told of delivery reports that changed a message (metrics). */
+  observer?: MessageObserver;
 }
 
 /** The deps with the optional clock resolved. */

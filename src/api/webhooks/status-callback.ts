@@ -38,7 +38,7 @@ export function statusCallbackRoutes(deps: ResolvedWebhookDeps): Hono {
     if (!params) return forbidden(c);
     const messageId = c.req.param('messageId');
     const report = readDeliveryReport(params);
-    if (report && isUuid(messageId)) await applyDeliveryReport(deps.orm.em.fork(), messageId, report, deps.now());
+    if (report && isUuid(messageId)) await applyDeliveryReport(deps.orm.em.fork(), messageId, report, deps.now(), deps.observer);
     return c.body(null, 204);
   });
   return app;
