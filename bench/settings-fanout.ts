@@ -342,6 +342,10 @@ await withInfra(log, {}, async (infra) => {
           lastReplannedMs: of((x) => x.lastReplannedMs),
         },
         finalTimelineCheck: check,
+        // What the worker's workflow cache costs: its process's resident memory at the end and at its peak.
+        workerRssMiB: worker.memory.length
+          ? { last: Math.round(worker.memory[worker.memory.length - 1]!.rss / 2 ** 20), peak: Math.round(Math.max(...worker.memory.map((m) => m.rss)) / 2 ** 20) }
+          : null,
       },
       bars: {
         everyAppointmentReplanned: rounds.every((x) => x.visibility.inNewBand === n && x.visibility.inOldBand === 0) && check.replanned === n,
