@@ -24,4 +24,6 @@ export interface ActivityDeps {
   /** X4: where booking-system callbacks may go (default: https to public addresses only). */
   callbackPolicy?: OutboundPolicy;
   now?: () => Date;
+  /** X3: how the policy fan-out paces its signals (src/activities/policy-fanout.ts); tests shrink it. */
+  fanoutPacing?: { concurrency: number; ahead: number };
 }

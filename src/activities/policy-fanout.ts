@@ -5,17 +5,15 @@ import type { ActivityDeps } from './deps.js';
 
 /** Appointments signalled per page; a retried attempt resumes after the last page it finished. */
 const PAGE = 500;
-/** Signals in flight at once. */
-const CONCURRENCY = 25;
 /**
- * Chunks of CONCURRENCY signalled ahead of the oldest one the worker has acted on. The fan-out
- * signals far faster than the worker re-plans, so unpaced it queued thousands of workflow tasks
- * at once: those that waited more than the sticky queue's schedule-to-start timeout (10 s) were
+ * `concurrency`: signals in flight at once. `ahead`: chunks signalled ahead of the oldest one the
+ * worker has acted on. The fan-out signals far faster than the worker re-plans, so unpaced it
+ * queued thousands of workflow tasks at once: those that waited more than the sticky queue's schedule-to-start timeout (10 s) were
  * moved by Temporal to the normal queue, behind the rest, and replayed from scratch there (seen
  * in the histories at N = 2 000: about half). Paced, the queue stays a few seconds long, and a
  * reminder falling due meanwhile is not stuck behind the whole center.
  */
-const AHEAD = 4;
+export const FANOUT_PACING = { concurrency: 25, ahead: 4 };
 /** A workflow that does not act on its signal (stuck task) holds the fan-out back at most this long. */
 const WAIT_AT_MOST_MS = 30_000;
 const CHECK_EVERY_MS = 100;
@@ -28,6 +26,7 @@ const STILL_OPEN_AFTER_END_MS = 30 * 24 * 3600_000;
  * a worker crash goes on where the last attempt stopped instead of starting over.
  */
 export function createSignalPolicyChanged(deps: ActivityDeps) {
+  const { concurrency, ahead } = deps.fanoutPacing ?? FANOUT_PACING;
   return async function signalPolicyChanged(input: { centerId: string; settingsVersion: number }): Promise<{ signalled: number; pages: number }> {
     const ctx = Context.current();
     const resumed = ctx.info.heartbeatDetails as { after: string; signalled: number; pages: number } | undefined;
@@ -39,13 +38,13 @@ export function createSignalPolicyChanged(deps: ActivityDeps) {
     for (;;) {
       const ids = await openAppointmentIds(deps, input.centerId, after);
       if (ids.length === 0) return { signalled, pages };
-      for (let i = 0; i < ids.length; i += CONCURRENCY) {
-        const chunk = ids.slice(i, i + CONCURRENCY);
+      for (let i = 0; i < ids.length; i += concurrency) {
+        const chunk = ids.slice(i, i + concurrency);
         const reached = await Promise.all(chunk.map((id) => signalOne(deps, input.centerId, id, input.settingsVersion)));
         signalled += reached.filter(Boolean).length;
         const last = chunk.findLast((_, j) => reached[j]);
         if (last) probes.push(last);
-        if (probes.length > AHEAD) await actedOn(deps, input.centerId, probes.shift()!, () => ctx.heartbeat({ after, signalled, pages }));
+        if (probes.length > ahead) await actedOn(deps, input.centerId, probes.shift()!, () => ctx.heartbeat({ after, signalled, pages }));
       }
       after = ids[ids.length - 1]!;
       pages += 1;
