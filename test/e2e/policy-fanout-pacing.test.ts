@@ -2,6 +2,7 @@ import { tsToMs } from '@temporalio/common/lib/time.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/api/app.js';
 import { appointmentWorkflowId } from '../../src/workflows/definitions.js';
+import { callOk } from '../support/api.js';
 import { eventually, policyFanoutDone, serverNow, startEngineHarness, type EngineHarness } from '../support/engine.js';
 
 const MIN = 60_000;
@@ -26,16 +27,7 @@ describe('e2e: the settings fan-out keeps pace with the worker', () => {
   }, 180_000);
   afterAll(() => h?.stop());
 
-  async function call(key: string, method: string, path: string, body?: unknown) {
-    const res = await app.request(path, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    expect(res.status, `${method} ${path}: ${text}`).toBeLessThan(300);
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  }
+  const call = (key: string, method: string, path: string, body?: unknown) => callOk(app, key, method, path, body);
 
   it('X3 paced: the fan-out signals the next chunk only once the appointments signalled before it have re-planned', async () => {
     const other = await call(PLATFORM_KEY, 'POST', '/v1/centers', { name: 'Centro Passo' });
