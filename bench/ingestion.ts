@@ -149,9 +149,9 @@ await withInfra(log, { poolMax }, async (infra) => {
   const app = appWith(parkedEngine);
   let relay = null as OutboxRelay | null;
   /** This process's outbox relay, as `src/server.ts` runs one, delivering to `engine` from now on. */
-  const relayTo = async (engine: Engine) => {
+  const relayTo = async (engine: Engine, lanes?: number) => {
     await relay?.stop();
-    relay = createOutboxRelay({ orm: infra.orm, engine });
+    relay = createOutboxRelay({ orm: infra.orm, engine, ...(lanes ? { lanes } : {}) });
     await relay.start();
   };
   /** Resolves once the outbox is empty: every accepted command delivered (its workflow started). */
@@ -203,6 +203,9 @@ await withInfra(log, { poolMax }, async (infra) => {
   phases.push(await measure('raw #2', n, raw));
   phases.push(await measure('api #2', n, put('api2'), concurrency, delivered));
   const extra: Phase[] = [];
+  // The relay as it was before it had lanes (one claim-deliver-settle transaction at a time), against raw #2.
+  await relayTo(parkedEngine, 1);
+  extra.push(await measure('api, relay in 1 lane', n, put('lane1'), concurrency, delivered));
   await relayTo(stubEngine);
   extra.push(await measure('api, engine stubbed', n, put('stub'), concurrency, delivered));
   const serial = Math.min(n, 200);
@@ -262,6 +265,8 @@ await withInfra(log, { poolMax }, async (infra) => {
       apiPerSecond: Number(apiRate.toFixed(1)),
       apiToRaw: Number(ratio.toFixed(3)),
       apiAnsweredPerSecond: Number(apiAnsweredRate.toFixed(1)),
+      apiOneLaneToRaw2: Number((extra[0]!.perSecond / phases.find((p) => p.phase === 'raw #2')!.perSecond).toFixed(3)),
+      apiToRaw2: Number((phases.find((p) => p.phase === 'api #2')!.perSecond / phases.find((p) => p.phase === 'raw #2')!.perSecond).toFixed(3)),
       apiAnsweredToRaw: Number((apiAnsweredRate / rawRate).toFixed(3)),
       apiWithWorkerPerSecond: live.perSecond,
       apiWithWorkerToRaw: Number((live.perSecond / rawRate).toFixed(3)),

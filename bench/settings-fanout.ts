@@ -21,6 +21,8 @@
  *   npx tsx bench/settings-fanout.ts     FANOUT_APPOINTMENTS=5000 FANOUT_CONCURRENCY=16 FANOUT_SAMPLE=10
  */
 import os from 'node:os';
+import type { Client } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time.js';
 import { join } from 'node:path';
 import { createApiKey } from '../src/db/api-keys.js';
 import { freePort } from '../src/dev/ports.js';
@@ -66,12 +68,61 @@ interface Round {
   lastReplannedMs: number | null;
   sample: { watched: number; replanned: number; lastMs: number | null; lastInIdOrderMs: number | null };
   visibility: { inNewBand: number; inOldBand: number };
+  /** From the histories of EVIDENCE_SIZE appointments spread over the fan-out's id order. */
+  replanTasks: ReplanTasks;
   loadAverage1m: { atStart: number; atEnd: number };
 }
 
 interface Booked {
   id: string;
   startAt: number;
+}
+
+/** How many appointments' histories are read after each change (spread over the id order). */
+const EVIDENCE_SIZE = 60;
+
+/**
+ * How the workflow task that re-planned after the policy signal ran, from the histories: on the
+ * worker's sticky queue (the workflow was in its cache: no replay) or on the normal queue (not
+ * cached: the whole history replayed), and whether a sticky task waited past its schedule-to-start
+ * timeout (Temporal then moves it to the normal queue: a replay too, after the wait).
+ */
+interface ReplanTasks {
+  read: number;
+  stickyOnly: number;
+  replayed: number;
+  stickyTimeouts: number;
+  /** signal → the re-planning workflow task completed, ms. */
+  signalToDoneMs: { median: number; max: number } | null;
+}
+
+/** temporal.api.enums.v1 values (the proto package's CommonJS namespace does not import cleanly here). */
+const TASK_QUEUE_KIND_STICKY = 2;
+const TIMEOUT_TYPE_SCHEDULE_TO_START = 2;
+
+async function replanTasks(client: Client, workflowIds: string[]): Promise<ReplanTasks> {
+  const out: ReplanTasks = { read: 0, stickyOnly: 0, replayed: 0, stickyTimeouts: 0, signalToDoneMs: null };
+  const waits: number[] = [];
+  await runPool(workflowIds, 8, async (id) => {
+    const events = (await client.workflow.getHandle(id).fetchHistory()).events ?? [];
+    const at = events.findLastIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'policyChanged');
+    if (at < 0) return;
+    const ms = (e: (typeof events)[number]) => tsToMs(e.eventTime as Parameters<typeof tsToMs>[0]);
+    let normal = false;
+    let done: number | null = null;
+    for (const e of events.slice(at + 1)) {
+      const kind = e.workflowTaskScheduledEventAttributes?.taskQueue?.kind;
+      if (kind !== undefined && kind !== null && kind !== TASK_QUEUE_KIND_STICKY) normal = true;
+      if (e.workflowTaskTimedOutEventAttributes?.timeoutType === TIMEOUT_TYPE_SCHEDULE_TO_START) out.stickyTimeouts += 1;
+      if (e.workflowTaskCompletedEventAttributes && done === null) done = ms(e) - ms(events[at]!);
+    }
+    out.read += 1;
+    if (normal) out.replayed += 1;
+    else out.stickyOnly += 1;
+    if (done !== null) waits.push(done);
+  });
+  if (waits.length) out.signalToDoneMs = { median: median(waits), max: Math.max(...waits) };
+  return out;
 }
 
 const loadNow = () => Number(os.loadavg()[0]!.toFixed(2));
@@ -222,6 +273,10 @@ await withInfra(log, {}, async (infra) => {
       await watched;
       const [newBand, oldBand] = [await inBand(to), await inBand(from)];
       const { signalled } = fanoutCompletedMs !== null ? await fanout.result() : { signalled: null };
+      const evidence = await replanTasks(
+        infra.client,
+        Array.from({ length: Math.min(n, EVIDENCE_SIZE) }, (_, i) => appointmentWorkflowId(centerId, appointments[Math.floor((i * (n - 1)) / Math.max(1, Math.min(n, EVIDENCE_SIZE) - 1))]!.id)),
+      );
       const round: Round = {
         change: `${from} → ${to} min`,
         settingsVersion: version,
@@ -232,11 +287,13 @@ await withInfra(log, {}, async (infra) => {
         lastReplannedMs,
         sample: { watched: sample.length, replanned: sampleMs.size, lastMs: sampleMs.size ? Math.max(...sampleMs.values()) : null, lastInIdOrderMs: sampleMs.get(sample[0]!.id) ?? null },
         visibility: { inNewBand: newBand, inOldBand: oldBand },
+        replanTasks: evidence,
         loadAverage1m: { atStart: loadAtStart, atEnd: loadNow() },
       };
       log(
         `  change ${r}: request ${round.requestMs} ms; fan-out started +${fanoutStartedMs} ms, completed +${fanoutCompletedMs} ms (${signalled} signalled); ` +
-          `last of ${n} re-planned +${lastReplannedMs} ms; ${newBand} at the new time, ${oldBand} on the old plan; sample last +${round.sample.lastMs} ms`,
+          `last of ${n} re-planned +${lastReplannedMs} ms; ${newBand} at the new time, ${oldBand} on the old plan; sample last +${round.sample.lastMs} ms; ` +
+          `histories of ${evidence.read}: ${evidence.replayed} replayed (normal queue), ${evidence.stickyTimeouts} sticky timeouts, signal → re-planned ${JSON.stringify(evidence.signalToDoneMs)} ms`,
       );
       rounds.push(round);
     }
@@ -274,6 +331,7 @@ await withInfra(log, {}, async (infra) => {
         via: 'HTTP to src/server.ts (its outbox relay) + src/worker.ts (its relay too)',
         channel: 'email',
         temporal: infra.temporal.store,
+        workerCache: process.env.WORKER_MAX_CACHED_WORKFLOWS ?? 'config default',
       },
       results: {
         booking: { seconds: Number(bookingSeconds.toFixed(1)), perSecond: Number((n / bookingSeconds).toFixed(1)), allPlannedSeconds: Number(plannedSeconds.toFixed(1)) },
@@ -284,6 +342,10 @@ await withInfra(log, {}, async (infra) => {
           lastReplannedMs: of((x) => x.lastReplannedMs),
         },
         finalTimelineCheck: check,
+        // What the worker's workflow cache costs: its process's resident memory at the end and at its peak.
+        workerRssMiB: worker.memory.length
+          ? { last: Math.round(worker.memory[worker.memory.length - 1]!.rss / 2 ** 20), peak: Math.round(Math.max(...worker.memory.map((m) => m.rss)) / 2 ** 20) }
+          : null,
       },
       bars: {
         everyAppointmentReplanned: rounds.every((x) => x.visibility.inNewBand === n && x.visibility.inOldBand === 0) && check.replanned === n,

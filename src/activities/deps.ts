@@ -27,4 +27,6 @@ export interface ActivityDeps {
   /** Told of each message's outcome (metrics); default: nobody. */
   observer?: MessageObserver;
   now?: () => Date;
+  /** X3: how the policy fan-out paces its signals (src/activities/policy-fanout.ts); tests shrink it. */
+  fanoutPacing?: { concurrency: number; ahead: number };
 }

@@ -5,8 +5,18 @@ import type { ActivityDeps } from './deps.js';
 
 /** Appointments signalled per page; a retried attempt resumes after the last page it finished. */
 const PAGE = 500;
-/** Signals in flight at once. */
-const CONCURRENCY = 50;
+/**
+ * `concurrency`: signals in flight at once. `ahead`: chunks signalled ahead of the oldest one the
+ * worker has acted on. The fan-out signals far faster than the worker re-plans, so unpaced it
+ * queued thousands of workflow tasks at once: those that waited longer than the sticky queue's
+ * schedule-to-start timeout (10 s) were moved by Temporal to the normal queue, behind the rest,
+ * and replayed from scratch there (44 of 60 sampled histories at N = 2 000). Paced, the queue
+ * stays a few seconds long, and a reminder falling due meanwhile is not stuck behind the center.
+ */
+export const FANOUT_PACING = { concurrency: 25, ahead: 4 };
+/** A workflow that does not act on its signal (stuck task) holds the fan-out back at most this long. */
+const WAIT_AT_MOST_MS = 30_000;
+const CHECK_EVERY_MS = 100;
 /** Finished appointments keep their workflow open this long for late reports (B3 post-visit). */
 const STILL_OPEN_AFTER_END_MS = 30 * 24 * 3600_000;
 
@@ -16,18 +26,25 @@ const STILL_OPEN_AFTER_END_MS = 30 * 24 * 3600_000;
  * a worker crash goes on where the last attempt stopped instead of starting over.
  */
 export function createSignalPolicyChanged(deps: ActivityDeps) {
+  const { concurrency, ahead } = deps.fanoutPacing ?? FANOUT_PACING;
   return async function signalPolicyChanged(input: { centerId: string; settingsVersion: number }): Promise<{ signalled: number; pages: number }> {
     const ctx = Context.current();
     const resumed = ctx.info.heartbeatDetails as { after: string; signalled: number; pages: number } | undefined;
     let after = resumed?.after ?? '00000000-0000-0000-0000-000000000000';
     let signalled = resumed?.signalled ?? 0;
     let pages = resumed?.pages ?? 0;
+    /** The last appointment reached in each chunk, oldest first: pacing probes. */
+    const probes: string[] = [];
     for (;;) {
       const ids = await openAppointmentIds(deps, input.centerId, after);
       if (ids.length === 0) return { signalled, pages };
-      for (let i = 0; i < ids.length; i += CONCURRENCY) {
-        const reached = await Promise.all(ids.slice(i, i + CONCURRENCY).map((id) => signalOne(deps, input.centerId, id, input.settingsVersion)));
+      for (let i = 0; i < ids.length; i += concurrency) {
+        const chunk = ids.slice(i, i + concurrency);
+        const reached = await Promise.all(chunk.map((id) => signalOne(deps, input.centerId, id, input.settingsVersion)));
         signalled += reached.filter(Boolean).length;
+        const last = chunk.findLast((_, j) => reached[j]);
+        if (last) probes.push(last);
+        if (probes.length > ahead) await actedOn(deps, input.centerId, probes.shift()!, () => ctx.heartbeat({ after, signalled, pages }));
       }
       after = ids[ids.length - 1]!;
       pages += 1;
@@ -53,5 +70,17 @@ async function signalOne(deps: ActivityDeps, centerId: string, appointmentId: st
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return false; // finished: nothing left to re-plan
     throw err;
+  }
+}
+
+/** Waits until the workflow has run the task its signal scheduled (no workflow task pending). */
+async function actedOn(deps: ActivityDeps, centerId: string, appointmentId: string, alive: () => void): Promise<void> {
+  const handle = deps.temporal.workflow.getHandle(appointmentWorkflowId(centerId, appointmentId));
+  const until = Date.now() + WAIT_AT_MOST_MS;
+  while (Date.now() < until) {
+    const described = await handle.describe().catch(() => null);
+    if (!described?.raw.pendingWorkflowTask) return;
+    alive();
+    await new Promise((resolve) => setTimeout(resolve, CHECK_EVERY_MS));
   }
 }

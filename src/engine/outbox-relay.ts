@@ -14,6 +14,12 @@ export interface OutboxRelayOptions {
   logger?: Logger;
   /** Commands claimed per transaction (delivered concurrently). */
   batchSize?: number;
+  /**
+   * Transactions (claim, deliver, settle) in flight at once: while one batch waits for Temporal,
+   * another claims what committed meanwhile. At most lanes × batchSize deliveries in flight, and
+   * lanes connections of the pool held.
+   */
+  lanes?: number;
   /** Fallback poll: lost notifications and back-offs that have run out. */
   pollMs?: number;
   /** A delivery that has not answered by then counts as failed and is retried (deliveries are idempotent). */
@@ -36,13 +42,16 @@ export interface OutboxRelay {
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { orm, engine, logger } = options;
-  const batchSize = options.batchSize ?? 64;
+  const batchSize = options.batchSize ?? 32;
+  const lanes = Math.max(1, options.lanes ?? 4);
   const pollMs = options.pollMs ?? 1_000;
   const deliveryTimeoutMs = options.deliveryTimeoutMs ?? 10_000;
   let listener: pg.Client | null = null;
   let poller: NodeJS.Timeout | null = null;
   let stopped = false;
-  let current: Promise<void> | null = null;
+  /** The passes running now, one per lane. */
+  const running = new Set<Promise<void>>();
+  /** A commit was announced since a lane last found the outbox empty. */
   let again = false;
 
   async function deliverOne(claimed: ClaimedCommand): Promise<{ id: string; error: string | null }> {
@@ -77,24 +86,40 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     });
   }
 
-  function pump(): Promise<void> {
-    if (current) {
-      again = true; // a commit during this pass: look once more before resting
-      return current;
-    }
-    current = (async () => {
+  /**
+   * One lane: passes until the outbox has nothing due. A lane is added per wake-up (up to
+   * `lanes`), and a full batch adds one too, so a burst is claimed while earlier batches are still
+   * being delivered. Per-stream order holds across lanes: a stream's next command is claimable only
+   * once the row before it is deleted and committed (claimCommands), and SKIP LOCKED keeps two lanes
+   * from claiming the same row.
+   */
+  function lane(): void {
+    const run = (async () => {
       try {
-        do {
+        for (;;) {
           again = false;
-          while (!stopped && (await pass()) > 0);
-        } while (again && !stopped);
+          const claimed = await pass();
+          if (stopped) return;
+          if (claimed >= batchSize) addLane();
+          if (claimed === 0 && !again) return;
+        }
       } catch (err) {
         logger?.error({ error: errorForLog(err) }, 'outbox relay pass failed; the poll retries');
-      } finally {
-        current = null;
       }
     })();
-    return current;
+    running.add(run);
+    void run.finally(() => running.delete(run));
+  }
+
+  function addLane(): void {
+    if (!stopped && running.size < lanes) lane();
+  }
+
+  /** Wakes the relay; resolves when every lane has found nothing more due (tests, shutdown). */
+  async function pump(): Promise<void> {
+    again = true;
+    addLane();
+    while (running.size > 0) await Promise.all([...running]);
   }
 
   async function listen(): Promise<void> {
@@ -124,7 +149,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       stopped = true;
       if (poller) clearInterval(poller);
       poller = null;
-      await current;
+      while (running.size > 0) await Promise.all([...running]);
       const client = listener;
       listener = null;
       await client?.end().catch(() => undefined);

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/api/app.js';
+import { callOk } from '../support/api.js';
 import { eventually, policyFanoutDone, serverNow, startEngineHarness, type EngineHarness } from '../support/engine.js';
 
 const MIN = 60_000;
@@ -41,16 +42,7 @@ describe('e2e: the engine hears of a change only after it is committed', () => {
   }, 180_000);
   afterAll(() => h?.stop());
 
-  async function call(key: string, method: string, path: string, body?: unknown) {
-    const res = await app.request(path, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    expect(res.status, `${method} ${path}: ${text}`).toBeLessThan(300);
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  }
+  const call = (key: string, method: string, path: string, body?: unknown) => callOk(app, key, method, path, body);
 
   const bookAt = (id: string, start: Date, revision = 1) =>
     call(booking, 'PUT', `/v1/appointments/${id}`, {

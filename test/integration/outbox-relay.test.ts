@@ -112,4 +112,103 @@ describe('outbox relay: commit first, then the engine (X3, X5)', () => {
       await relay.stop();
     }
   });
+
+  describe('delivering a batch concurrently, in lanes', () => {
+    /** A recording engine whose deliveries can be held, slowed or failed per appointment. */
+    class GatedEngine extends RecordingEngine {
+      held = new Map<string, Promise<void>>();
+      entered = new Set<string>();
+      failOnce = new Set<string>();
+      maxDelayMs = 0;
+      override async appointmentChanged(snapshot: AppointmentSnapshot) {
+        await this.pause(snapshot.appointmentId);
+        return super.appointmentChanged(snapshot);
+      }
+      override async appointmentCancelled(centerIdOf: string, appointmentId: string, eventId: string, reason?: 'booking' | 'erased') {
+        await this.pause(appointmentId);
+        return super.appointmentCancelled(centerIdOf, appointmentId, eventId, reason);
+      }
+      override async attendance(centerIdOf: string, appointmentId: string, attended: boolean, eventId: string) {
+        await this.pause(appointmentId);
+        return super.attendance(centerIdOf, appointmentId, attended, eventId);
+      }
+      private async pause(appointmentId: string) {
+        this.entered.add(appointmentId);
+        if (this.maxDelayMs) await new Promise((r) => setTimeout(r, Math.random() * this.maxDelayMs));
+        await this.held.get(appointmentId);
+        if (this.failOnce.delete(appointmentId)) throw new Error('temporal unreachable for this one');
+      }
+    }
+    const appointmentIdsOf = (engine: RecordingEngine, method: string) =>
+      engine.calls.filter((c) => c.method === method).map((c) => (method === 'appointmentChanged' ? (c.args[0] as AppointmentSnapshot).appointmentId : (c.args[1] as string)));
+
+    it('a delivery Temporal does not answer holds back neither its batch nor the commands committed after it', async () => {
+      const engine = new GatedEngine();
+      const stuck = randomUUID();
+      let release = () => {};
+      engine.held.set(stuck, new Promise<void>((r) => (release = r)));
+      const relay = createOutboxRelay({ orm: db.orm, engine, pollMs: 60_000, deliveryTimeoutMs: 60_000 });
+      await relay.start();
+      try {
+        const sameBatch = [randomUUID(), randomUUID()];
+        await commit([stuck, ...sameBatch].map((id) => ({ type: 'appointmentChanged', snapshot: snapshot(id), created: true })));
+        await eventually(async () => engine.entered.has(stuck), Boolean, 5_000);
+        const later = Array.from({ length: 5 }, () => randomUUID());
+        for (const id of later) await commit([{ type: 'appointmentChanged', snapshot: snapshot(id), created: true }]);
+        // Every other appointment reaches the engine while the stuck delivery still waits.
+        const others = [...sameBatch, ...later].sort();
+        expect(await eventually(async () => appointmentIdsOf(engine, 'appointmentChanged').sort(), (ids) => JSON.stringify(ids) === JSON.stringify(others), 5_000)).toEqual(others);
+        // The later ones are settled; the stuck one's batch is settled with it, in one transaction.
+        expect(await backlog()).toMatchObject({ pending: 1 + sameBatch.length });
+        release();
+        await eventually(async () => (await backlog()).pending, (n) => n === 0, 5_000);
+        const delivered = appointmentIdsOf(engine, 'appointmentChanged');
+        expect(delivered.sort()).toEqual([stuck, ...others].sort()); // each once
+      } finally {
+        release();
+        await relay.stop();
+      }
+    });
+
+    it('a command that fails in a batch is retried alone: the others are delivered once, not again', async () => {
+      const engine = new GatedEngine();
+      const ids = Array.from({ length: 6 }, () => randomUUID());
+      engine.failOnce.add(ids[2]!);
+      await commit(ids.map((id) => ({ type: 'appointmentChanged', snapshot: snapshot(id), created: true })));
+      const relay = createOutboxRelay({ orm: db.orm, engine, listen: false });
+      await relay.drain();
+      expect(appointmentIdsOf(engine, 'appointmentChanged').sort()).toEqual(ids.filter((_, i) => i !== 2).sort());
+      expect(await backlog()).toMatchObject({ pending: 1, failing: 1 });
+      await new Promise((r) => setTimeout(r, 600)); // the first back-off
+      await relay.drain();
+      expect(appointmentIdsOf(engine, 'appointmentChanged').sort()).toEqual([...ids].sort());
+      expect((await backlog()).pending).toBe(0);
+    });
+
+    it('with four lanes and deliveries of random duration, each appointment still hears start, attendance, cancellation in that order', async () => {
+      const engine = new GatedEngine();
+      engine.maxDelayMs = 15;
+      const ids = Array.from({ length: 40 }, () => randomUUID());
+      // Interleaved commits, as concurrent requests would make them.
+      for (const step of ['start', 'attendance', 'cancel'] as const) {
+        for (const id of ids) {
+          await commit([
+            step === 'start'
+              ? { type: 'appointmentChanged', snapshot: snapshot(id), created: true }
+              : step === 'attendance'
+                ? { type: 'attendance', centerId, appointmentId: id, attended: true, eventId: `att:${id}` }
+                : { type: 'appointmentCancelled', centerId, appointmentId: id, eventId: `cancel:${id}` },
+          ]);
+        }
+      }
+      const relay = createOutboxRelay({ orm: db.orm, engine, listen: false, batchSize: 8, lanes: 4 });
+      await relay.drain();
+      expect(engine.calls).toHaveLength(ids.length * 3);
+      for (const id of ids) {
+        const order = engine.calls.filter((c) => (c.method === 'appointmentChanged' ? (c.args[0] as AppointmentSnapshot).appointmentId : c.args[1]) === id).map((c) => c.method);
+        expect(order).toEqual(['appointmentChanged', 'attendance', 'appointmentCancelled']);
+      }
+      expect((await backlog()).pending).toBe(0);
+    });
+  });
 });

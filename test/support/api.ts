@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import { createApp, type AppDeps } from '../../src/api/app.js';
+import { createApp, type App, type AppDeps } from '../../src/api/app.js';
 import type { SecretStash } from '../../src/api/deps.js';
 import type { AlertProgress, AppointmentSnapshot, Engine, PasswordMessageRequest, TimelineEntry } from '../../src/engine/port.js';
 import { createOutboxRelay } from '../../src/engine/outbox-relay.js';
@@ -82,6 +82,19 @@ export interface CallResult {
 }
 
 export type ApiHarness = Awaited<ReturnType<typeof apiHarness>>;
+
+/** A request as a client makes it, expected to succeed (2xx); answers the parsed body. */
+export async function callOk(app: App, key: string, method: string, path: string, body?: unknown) {
+  const res = await app.request(path, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  expect(res.status, `${method} ${path}: ${text}`).toBeLessThan(300);
+  // Test code reads whatever the API answered.
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
 
 /**
  * A fresh database, a recording engine and the app, called like a client would. After each write

@@ -62,7 +62,9 @@ export interface EngineHarness {
  * Everything real: a migrated PostgreSQL database, the time-skipping Temporal test server, the
  * real workflow bundle and activities, an SMTP server and the Twilio test server with the SDK.
  */
-export async function startEngineHarness(options: { timeSkipping?: boolean; payloadKeys?: readonly SecretKey[]; callbackPolicy?: OutboundPolicy } = {}): Promise<EngineHarness> {
+export async function startEngineHarness(
+  options: { timeSkipping?: boolean; payloadKeys?: readonly SecretKey[]; callbackPolicy?: OutboundPolicy; fanoutPacing?: ActivityDeps['fanoutPacing'] } = {},
+): Promise<EngineHarness> {
   const db = await freshDatabase();
   const converter = dataConverterOption(options.payloadKeys); // X7: encrypted payloads, as the worker and clients use them
   const env =
@@ -85,6 +87,7 @@ export async function startEngineHarness(options: { timeSkipping?: boolean; payl
   const deps: ActivityDeps = {
     orm: db.orm, channels, links, secrets, temporal: env.client, taskQueue, logger: pino({ level: 'silent' }),
     ...(options.callbackPolicy ? { callbackPolicy: options.callbackPolicy } : {}),
+    ...(options.fanoutPacing ? { fanoutPacing: options.fanoutPacing } : {}),
   };
   const activities = createActivities(deps);
   const startWorkers = async () => {
