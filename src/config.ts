@@ -36,6 +36,12 @@ export const configSchema = z.object({
    * history when they wake. Bounds worker memory however many appointments are booked.
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(2000),
+  /**
+   * How long a workflow task waits on this worker's sticky queue before the server hands it to
+   * any worker, which then replays the history. Also how long a dead worker's cached workflows
+   * wait before another worker takes them over (their timers and signals are late by at most this).
+   */
+  WORKER_STICKY_TIMEOUT_SECONDS: z.coerce.number().positive().default(10),
   /** A pre-built workflow bundle (`npm run build:workflows`); unset = bundle at start. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   /** Per-sender limit of SMS + voice sends; they run on the queue `{TEMPORAL_TASK_QUEUE}-phone`. */
