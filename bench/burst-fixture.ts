@@ -10,6 +10,12 @@ import { cpuMark, cpuPercent, createAppointments, createCenter, createPatients, 
 
 export const REMINDER_LEAD_MINUTES = 15;
 
+/**
+ * The worker settings of the project and of the floor in a burst: the workflow cache sized
+ * against the appointments that wake together (WORKER_MAX_CACHED_WORKFLOWS, at least its default).
+ */
+export const burstWorkerEnv = (m: number) => ({ WORKER_MAX_CACHED_WORKFLOWS: String(Math.max(5000, m)) });
+
 export interface Burst {
   centerIds: string[];
   snapshots: AppointmentSnapshot[];

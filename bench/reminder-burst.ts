@@ -11,7 +11,7 @@
  *
  *   npx tsx bench/reminder-burst.ts        BURST_M=1000 BURST_CENTERS=10 BURST_SETUP_SECONDS=…
  */
-import { burstReport, setUpBurst } from './burst-fixture.js';
+import { burstReport, burstWorkerEnv, setUpBurst } from './burst-fixture.js';
 import { appointmentWorkflowId } from '../src/workflows/definitions.js';
 import { bookAll, cpuGroups, createLog, envInt, finish, historyLength, settledQuery, sleep, startWorkerProcess, waitForCount, withInfra } from './support.js';
 
@@ -25,7 +25,7 @@ const setupSeconds = envInt('BURST_SETUP_SECONDS', 45 + Math.ceil(m * 0.06));
 await withInfra(log, {}, async (infra) => {
   const dueAt = new Date(Math.ceil((Date.now() + setupSeconds * 1000) / 1000) * 1000);
   const burst = await setUpBurst(infra, { m, centers, dueAt, log });
-  const worker = await startWorkerProcess(infra, log, { memoryIntervalMs: 5000 });
+  const worker = await startWorkerProcess(infra, log, { memoryIntervalMs: 5000, env: burstWorkerEnv(m) });
   try {
     const booking = await bookAll(infra.engine, burst.snapshots, 32, log);
     log(`booked ${m} in ${booking.seconds.toFixed(1)} s (${booking.perSecond.toFixed(0)}/s); waiting for every workflow to plan and sleep`);
@@ -42,7 +42,7 @@ await withInfra(log, {}, async (infra) => {
     const sample = burst.snapshots[0]!;
     const events = await historyLength(infra.client, appointmentWorkflowId(sample.centerId, sample.appointmentId));
     finish(NAME, {
-      params: { m, centers, reminderLeadMinutes: 15, channel: 'email', temporal: infra.temporal.store, workerOrmPoolMax: 10 },
+      params: { m, centers, reminderLeadMinutes: 15, channel: 'email', temporal: infra.temporal.store, worker: burstWorkerEnv(m) },
       results: {
         ...report,
         booking: { seconds: Number(booking.seconds.toFixed(1)), perSecond: Number(booking.perSecond.toFixed(1)) },

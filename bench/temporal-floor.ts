@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { mailCounts, waitForBurstMails } from './burst-fixture.js';
+import { burstWorkerEnv, mailCounts, waitForBurstMails } from './burst-fixture.js';
 import { benchDir, cpuGroups, createLog, envInt, finish, runPool, sleep, startWorkerProcess, withInfra } from './support.js';
 
 const NAME = 'temporal-floor';
@@ -19,7 +19,7 @@ const setupSeconds = envInt('BURST_SETUP_SECONDS', 30 + Math.ceil(m * 0.02));
 
 await withInfra(log, {}, async (infra) => {
   const dueAt = new Date(Math.ceil((Date.now() + setupSeconds * 1000) / 1000) * 1000);
-  const worker = await startWorkerProcess(infra, log, { script: join(benchDir, 'floor-worker.ts'), memoryIntervalMs: 5000 });
+  const worker = await startWorkerProcess(infra, log, { script: join(benchDir, 'floor-worker.ts'), memoryIntervalMs: 5000, env: burstWorkerEnv(m) });
   try {
     const ids = Array.from({ length: m }, () => randomUUID());
     const started = performance.now();
@@ -44,7 +44,7 @@ await withInfra(log, {}, async (infra) => {
     const report = { complete, ...mailCounts(infra, new Set(ids), due), cpuDuringBurst };
     log(`${report.distinctMessages}/${m} sent (${report.sentTwice} twice); lateness p50 ${report.latenessMs.p50} ms, p99 ${report.latenessMs.p99} ms; CPU % ${JSON.stringify(cpuDuringBurst)}`);
     finish(NAME, {
-      params: { m, channel: 'email', temporal: infra.temporal.store, database: 'none' },
+      params: { m, channel: 'email', temporal: infra.temporal.store, database: 'none', worker: burstWorkerEnv(m) },
       results: { ...report, startSeconds: Number(startSeconds.toFixed(1)), setupOverran, workerPeakRssMiB: Math.round(Math.max(...worker.memory.map((s) => s.rss)) / 2 ** 20) },
       bars: { allSentNoneTwice: complete && report.missing === 0 && report.sentTwice === 0, p99LatenessMs: report.latenessMs.p99 },
     });

@@ -101,7 +101,7 @@ const HOUSEKEEPING_EVERY_MS = 15 * 60_000;
 export async function runWorker(deps: { config: Config; orm?: MikroORM; logger?: Logger; signal?: AbortSignal }): Promise<void> {
   const { config } = deps;
   const logger = deps.logger ?? pino({ level: config.LOG_LEVEL });
-  const orm = deps.orm ?? (await openOrm(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX }));
+  const orm = deps.orm ?? (await openOrm(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, poolMin: config.WORKER_DATABASE_POOL_MIN }));
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, ...dataConverterOption(config.TEMPORAL_PAYLOAD_KEYS) });
