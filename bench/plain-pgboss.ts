@@ -42,7 +42,7 @@ await withInfra(log, {}, async (infra) => {
     await sleep(Math.max(0, dueAt.getTime() - Date.now()));
     log('D: every job is due now');
     const due = dueAt.getTime();
-    const { complete, cpuDuringBurst } = await waitForBurstMails(infra, due, m, Math.max(120_000, m * 60), log, cpuGroups(infra, worker.pid));
+    const { complete, cpuDuringBurst } = await waitForBurstMails(infra, due, m, Math.max(600_000, m * 120), log, cpuGroups(infra, worker.pid));
     await sleep(1000);
     const report = { complete, ...mailCounts(infra, new Set(ids), due), cpuDuringBurst };
     log(`${report.distinctMessages}/${m} sent (${report.sentTwice} twice); lateness p50 ${report.latenessMs.p50} ms, p99 ${report.latenessMs.p99} ms; CPU % ${JSON.stringify(cpuDuringBurst)}`);

@@ -37,7 +37,7 @@ await withInfra(log, {}, async (infra) => {
     log(`${settled}/${m} asleep; D in ${((dueAt.getTime() - Date.now()) / 1000).toFixed(0)} s`);
     await sleep(Math.max(0, dueAt.getTime() - Date.now()));
     log('D: every reminder is due now');
-    const report = await burstReport(infra, burst, m, Math.max(120_000, m * 60), log, cpuGroups(infra, worker.pid));
+    const report = await burstReport(infra, burst, m, Math.max(600_000, m * 120), log, cpuGroups(infra, worker.pid));
     const peakRss = Math.max(...worker.memory.map((s) => s.rss));
     const sample = burst.snapshots[0]!;
     const events = await historyLength(infra.client, appointmentWorkflowId(sample.centerId, sample.appointmentId));
