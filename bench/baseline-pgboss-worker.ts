@@ -60,7 +60,7 @@ async function handle(job: ReminderJob): Promise<void> {
   for (const message of prepared) {
     if (message.status !== 'scheduled' && message.status !== 'sending') continue;
     const debit = await activities.debitCredits({ messageId: message.messageId });
-    if (debit.ok) await activities.sendMessage({ messageId: message.messageId });
+    if (debit.ok) await activities.sendMessage({ messageId: message.messageId, channel: message.channel });
   }
 }
 

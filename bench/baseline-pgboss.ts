@@ -51,7 +51,7 @@ await withInfra(log, {}, async (infra) => {
     log(`D in ${((dueAt.getTime() - Date.now()) / 1000).toFixed(0)} s`);
     await sleep(Math.max(0, dueAt.getTime() - Date.now()));
     log('D: every job is due now');
-    const report = await burstReport(infra, burst, m, Math.max(120_000, m * 60), log, cpuGroups(infra, worker.pid));
+    const report = await burstReport(infra, burst, m, Math.max(600_000, m * 120), log, cpuGroups(infra, worker.pid));
     finish(NAME, {
       params: { m, centers, pgBoss: '10.4.2', workers, batchSize: batch, inFlight: workers * batch, pollingIntervalSeconds: 0.5, workerOrmPoolMax: 10 },
       results: { ...report, enqueueSeconds: Number(enqueueSeconds.toFixed(1)), workerPeakRssMiB: Math.round(Math.max(...worker.memory.map((s) => s.rss)) / 2 ** 20) },

@@ -10,6 +10,12 @@ import { cpuMark, cpuPercent, createAppointments, createCenter, createPatients, 
 
 export const REMINDER_LEAD_MINUTES = 15;
 
+/**
+ * The worker settings of the project and of the floor in a burst: the workflow cache sized
+ * against the appointments that wake together (WORKER_MAX_CACHED_WORKFLOWS, at least its default).
+ */
+export const burstWorkerEnv = (m: number) => ({ WORKER_MAX_CACHED_WORKFLOWS: String(Math.max(5000, m)) });
+
 export interface Burst {
   centerIds: string[];
   snapshots: AppointmentSnapshot[];
@@ -37,9 +43,11 @@ export async function setUpBurst(infra: Infra, input: { m: number; centers: numb
   return { centerIds, snapshots, dueAt };
 }
 
-/** Waits for M reminder mails (or `timeoutMs`), then: sent once?, lateness, where the time went. */
-export async function burstReport(infra: Infra, burst: Burst, m: number, timeoutMs: number, log: Log, groups: CpuGroups) {
-  const due = burst.dueAt.getTime();
+/**
+ * Waits until the sink holds `m` mails that arrived from `due` on (or `timeoutMs`), logging
+ * progress every 5 s; returns whether they all came and the CPU % of each process tree meanwhile.
+ */
+export async function waitForBurstMails(infra: Infra, due: number, m: number, timeoutMs: number, log: Log, groups: CpuGroups) {
   const cpuFrom = cpuMark(groups);
   const cpuFromAt = Date.now();
   const before = infra.smtp.mails.filter((x) => x.at < due).length;
@@ -53,6 +61,31 @@ export async function burstReport(infra: Infra, burst: Burst, m: number, timeout
   }, timeoutMs);
   /** % of one core per process tree from D until the last reminder reached the sink (200 = both cores). */
   const cpuDuringBurst = cpuPercent(cpuFrom, cpuMark(groups), (Date.now() - cpuFromAt) / 1000);
+  return { complete, cpuDuringBurst };
+}
+
+/** Per expected Message-ID: arrived?, how often, lateness of the first arrival after `due`. */
+export function mailCounts(infra: Infra, ids: ReadonlySet<string>, due: number) {
+  const mails = infra.smtp.mails.filter((x) => x.messageId !== null && ids.has(x.messageId));
+  const perMessage = new Map<string, number>();
+  const firstMail = new Map<string, number>();
+  for (const x of mails) {
+    perMessage.set(x.messageId!, (perMessage.get(x.messageId!) ?? 0) + 1);
+    if (!firstMail.has(x.messageId!)) firstMail.set(x.messageId!, x.at);
+  }
+  return {
+    mailsReceived: mails.length,
+    distinctMessages: perMessage.size,
+    missing: ids.size - perMessage.size,
+    sentTwice: [...perMessage.values()].filter((n) => n > 1).length,
+    latenessMs: summarize([...firstMail.values()].map((at) => at - due)),
+  };
+}
+
+/** Waits for M reminder mails (or `timeoutMs`), then: sent once?, lateness, where the time went. */
+export async function burstReport(infra: Infra, burst: Burst, m: number, timeoutMs: number, log: Log, groups: CpuGroups) {
+  const due = burst.dueAt.getTime();
+  const { complete, cpuDuringBurst } = await waitForBurstMails(infra, due, m, timeoutMs, log, groups);
   // Rows turn `sent` a moment after the SMTP answer; let the stragglers land (and any duplicate show).
   await new Promise((resolve) => setTimeout(resolve, 3000));
   const conn = infra.orm.em.fork().getConnection();
@@ -60,27 +93,20 @@ export async function burstReport(infra: Infra, burst: Burst, m: number, timeout
   const rows = await infra.orm.em
     .fork()
     .find(Message, { centerId: { $in: burst.centerIds }, eventKind: 'appointment.reminder' }, { fields: ['id', 'status'] });
-  const reminderIds = new Set(rows.map((r) => r.id));
-  const mails = infra.smtp.mails.filter((x) => x.messageId !== null && reminderIds.has(x.messageId));
-  const perMessage = new Map<string, number>();
-  for (const x of mails) perMessage.set(x.messageId!, (perMessage.get(x.messageId!) ?? 0) + 1);
   const [ledger] = await conn.execute<{ debits: number; messages: number }[]>(
     `select count(*)::int as debits, count(distinct message_id)::int as messages from credit_ledger where kind = 'debit' and center_id in (${placeholders})`,
     burst.centerIds,
   );
-  const firstMail = new Map<string, number>();
-  for (const x of mails) if (!firstMail.has(x.messageId!)) firstMail.set(x.messageId!, x.at);
-  const lateness = [...firstMail.values()].map((at) => at - due);
+  const mails = mailCounts(infra, new Set(rows.map((r) => r.id)), due);
   const result = {
     complete,
-    mailsReceived: mails.length,
-    distinctMessages: perMessage.size,
-    sentTwice: [...perMessage.values()].filter((n) => n > 1).length,
+    ...mails,
+    // Reminders with no row at all are missing too (every appointment should have one).
+    missing: m - mails.distinctMessages,
     messageRows: rows.length,
     rowsSent: rows.filter((r) => r.status === 'sent').length,
     debits: ledger?.debits ?? 0,
     debitedTwice: (ledger?.debits ?? 0) - (ledger?.messages ?? 0),
-    latenessMs: summarize(lateness),
     cpuDuringBurst,
     sagaSteps: await sagaBreakdown(infra.orm, { centerIds: burst.centerIds, eventKind: 'appointment.reminder', sinceMs: 0 }, due),
   };

@@ -12,7 +12,7 @@
  *   npx tsx bench/reminder-burst.ts        BURST_M=1000 BURST_CENTERS=10 BURST_SETUP_SECONDS=…
  *   BENCH_TEMPORAL_DB=cluster BENCH_WORKERS=2 npx tsx bench/reminder-burst.ts   real Temporal server, 2 workers
  */
-import { burstReport, setUpBurst } from './burst-fixture.js';
+import { burstReport, burstWorkerEnv, setUpBurst } from './burst-fixture.js';
 import { appointmentWorkflowId } from '../src/workflows/definitions.js';
 import {
   benchWorkers, bookAll, cpuGroups, createLog, envInt, finish, historyLength, resultSuffix, settledQuery, sleep, startExtraWorkers, startWorkerProcess, waitForCount, withInfra,
@@ -28,8 +28,8 @@ const setupSeconds = envInt('BURST_SETUP_SECONDS', 45 + Math.ceil(m * 0.06));
 await withInfra(log, {}, async (infra) => {
   const dueAt = new Date(Math.ceil((Date.now() + setupSeconds * 1000) / 1000) * 1000);
   const burst = await setUpBurst(infra, { m, centers, dueAt, log });
-  const worker = await startWorkerProcess(infra, log, { memoryIntervalMs: 5000 });
-  const extraWorkers = await startExtraWorkers(infra, log, { memoryIntervalMs: 5000 });
+  const worker = await startWorkerProcess(infra, log, { memoryIntervalMs: 5000, env: burstWorkerEnv(m) });
+  const extraWorkers = await startExtraWorkers(infra, log, { memoryIntervalMs: 5000, env: burstWorkerEnv(m) });
   try {
     const booking = await bookAll(infra.engine, burst.snapshots, 32, log);
     log(`booked ${m} in ${booking.seconds.toFixed(1)} s (${booking.perSecond.toFixed(0)}/s); waiting for every workflow to plan and sleep`);
@@ -41,12 +41,12 @@ await withInfra(log, {}, async (infra) => {
     log(`${settled}/${m} asleep; D in ${((dueAt.getTime() - Date.now()) / 1000).toFixed(0)} s`);
     await sleep(Math.max(0, dueAt.getTime() - Date.now()));
     log('D: every reminder is due now');
-    const report = await burstReport(infra, burst, m, Math.max(120_000, m * 60), log, cpuGroups(infra, worker.pid));
+    const report = await burstReport(infra, burst, m, Math.max(600_000, m * 120), log, cpuGroups(infra, worker.pid));
     const peakRss = Math.max(...worker.memory.map((s) => s.rss));
     const sample = burst.snapshots[0]!;
     const events = await historyLength(infra.client, appointmentWorkflowId(sample.centerId, sample.appointmentId));
     finish(NAME, {
-      params: { m, centers, reminderLeadMinutes: 15, channel: 'email', temporal: infra.temporal.store, workers: benchWorkers, workerOrmPoolMax: 10 },
+      params: { m, centers, reminderLeadMinutes: 15, channel: 'email', temporal: infra.temporal.store, workers: benchWorkers, worker: burstWorkerEnv(m) },
       results: {
         ...report,
         booking: { seconds: Number(booking.seconds.toFixed(1)), perSecond: Number(booking.perSecond.toFixed(1)) },

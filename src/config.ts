@@ -25,6 +25,11 @@ export const configSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
   /** Connections per process; a worker runs many activities at once (alert fan-outs, reminder bursts). */
   DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(200).default(20),
+  /**
+   * Connections a worker keeps open while idle (at most DATABASE_POOL_MAX), so that a burst at a
+   * due time does not first reconnect what the pool closed while everything slept.
+   */
+  WORKER_DATABASE_POOL_MIN: z.coerce.number().int().min(0).max(200).default(10),
 
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -33,9 +38,20 @@ export const configSchema = z.object({
   TEMPORAL_UI_URL: z.string().url().optional(),
   /**
    * Sleeping appointments kept in the worker's memory; the others are replayed from their short
-   * history when they wake. Bounds worker memory however many appointments are booked.
+   * history when they wake. Bounds worker memory however many appointments are booked. Size it
+   * at least at the number of appointments that can wake together (all reminders due in the same
+   * few minutes): past it every wake-up of a burst replays, and the burst collapses (#13). About
+   * 0.2–0.4 MiB of worker memory per cached appointment.
    */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(2000),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(5000),
+  /**
+   * How long a workflow task may wait on this worker's own (sticky) queue before the server hands
+   * it to any worker, which must then replay the history. The SDK's 10 s made a busy worker's
+   * burst fall back and replay (#13). The price: a task already queued for a worker that died
+   * waits up to this long before another worker runs it (tasks made later go to the shared queue
+   * once the server has seen no poll from the dead worker for about 10 s).
+   */
+  WORKER_STICKY_TIMEOUT_SECONDS: z.coerce.number().positive().default(60),
   /** A pre-built workflow bundle (`npm run build:workflows`); unset = bundle at start. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   /** The worker's health check (`GET /healthz` on this port, all interfaces); unset = none. */

@@ -52,6 +52,14 @@ function bundlerLogger(logger: Logger): TemporalLogger {
   };
 }
 
+/** The workflow-cache settings of a worker (shared with bench/floor-worker.ts, so the floor runs as the project does). */
+export function workerTuning(config: Pick<Config, 'WORKER_MAX_CACHED_WORKFLOWS' | 'WORKER_STICKY_TIMEOUT_SECONDS'>) {
+  return {
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    stickyQueueScheduleToStartTimeout: config.WORKER_STICKY_TIMEOUT_SECONDS * 1000,
+  };
+}
+
 /**
  * The two workers of one process: the main queue runs workflows, database activities and email;
  * the phone queue runs only SMS / voice sends under a per-sender rate limit (A3, bars).
@@ -64,6 +72,8 @@ export async function createWorkers(input: {
   bundle: WorkflowBundle;
   phoneMessagesPerSecond: number;
   maxCachedWorkflows?: number;
+  /** ms a workflow task waits on this worker's sticky queue (see WORKER_STICKY_TIMEOUT_SECONDS). */
+  stickyQueueScheduleToStartTimeout?: number;
   /** X7: payload encryption (src/engine/data-converter.ts); unset = Temporal's defaults. */
   dataConverter?: DataConverter;
   /** Traces: activity spans and the sink of the workflows' spans (src/telemetry/tracing.ts). */
@@ -80,6 +90,7 @@ export async function createWorkers(input: {
     activities,
     ...shared,
     ...(input.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: input.maxCachedWorkflows }),
+    ...(input.stickyQueueScheduleToStartTimeout === undefined ? {} : { stickyQueueScheduleToStartTimeout: input.stickyQueueScheduleToStartTimeout }),
   });
   // The per-sender pace of SMS / voice is kept by the activity (deps.phonePacer), not by the
   // server's task-queue rate limit: that one let bursts of 18/s through a 10/s limit and cannot
@@ -114,7 +125,7 @@ export async function runWorker(deps: {
 }): Promise<void> {
   const { config } = deps;
   const logger = deps.logger ?? pino({ level: config.LOG_LEVEL });
-  const orm = deps.orm ?? (await openOrm(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX }));
+  const orm = deps.orm ?? (await openOrm(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX, poolMin: config.WORKER_DATABASE_POOL_MIN }));
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const { tracing } = deps;
@@ -155,7 +166,7 @@ export async function runWorker(deps: {
     activities,
     bundle: await workflowBundle(logger, config.WORKFLOW_BUNDLE_PATH, tracing?.workflowInterceptorModules),
     phoneMessagesPerSecond: phoneRate,
-    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    ...workerTuning(config),
     ...dataConverterOption(config.TEMPORAL_PAYLOAD_KEYS),
     ...(tracing ? { tracing } : {}),
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { asyncLocalStorage } from '@temporalio/activity';
-import type { SkipReason } from '../domain/events.js';
+import type { Channel, SkipReason } from '../domain/events.js';
 import { debitForMessage } from '../db/credits.js';
 import { Center, Message } from '../db/entities/index.js';
 import * as store from '../db/message-store.js';
@@ -56,9 +56,9 @@ export function createDebitCredits(deps: ActivityDeps) {
  * when a worker dies the next attempt takes the message over within seconds.
  */
 export function createSendMessage(deps: ActivityDeps) {
-  return async function sendMessage({ messageId, order }: { messageId: string; order?: number }): Promise<SendOutcome> {
+  return async function sendMessage({ messageId, order, channel }: { messageId: string; order?: number; channel?: Channel }): Promise<SendOutcome> {
     const context = asyncLocalStorage.getStore();
-    const orderOf = order === undefined ? {} : { order };
+    const orderOf = { ...(order === undefined ? {} : { order }), ...(channel === undefined ? {} : { channel }) };
     // Called outside Temporal (a saga-level test): an attempt of its own.
     if (!context) return sendOnce(deps, messageId, { token: { holder: `direct:${randomUUID()}`, attempt: 1 }, ...orderOf });
     const { info } = context;

@@ -71,8 +71,8 @@ export interface EngineActivities {
   debitCredits(input: { messageId: string }): Promise<DebitResult>;
   /** prepareMessages then debitCredits for each message to send: one local activity, one round. */
   prepareAndDebit(input: PrepareInput): Promise<ReadyMessage[]>;
-  /** `order`: the appointment start (epoch ms); under the SMS / voice pace, lower goes first. */
-  sendMessage(input: { messageId: string; order?: number }): Promise<SendOutcome>;
+  /** `order`: the appointment start (epoch ms); under the SMS / voice pace, lower goes first. `channel`: as prepared (no patient data). */
+  sendMessage(input: { messageId: string; order?: number; channel?: Channel }): Promise<SendOutcome>;
   failMessage(input: { messageId: string; reason: string }): Promise<void>;
   releaseMessages(input: { messageIds: string[]; reason: SkipReason }): Promise<void>;
   recordPatientAnswer(input: { centerId: string; appointmentId: string; answer: 'confirm' | 'cancel'; via: string; eventId: string }): Promise<{ callbackId: string | null }>;

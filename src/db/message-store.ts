@@ -75,6 +75,49 @@ export function claim(
   });
 }
 
+/**
+ * The send's hot path in one statement: scheduled → sending for `token`, only when nothing
+ * blocks it now (A1 master switch, X1 opt-out of this channel, plain or hashed as optOutHash
+ * writes it, X7 erasure) and it carries no stashed secret; returns the row and its center's
+ * senders. null: not scheduled, blocked or with a secret; the caller then looks closer.
+ * For channels without per-sender opt-outs (email): `sender` is left as it is.
+ */
+export async function claimIfClear(em: EntityManager, id: string, token: ClaimToken, leaseMs: number): Promise<{ message: Message; center: SenderSettings } | null> {
+  const at = now();
+  const [row] = await em.getConnection().execute<Array<Record<string, unknown>>>(
+    `with target as (
+       select m.id from messages m join centers c on c.id = m.center_id
+        where m.id = ? and m.status = 'scheduled' and m.secret_ref is null and c.communications_enabled
+          and not exists (select 1 from opt_outs o where o.center_id = m.center_id and o.channel = m.channel
+                and o.address in (m.recipient_address, 'sha256:' || encode(sha256(convert_to(m.center_id::text || '|' || m.recipient_address, 'UTF8')), 'hex')))
+          and not exists (select 1 from patients p where m.recipient_kind = 'patient' and p.id = m.recipient_id and p.center_id = m.center_id
+                and (m.channel = any(p.opted_out_channels) or p.erased_at is not null))),
+     moved as (
+       update messages m set status = 'sending', updated_at = ?, claim_holder = ?, claim_attempt = ?, lease_until = now() + ? * interval '1 millisecond'
+         from target where m.id = target.id and m.status = 'scheduled'
+        returning m.*),
+     logged as (
+       insert into message_events (id, created_at, updated_at, message_id, status, detail)
+         select gen_random_uuid(), ?, ?, id, 'sending', null from moved)
+     select moved.*, c.email_from_name as c_email_from_name, c.email_from_address as c_email_from_address, c.email_reply_to as c_email_reply_to,
+            c.sms_sender_id as c_sms_sender_id, c.voice_caller_number as c_voice_caller_number, c.read_tracking as c_read_tracking
+       from moved join centers c on c.id = moved.center_id`,
+    [id, at, token.holder, token.attempt, leaseMs, at, at],
+  );
+  if (!row) return null;
+  const text = (v: unknown) => (typeof v === 'string' ? v : null);
+  const center: SenderSettings = {
+    communicationsEnabled: true,
+    emailFromName: text(row.c_email_from_name),
+    emailFromAddress: text(row.c_email_from_address),
+    emailReplyTo: text(row.c_email_reply_to),
+    smsSenderId: text(row.c_sms_sender_id),
+    voiceCallerNumber: text(row.c_voice_caller_number),
+    readTracking: row.c_read_tracking === true,
+  };
+  return { message: em.map(Message, row), center };
+}
+
 /** A live attempt extends its lease; false when the claim is no longer its own. */
 export async function renew(em: EntityManager, id: string, token: ClaimToken, leaseMs: number): Promise<boolean> {
   const renewed = await em.getConnection().execute<Row[]>(

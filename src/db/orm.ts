@@ -7,14 +7,16 @@ import { migrationsList } from './migrations/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-export function ormConfig(databaseUrl: string, options: { debug?: boolean; poolMax?: number } = {}) {
+/** `poolMin`: connections kept open while idle (a worker keeps them for the next burst instead of reconnecting at its due time). */
+export function ormConfig(databaseUrl: string, options: { debug?: boolean; poolMax?: number; poolMin?: number } = {}) {
+  const max = options.poolMax ?? 10;
   return defineConfig({
     clientUrl: databaseUrl,
     entities,
     extensions: [Migrator],
     discovery: { warnWhenNoEntities: true },
     debug: options.debug ?? false,
-    pool: { min: 0, max: options.poolMax ?? 10 },
+    pool: { min: Math.min(options.poolMin ?? 0, max), max },
     // Requests and activities each fork their own EntityManager.
     allowGlobalContext: false,
     migrations: {
@@ -31,7 +33,7 @@ export function ormConfig(databaseUrl: string, options: { debug?: boolean; poolM
   });
 }
 
-export async function openOrm(databaseUrl: string, options?: { debug?: boolean; poolMax?: number }): Promise<MikroORM> {
+export async function openOrm(databaseUrl: string, options?: { debug?: boolean; poolMax?: number; poolMin?: number }): Promise<MikroORM> {
   return MikroORM.init(ormConfig(databaseUrl, options));
 }
 

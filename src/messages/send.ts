@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ChannelError, type OutgoingMessage } from '../channels/types.js';
+import type { Channel } from '../domain/events.js';
 import { Message } from '../db/entities/index.js';
 import * as store from '../db/message-store.js';
 import type { ClaimToken } from '../db/message-store.js';
@@ -33,6 +34,8 @@ export interface SendAttempt {
   order?: number;
   /** Tells Temporal this attempt lives (phone queue); called every SEND_RENEW_EVERY_MS. */
   heartbeat?: () => void;
+  /** The channel, known from preparation: an email takes the one-statement claim first. */
+  channel?: Channel;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -48,6 +51,14 @@ export async function sendMessage(deps: ActivityDeps, messageId: string, attempt
   try {
     // How long to wait behind another live attempt before giving this attempt up (it is retried).
     const patience = Date.now() + 2 * SEND_LEASE_MS;
+    // An email (unpaced, no per-sender opt-outs) that is simply due: the checks are folded into
+    // the claim, so the send costs two statements (claim, sent). Anything else: the full path.
+    const clear = attempt.channel === 'email' ? await store.claimIfClear(em, messageId, attempt.token, SEND_LEASE_MS) : null;
+    if (clear) {
+      claimed = true;
+      await callProvider(deps, em, clear.message, outgoing(deps, clear.center, clear.message), attempt.token);
+      return { status: 'sent' };
+    }
     for (;;) {
       const message = await em.findOneOrFail(Message, { id: messageId }, { refresh: true });
       if (OUT.has(message.status)) return { status: 'already_sent' };

@@ -190,13 +190,18 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
       lastIds = ids; // a new resource
       upsertSearchAttributes(idPairs);
     }
-    const attributes = `${st.snapshot.startAt}|${st.status}|${next}`;
+    // NextMessageAt: the next message not yet prepared. A prepared message is known to the
+    // database already, so sending it at its due time changes no attribute: no upsert (no
+    // visibility write) on the hot path of a burst (#13).
+    const unprepared = waiting.filter((s) => !st.prepared[stepKey(s)]).map((s) => s.at);
+    const nextUnprepared = unprepared.length ? Math.min(...unprepared) : null;
+    const attributes = `${st.snapshot.startAt}|${st.status}|${nextUnprepared}`;
     if (attributes !== lastAttributes) {
       lastAttributes = attributes;
       upsertSearchAttributes([
         { key: AppointmentStart, value: new Date(st.snapshot.startAt) },
         { key: AppointmentStatus, value: st.status },
-        { key: NextMessageAt, value: next === null ? null : new Date(next) },
+        { key: NextMessageAt, value: nextUnprepared === null ? null : new Date(nextUnprepared) },
       ]);
     }
 

@@ -66,7 +66,7 @@ export async function releaseReady(messages: ReadyMessage[], reason: SkipReason)
 async function send(message: ReadyMessage, options: SendOrder): Promise<MessageOutcome> {
   const base = { messageId: message.messageId, channel: message.channel };
   try {
-    const input = { messageId: message.messageId, order: options.order };
+    const input = { messageId: message.messageId, order: options.order, channel: message.channel };
     await (message.channel === 'email' ? emailSender : phoneSender(options.priorityKey ?? 3)).sendMessage(input);
     return { ...base, state: 'sent' };
   } catch (err) {

@@ -7,6 +7,7 @@ export const PatientId = defineSearchAttributeKey('PatientId', 'KEYWORD');
 export const ResourceId = defineSearchAttributeKey('ResourceId', 'KEYWORD');
 export const AppointmentStart = defineSearchAttributeKey('AppointmentStart', 'DATETIME');
 export const AppointmentStatus = defineSearchAttributeKey('AppointmentStatus', 'KEYWORD');
+/** The next message not yet prepared (messages due within PREPARE_AHEAD_MS are prepared already). */
 export const NextMessageAt = defineSearchAttributeKey('NextMessageAt', 'DATETIME');
 
 export const SEARCH_ATTRIBUTES = [CenterId, AppointmentId, PatientId, ResourceId, AppointmentStart, AppointmentStatus, NextMessageAt];
