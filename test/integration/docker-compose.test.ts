@@ -66,6 +66,8 @@ describe('deployment: docker-compose.yml', () => {
     expect(services.worker?.command).toEqual(['node', 'dist/worker.js']);
     expect(services.migrate?.command).toEqual(['node', 'dist/db/cli.js', 'up']);
     expect(services.worker?.environment?.WORKER_HEALTH_PORT).toBe('3001');
+    // An operator's Prometheus can scrape the worker (the API serves /metrics on its own port).
+    expect(services.worker?.environment?.METRICS_PORT).toBe('9464');
   });
 
   it('deployment: the image is multi-stage, ships production dependencies and dist/ only, runs as a non-root user with a health check', () => {
