@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { openAppointmentIds, recordFanoutProgress, startFanoutProgress } from '../db/policy-fanouts.js';
 import { appointmentWorkflowId, policyChanged } from '../workflows/definitions.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -17,8 +18,7 @@ export const FANOUT_PACING = { concurrency: 25, ahead: 4 };
 /** A workflow that does not act on its signal (stuck task) holds the fan-out back at most this long. */
 const WAIT_AT_MOST_MS = 30_000;
 const CHECK_EVERY_MS = 100;
-/** Finished appointments keep their workflow open this long for late reports (B3 post-visit). */
-const STILL_OPEN_AFTER_END_MS = 30 * 24 * 3600_000;
+const PROGRESS_EVERY_MS = 1000;
 
 /**
  * X3: tells every appointment of the center that can still send something that the settings
@@ -35,9 +35,20 @@ export function createSignalPolicyChanged(deps: ActivityDeps) {
     let pages = resumed?.pages ?? 0;
     /** The last appointment reached in each chunk, oldest first: pacing probes. */
     const probes: string[] = [];
+    const em = () => deps.orm.em.fork();
+    if (!resumed) await startFanoutProgress(em(), input.centerId, input.settingsVersion, new Date());
+    // The progress row is written after each page and at most once a second within one.
+    let recordedAt = Date.now();
+    const record = async (finished: boolean) => {
+      recordedAt = Date.now();
+      await recordFanoutProgress(em(), input.centerId, input.settingsVersion, signalled, finished);
+    };
     for (;;) {
-      const ids = await openAppointmentIds(deps, input.centerId, after);
-      if (ids.length === 0) return { signalled, pages };
+      const ids = await openAppointmentIds(em(), input.centerId, after, PAGE, new Date());
+      if (ids.length === 0) {
+        await record(true);
+        return { signalled, pages };
+      }
       for (let i = 0; i < ids.length; i += concurrency) {
         const chunk = ids.slice(i, i + concurrency);
         const reached = await Promise.all(chunk.map((id) => signalOne(deps, input.centerId, id, input.settingsVersion)));
@@ -45,22 +56,14 @@ export function createSignalPolicyChanged(deps: ActivityDeps) {
         const last = chunk.findLast((_, j) => reached[j]);
         if (last) probes.push(last);
         if (probes.length > ahead) await actedOn(deps, input.centerId, probes.shift()!, () => ctx.heartbeat({ after, signalled, pages }));
+        if (Date.now() - recordedAt >= PROGRESS_EVERY_MS) await record(false);
       }
       after = ids[ids.length - 1]!;
       pages += 1;
       ctx.heartbeat({ after, signalled, pages });
+      await record(false);
     }
   };
-}
-
-async function openAppointmentIds(deps: ActivityDeps, centerId: string, after: string): Promise<string[]> {
-  const rows = await deps.orm.em.fork().execute<{ id: string }[]>(
-    `select id from appointments
-      where center_id = ? and id > ? and status in ('booked', 'confirmed', 'attended') and end_at >= ?
-      order by id limit ?`,
-    [centerId, after, new Date(Date.now() - STILL_OPEN_AFTER_END_MS), PAGE],
-  );
-  return rows.map((r) => r.id);
 }
 
 async function signalOne(deps: ActivityDeps, centerId: string, appointmentId: string, settingsVersion: number): Promise<boolean> {

@@ -3,10 +3,10 @@ import { createRequire } from 'node:module';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Hono } from 'hono';
 import { endConsoleSession, redeemConsoleLink, setConsoleLocale } from '../db/console-sessions.js';
-import { openAppointmentCount } from '../db/console-stats.js';
-import { apiFor, problemsOf, type InProcessFetch } from './api.js';
+import { fanoutProgress, settingsVersionOf, type FanoutProgress } from '../db/policy-fanouts.js';
+import { apiFor, problemsOf, type ApiAnswer, type InProcessFetch } from './api.js';
 import { wordsFor } from './i18n.js';
-import type { PageContext } from './layout.js';
+import { replanText, type PageContext } from './layout.js';
 import { alertRoutes } from './pages/alerts.js';
 import { creditRoutes } from './pages/credits.js';
 import { messageRoutes } from './pages/messages.js';
@@ -81,9 +81,23 @@ export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
 
   const ctxOf = (c: { var: ConsoleEnv['Variables'] }): PageContext => ({ w: c.var.w, csrf: c.var.csrf, session: c.var.session });
   const api = (c: { var: ConsoleEnv['Variables'] }) => apiFor(deps.fetch, c.var.session);
-  /** X3: what a saved change re-plans, in words. */
-  const replanned = async (c: { var: ConsoleEnv['Variables'] }) =>
-    `${c.var.w.t('saved')} ${c.var.w.t('replanned')}${await openAppointmentCount(deps.orm.em.fork(), c.var.session.centerId, deps.now())}`;
+  /**
+   * X3: a change through the API, and the re-planning it started: the settings version it raised
+   * (null when it raised none), whose fan-out the page then follows.
+   */
+  async function withReplan(c: { var: ConsoleEnv['Variables'] }, save: () => Promise<ApiAnswer>): Promise<[ApiAnswer, FanoutProgress | null]> {
+    const centerId = c.var.session.centerId;
+    const before = await settingsVersionOf(deps.orm.em.fork(), centerId);
+    const answer = await save();
+    const after = await settingsVersionOf(deps.orm.em.fork(), centerId);
+    return [answer, answer.status < 400 && after > before ? await fanoutProgress(deps.orm.em.fork(), centerId, after) : null];
+  }
+
+  // The fan-out's progress for one settings version of the session's center (the page polls it).
+  app.get('/replan/:version{[0-9]{1,9}}', async (c) => {
+    const progress = await fanoutProgress(deps.orm.em.fork(), c.var.session.centerId, Number(c.req.param('version')));
+    return c.json({ ...progress, text: replanText(c.var.w, progress) });
+  });
 
   async function settingsPage(c: ConsoleContext, outcome: Outcome, status: 200 | 400 | 422 = 200) {
     const [center, settings] = await Promise.all([api(c).read('/center'), api(c).read('/event-settings')]);
@@ -98,7 +112,7 @@ export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
       const v = String(form[name] ?? '').trim();
       return v === '' ? null : v;
     };
-    const answer = await api(c).call('PATCH', '/center', {
+    const [answer, replan] = await withReplan(c, () => api(c).call('PATCH', '/center', {
       communicationsEnabled: form.communicationsEnabled === 'on',
       privacyRequired: form.privacyRequired === 'on',
       readTracking: form.readTracking === 'on',
@@ -109,10 +123,10 @@ export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
         smsSenderId: text('smsSenderId'),
         voiceCallerNumber: text('voiceCallerNumber'),
       },
-    });
+    }));
     const problems = problemsOf(answer);
     if (problems.detail) return settingsPage(c, { form: 'center', error: c.var.w.t('notSaved'), fields: problems.fields }, 400);
-    return settingsPage(c, { form: 'center', ok: await replanned(c) });
+    return settingsPage(c, { form: 'center', ok: c.var.w.t('saved'), replan });
   });
 
   app.post('/matrix/:kind', async (c) => {
@@ -121,10 +135,10 @@ export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const form = await c.req.parseBody({ all: true });
     const channels = ([] as unknown[]).concat(form.channels ?? []).map(String);
     const current = await api(c).read(`/event-settings/${kind}`);
-    const answer = await api(c).call('PUT', `/event-settings/${kind}`, { channels, options: current.options });
+    const [answer, replan] = await withReplan(c, () => api(c).call('PUT', `/event-settings/${kind}`, { channels, options: current.options }));
     const problems = problemsOf(answer);
     if (problems.detail) return settingsPage(c, { form: 'matrix', error: `${c.var.w.event(kind)}: ${[...problems.fields.values()].join('; ') || problems.detail}` }, 400);
-    return settingsPage(c, { form: 'matrix', ok: `${c.var.w.event(kind)}: ${await replanned(c)}` });
+    return settingsPage(c, { form: 'matrix', ok: `${c.var.w.event(kind)}: ${c.var.w.t('saved')}`, replan });
   });
 
   app.get('/events/:kind', async (c) => {
@@ -139,20 +153,20 @@ export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const form = (await c.req.parseBody({ all: true })) as Record<string, string | string[]>;
     const current = await api(c).read(`/event-settings/${kind}`);
     const options = optionsFromForm(kind, form);
-    const answer = await api(c).call('PUT', `/event-settings/${kind}`, { channels: current.channels, options });
+    const [answer, replan] = await withReplan(c, () => api(c).call('PUT', `/event-settings/${kind}`, { channels: current.channels, options }));
     const problems = problemsOf(answer);
     if (problems.detail) {
       // Show what was typed, with the API's message beside each refused field.
       const typed = { ...current, options: { ...current.options, ...options } };
       return c.html(<EventOptionsPage ctx={ctxOf(c)} setting={typed} outcome={{ error: c.var.w.t('notSaved'), fields: problems.fields }} />, 400);
     }
-    return c.html(<EventOptionsPage ctx={ctxOf(c)} setting={answer.body} outcome={{ ok: await replanned(c) }} />);
+    return c.html(<EventOptionsPage ctx={ctxOf(c)} setting={answer.body} outcome={{ ok: c.var.w.t('saved'), replan }} />);
   });
 
-  templateRoutes(app, { api, ctxOf });
+  templateRoutes(app, { api, ctxOf, withReplan });
   messageRoutes(app, { api, ctxOf, orm: deps.orm, now: deps.now });
   creditRoutes(app, { api, ctxOf });
-  alertRoutes(app, { api, ctxOf });
+  alertRoutes(app, { api, ctxOf, orm: deps.orm });
   return app;
 }
 
@@ -161,3 +175,4 @@ export interface PageDeps {
   api: (c: { var: ConsoleEnv['Variables'] }) => ReturnType<typeof apiFor>;
   ctxOf: (c: { var: ConsoleEnv['Variables'] }) => PageContext;
 }
+export type WithReplan = (c: { var: ConsoleEnv['Variables'] }, save: () => Promise<ApiAnswer>) => Promise<[ApiAnswer, FanoutProgress | null]>;

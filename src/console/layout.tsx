@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx';
 import type { ConsoleSession } from '../db/entities/index.js';
+import type { FanoutProgress } from '../db/policy-fanouts.js';
 import type { Words } from './i18n.js';
 import { CSRF_FIELD } from './session.js';
 
@@ -111,6 +112,25 @@ export function Notice(props: { ok?: string | null | undefined; error?: string |
   if (props.ok) return <p class="notice ok" role="status">{props.ok}</p>;
   return null;
 }
+
+/**
+ * X3: how far the re-planning of a saved change has come. The fan-out runs after the commit
+ * (through the outbox), so the page polls /console/replan/:version until it is done.
+ */
+export function Replan(props: { w: Words; progress: FanoutProgress | null }) {
+  const { w, progress } = props;
+  if (!progress) return <p id="replan" class="notice ok" role="status">{w.t('replanNone')}</p>;
+  return (
+    <p id="replan" class="notice ok" role="status" aria-live="polite" data-version={String(progress.settingsVersion)} data-state={progress.state}>
+      {replanText(w, progress)}
+    </p>
+  );
+}
+
+export const replanText = (w: Words, p: FanoutProgress) =>
+  p.state === 'waiting'
+    ? w.t('replanWaiting')
+    : w.t(p.state === 'done' ? 'replanDone' : 'replanRunning').replace('{n}', String(p.signalled)).replace('{total}', String(p.total ?? 0));
 
 /** A labelled select; `blank` adds a first choice with the empty value (e.g. "All"). */
 export function SelectField(props: { id: string; name: string; label: string; options: readonly (readonly [string, string])[]; selected: string | undefined; blank?: string }) {

@@ -42,6 +42,7 @@ export async function redeemConsoleLink(em: EntityManager, secret: string, now: 
     locale: center?.locale === 'en' ? 'en' : 'it',
     lastSeenAt: now,
     expiresAt: new Date(now.getTime() + CONSOLE_MAX_MS),
+    messageFilters: null,
   });
   await em.flush();
   return { sessionId, session };
@@ -66,6 +67,11 @@ export async function endConsoleSession(em: EntityManager, sessionId: string): P
 
 export async function setConsoleLocale(em: EntityManager, sessionId: string, locale: 'it' | 'en'): Promise<void> {
   await em.nativeUpdate(ConsoleSession, { sessionHash: sha256(sessionId) }, { locale });
+}
+
+/** E1: the message summary's filters of a session (null = none). */
+export async function setConsoleMessageFilters(em: EntityManager, sessionId: string, filters: Record<string, string> | null): Promise<void> {
+  await em.nativeUpdate(ConsoleSession, { sessionHash: sha256(sessionId) }, { messageFilters: filters });
 }
 
 /**

@@ -4,15 +4,6 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  * #14: read-only figures the console charts. Scoped by the session's center; no patient data.
  */
 
-/** X3: a settings change re-plans every appointment still ahead (booked or confirmed). */
-export async function openAppointmentCount(em: EntityManager, centerId: string, now: Date): Promise<number> {
-  const [row] = await em.execute<{ n: string }[]>(
-    `select count(*) as n from appointments where center_id = ? and start_at > ? and status in ('booked', 'confirmed')`,
-    [centerId, now],
-  );
-  return Number(row?.n ?? 0);
-}
-
 export type DailyOutcome = 'sent' | 'delivered' | 'failed' | 'skipped';
 export interface DailyCount {
   day: string;
@@ -38,4 +29,32 @@ export async function dailyMessageCounts(em: EntityManager, centerId: string, si
     [centerId, since],
   );
   return rows.map((r) => ({ day: r.day, channel: r.channel, outcome: r.outcome, n: Number(r.n) }));
+}
+
+export interface AlertMessageCounts {
+  /** Patients with a message of the alert written (to be sent, sent or skipped). */
+  prepared: number;
+  /** Patients with a message of the alert sent (or already delivered or read). */
+  sent: number;
+  /** Messages of the alert still on their way (scheduled or sending). */
+  pending: number;
+}
+
+/**
+ * B4: how far the messages of some alerts have come. An alert's messages carry its id as their
+ * idempotency key's slot (`{scope}|alert.delay|{alertId}|{channel}`, src/domain/message-key.ts).
+ */
+export async function alertMessageCounts(em: EntityManager, centerId: string, alertIds: string[]): Promise<Map<string, AlertMessageCounts>> {
+  if (alertIds.length === 0) return new Map();
+  const rows = await em.execute<{ alert_id: string; prepared: string; sent: string; pending: string }[]>(
+    `select split_part(idempotency_key, '|', 3) as alert_id,
+            count(distinct appointment_id) as prepared,
+            count(distinct appointment_id) filter (where status in ('sent', 'delivered', 'read')) as sent,
+            count(*) filter (where status in ('scheduled', 'sending')) as pending
+       from messages
+      where center_id = ? and event_kind in ('alert.delay', 'alert.cancellation') and split_part(idempotency_key, '|', 3) in (${alertIds.map(() => '?').join(', ')})
+      group by 1`,
+    [centerId, ...alertIds],
+  );
+  return new Map(rows.map((r) => [r.alert_id, { prepared: Number(r.prepared), sent: Number(r.sent), pending: Number(r.pending) }]));
 }

@@ -86,7 +86,8 @@ describe('console sign-in (#14): single-use links, sessions, CSRF', () => {
 
     const saved = await post({ privacyRequired: 'on', _csrf: csrf });
     expect(saved.status).toBe(200);
-    expect(await saved.text()).toContain('ripianificati: 0');
+    // X3: the change raised the settings version; the page names it for the script to follow its fan-out.
+    expect(await saved.text()).toMatch(/<p id="replan"[^>]* data-version="1" data-state="waiting">Ripianificazione degli appuntamenti: in partenza…<\/p>/);
     expect((await h.call('GET', '/v1/center', { key: center.adminKey })).body).toMatchObject({ communicationsEnabled: false, privacyRequired: true });
   });
 

@@ -56,7 +56,7 @@ async function toViews(em: EntityManager, rows: ResourceAlert[], progress: (Aler
       kind: a.kind,
       delayMinutes: a.delayMinutes,
       // The engine knows best while the fan-out runs; the row's counters otherwise.
-      progress: p ? { affected: p.affected, notified: p.notified, done: p.done } : { affected: a.affectedCount, notified: a.notifiedCount, done: false },
+      progress: p ? { affected: p.affected, notified: p.notified, done: p.done } : { affected: a.affectedCount, notified: a.notifiedCount, done: a.finishedAt !== null },
       ...stamp(a),
     };
   });

@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Hono } from 'hono';
 import { DateTime } from 'luxon';
+import { setConsoleMessageFilters } from '../../db/console-sessions.js';
 import { dailyMessageCounts } from '../../db/console-stats.js';
 import { CHANNELS, EVENT_KINDS, MESSAGE_STATUSES, SKIP_REASONS, type Channel, type EventKind, type MessageStatus, type SkipReason } from '../../domain/events.js';
 import { problemsOf } from '../api.js';
@@ -10,7 +11,13 @@ import { Csrf, JsonData, Layout, Notice, SelectField, formatWhen, type PageConte
 import type { ConsoleContext, ConsoleEnv } from '../session.js';
 
 const CHART_DAYS = 30;
-const FILTERS = ['from', 'to', 'eventKind', 'channel', 'status', 'recipientId'] as const;
+const FILTERS = ['from', 'to', 'eventKind', 'channel', 'status', 'recipientId', 'limit'] as const;
+const PAGE_SIZES = ['10', '25', '50', '100'] as const;
+const DEFAULT_PAGE_SIZE = '25';
+/** The list's cursor (src/api/pagination.ts): a creation time and a message id, nothing of a patient. */
+const CURSOR = /^[0-9]{1,13}_[0-9a-f-]{36}$/;
+/** Pages walked through so far are carried as their cursors (`?at=c1,c2`), so Previous works. */
+const MAX_TRAIL = 50;
 type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
 
 interface MessageRow {
@@ -29,8 +36,20 @@ interface MessageRow {
 const reasonOf = (w: Words, m: { skipReason: SkipReason | null; failureReason: string | null }) =>
   m.skipReason && (SKIP_REASONS as readonly string[]).includes(m.skipReason) ? w.skip(m.skipReason) : (m.failureReason ?? '');
 
-/** E1: the message summary, filtered (the filters travel in a POST body: a patient id never sits in a URL). */
-function MessagesPage(props: { ctx: PageContext; timeZone: string; filters: Filters; rows: MessageRow[]; chart: unknown; error: string | null }) {
+/**
+ * E1: the message summary, filtered and paged. The filters are posted and kept in the session, so
+ * a patient id never sits in a URL; the paging links carry only the list's cursors.
+ */
+function MessagesPage(props: {
+  ctx: PageContext;
+  timeZone: string;
+  filters: Filters;
+  rows: MessageRow[];
+  chart: unknown;
+  error: string | null;
+  trail: string[];
+  nextCursor: string | null;
+}) {
   const { w, csrf } = props.ctx;
   const f = props.filters;
   return (
@@ -57,9 +76,16 @@ function MessagesPage(props: { ctx: PageContext; timeZone: string; filters: Filt
           <label for="f-patient">{w.t('patient')}</label>
           <input id="f-patient" name="recipientId" value={f.recipientId ?? ''} autocomplete="off" />
         </div>
-        <button type="submit">{w.t('filter')}</button>
+        <SelectField id="f-limit" name="limit" label={w.t('perPage')} options={PAGE_SIZES.map((n) => [n, n] as const)} selected={f.limit ?? DEFAULT_PAGE_SIZE} />
+        <div class="buttons">
+          <button type="submit">{w.t('filter')}</button>
+          <button type="submit" name="clear" value="1" class="secondary">
+            {w.t('clearFilters')}
+          </button>
+        </div>
       </form>
       <Notice error={props.error} />
+      <Pager w={w} trail={props.trail} nextCursor={props.nextCursor} />
       {props.rows.length === 0 ? (
         <p>{w.t('noMessages')}</p>
       ) : (
@@ -77,7 +103,7 @@ function MessagesPage(props: { ctx: PageContext; timeZone: string; filters: Filt
           </thead>
           <tbody>
             {props.rows.map((m) => (
-              <tr>
+              <tr data-message={m.id}>
                 <td>{formatWhen(w, m.dueAt, props.timeZone)}</td>
                 <td>{w.event(m.eventKind)}</td>
                 <td>{w.channel(m.channel)}</td>
@@ -93,6 +119,29 @@ function MessagesPage(props: { ctx: PageContext; timeZone: string; filters: Filt
         </table>
       )}
     </Layout>
+  );
+}
+
+const pageHref = (trail: string[]) => (trail.length === 0 ? '/console/messages' : `/console/messages?at=${trail.join(',')}`);
+
+function Pager(props: { w: Words; trail: string[]; nextCursor: string | null }) {
+  const { w, trail, nextCursor } = props;
+  if (trail.length === 0 && !nextCursor) return null;
+  return (
+    <nav class="pager" aria-label={w.t('pages')}>
+      {trail.length > 0 ? <a href={pageHref([])}>{w.t('firstPage')}</a> : null}
+      {trail.length > 0 ? (
+        <a href={pageHref(trail.slice(0, -1))} rel="prev">
+          {w.t('previousPage')}
+        </a>
+      ) : null}
+      <span aria-current="page">{w.t('pageN').replace('{n}', String(trail.length + 1))}</span>
+      {nextCursor && trail.length < MAX_TRAIL ? (
+        <a href={pageHref([...trail, nextCursor])} rel="next">
+          {w.t('nextPage')}
+        </a>
+      ) : null}
+    </nav>
   );
 }
 
@@ -129,9 +178,11 @@ function TimelinePage(props: { ctx: PageContext; timeZone: string; appointmentId
 }
 
 export function messageRoutes(app: Hono<ConsoleEnv>, deps: PageDeps & { orm: MikroORM; now: () => Date }): void {
-  async function page(c: ConsoleContext, filters: Filters) {
-    const query = new URLSearchParams({ limit: '100' });
+  async function page(c: ConsoleContext, trail: string[]) {
+    const filters = (c.var.session.messageFilters ?? {}) as Filters;
+    const query = new URLSearchParams({ limit: DEFAULT_PAGE_SIZE });
     for (const name of FILTERS) if (filters[name]) query.set(name, filters[name]!);
+    if (trail.length > 0) query.set('cursor', trail[trail.length - 1]!);
     const answer = await deps.api(c).get(`/messages?${query}`);
     const problems = problemsOf(answer);
     const since = new Date(deps.now().getTime() - CHART_DAYS * 86_400_000);
@@ -147,18 +198,38 @@ export function messageRoutes(app: Hono<ConsoleEnv>, deps: PageDeps & { orm: Mik
       outcomes: { sent: w.t('sent'), delivered: w.t('delivered'), failed: w.t('failed'), skipped: w.t('skipped') },
     };
     const error = problems.detail ? [problems.detail, ...[...problems.fields].map(([k, m]) => `${k}: ${m}`)].join(' ') : null;
-    return c.html(<MessagesPage ctx={deps.ctxOf(c)} timeZone={timeZone} filters={filters} rows={answer.status === 200 ? answer.body.data : []} chart={chart} error={error} />, problems.detail ? 400 : 200);
+    const ok = answer.status === 200;
+    return c.html(
+      <MessagesPage
+        ctx={deps.ctxOf(c)}
+        timeZone={timeZone}
+        filters={filters}
+        rows={ok ? answer.body.data : []}
+        chart={chart}
+        error={error}
+        trail={ok ? trail : []}
+        nextCursor={ok ? answer.body.nextCursor : null}
+      />,
+      problems.detail ? 400 : 200,
+    );
   }
 
-  app.get('/messages', (c) => page(c, {}));
+  app.get('/messages', (c) => {
+    const trail = (c.req.query('at') ?? '').split(',').filter((x) => CURSOR.test(x)).slice(0, MAX_TRAIL);
+    return page(c, trail);
+  });
+  // The filters are posted and kept in the session, then the first page is shown (post, redirect, get).
   app.post('/messages', async (c) => {
     const form = await c.req.parseBody();
-    const filters: Filters = {};
-    for (const name of FILTERS) {
-      const v = String(form[name] ?? '').trim();
-      if (v) filters[name] = v;
+    const filters: Record<string, string> = {};
+    if (form.clear !== '1') {
+      for (const name of FILTERS) {
+        const v = String(form[name] ?? '').trim();
+        if (v) filters[name] = v;
+      }
     }
-    return page(c, filters);
+    await setConsoleMessageFilters(deps.orm.em.fork(), c.var.sessionId, Object.keys(filters).length > 0 ? filters : null);
+    return c.redirect('/console/messages', 303);
   });
 
   app.get('/timeline', (c) => c.html(<TimelinePage ctx={deps.ctxOf(c)} timeZone="UTC" appointmentId="" entries={null} error={null} />));

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { CHANNELS, EVENT_KINDS, type Channel, type EventKind } from '../../domain/events.js';
 import { eventOptionSchemas } from '../../domain/policy.js';
-import { Csrf, FieldError, Layout, Notice, type PageContext } from '../layout.js';
+import type { FanoutProgress } from '../../db/policy-fanouts.js';
+import { Csrf, FieldError, Layout, Notice, Replan, type PageContext } from '../layout.js';
 
 export interface EventSettingView {
   eventKind: EventKind;
@@ -16,6 +17,8 @@ export interface Outcome {
   fields?: Map<string, string>;
   /** Which form the outcome belongs to. */
   form?: string;
+  /** X3: the re-planning the change started (null: it needed none; absent: no change made). */
+  replan?: FanoutProgress | null;
 }
 
 const SENDERS = ['emailFromName', 'emailFromAddress', 'emailReplyTo', 'smsSenderId', 'voiceCallerNumber'] as const;
@@ -37,6 +40,7 @@ export function SettingsPage(props: { ctx: PageContext; center: any; settings: E
       <section aria-labelledby="center-h">
         <h2 id="center-h">{w.t('center')}</h2>
         {outcome.form === 'center' ? <Notice ok={outcome.ok} error={outcome.error} /> : null}
+        {outcome.form === 'center' && outcome.replan !== undefined ? <Replan w={w} progress={outcome.replan} /> : null}
         <form method="post" action="/console/center">
           <Csrf csrf={csrf} />
           {check('communicationsEnabled', w.t('masterSwitch'), center.communicationsEnabled)}
@@ -58,6 +62,7 @@ export function SettingsPage(props: { ctx: PageContext; center: any; settings: E
       <section aria-labelledby="matrix-h">
         <h2 id="matrix-h">{w.t('matrix')}</h2>
         {outcome.form === 'matrix' ? <Notice ok={outcome.ok} error={outcome.error} /> : null}
+        {outcome.form === 'matrix' && outcome.replan !== undefined ? <Replan w={w} progress={outcome.replan} /> : null}
         <table class="matrix">
           <thead>
             <tr>
@@ -169,13 +174,14 @@ export function optionsFromForm(kind: EventKind, form: Record<string, string | s
         out[name] = raw === '' ? [] : raw.split(/[,;\s]+/).filter(Boolean).map(Number);
         break;
       case 'hours': {
+        // Pairs of time inputs per weekday; a pair left blank is no window (half a pair goes to the API, which names the field).
+        const all = (field: string) => ([] as string[]).concat(form[field] ?? []).map((v) => v.trim());
         const days: Record<string, { from: string; to: string }[]> = {};
         for (const day of WEEKDAYS) {
-          const text = one(`${name}.${day}`);
-          if (text !== '') days[day] = text.split(/[,;]+/).map((w) => w.trim()).filter(Boolean).map((w) => {
-            const [from = '', to = ''] = w.split('-').map((x) => x.trim());
-            return { from, to };
-          });
+          const froms = all(`${name}.${day}.from`);
+          const tos = all(`${name}.${day}.to`);
+          const windows = froms.map((from, i) => ({ from, to: tos[i] ?? '' })).filter((w) => w.from !== '' || w.to !== '');
+          if (windows.length > 0) days[day] = windows;
         }
         out[name] = Object.keys(days).length === 0 ? null : days;
         break;
@@ -185,19 +191,82 @@ export function optionsFromForm(kind: EventKind, form: Record<string, string | s
   return out;
 }
 
+type Hours = Record<string, { from: string; to: string }[]> | null | undefined;
+const MAX_WINDOWS = 4;
+
+/**
+ * B2-hours: each weekday's sending windows as pairs of time inputs. The saved windows plus one
+ * blank pair (so a window can be added without script); the script adds and removes pairs.
+ */
+function HoursEditor(props: { w: PageContext['w']; name: string; value: Hours; fields: Map<string, string> }) {
+  const { w, name, fields } = props;
+  const days = w.t('weekdays').split(',');
+  // Errors on a weekday's window ("options.sendingHours.1.0.from") show on that weekday.
+  const dayError = (day: string) => [...fields].filter(([k]) => k.startsWith(`options.${name}.${day}`)).map(([, m]) => m).join('; ') || undefined;
+  return (
+    <fieldset class="hours" aria-describedby="hours-hint">
+      <legend>{w.option(name)}</legend>
+      <p class="hint" id="hours-hint">
+        {w.t('hoursHint')}
+      </p>
+      {WEEKDAYS.map((day, d) => {
+        const saved = props.value?.[day] ?? [];
+        const windows = saved.length < MAX_WINDOWS ? [...saved, { from: '', to: '' }] : saved;
+        const error = dayError(day);
+        const errorId = `hours-${day}-error`;
+        return (
+          <div class="day" role="group" aria-labelledby={`hours-${day}`} data-day={day} data-max={String(MAX_WINDOWS)}>
+            <span class="day-name" id={`hours-${day}`}>
+              {days[d]}
+            </span>
+            <div class="windows">
+              {windows.map((win, i) => (
+                <div class="window">
+                  <input
+                    type="time"
+                    name={`${name}.${day}.from`}
+                    value={win.from}
+                    aria-label={`${days[d]}, ${w.t('windowN')} ${i + 1}: ${w.t('windowFrom')}`}
+                    aria-invalid={error ? 'true' : undefined}
+                    aria-describedby={error ? errorId : undefined}
+                  />
+                  <span aria-hidden="true">–</span>
+                  <input
+                    type="time"
+                    name={`${name}.${day}.to`}
+                    value={win.to}
+                    aria-label={`${days[d]}, ${w.t('windowN')} ${i + 1}: ${w.t('windowTo')}`}
+                    aria-invalid={error ? 'true' : undefined}
+                    aria-describedby={error ? errorId : undefined}
+                  />
+                  <button type="button" class="remove-window" aria-label={`${w.t('removeWindow')} ${i + 1}: ${days[d]}`}>
+                    ×
+                  </button>
+                </div>
+              ))}
+            </div>
+            <button type="button" class="add-window" aria-label={`${w.t('addWindow')}: ${days[d]}`} hidden={windows.length >= MAX_WINDOWS}>
+              + {w.t('windowN')}
+            </button>
+            <FieldError id={`hours-${day}`} message={error} />
+          </div>
+        );
+      })}
+    </fieldset>
+  );
+}
+
 /** One event's options (B2-rem, B2-confirm, B2-second, B2-min, B2-day, B2-hours, B2-recall, B3, B1 online-only). */
 export function EventOptionsPage(props: { ctx: PageContext; setting: EventSettingView; outcome: Outcome }) {
   const { w, csrf } = props.ctx;
   const { setting, outcome } = props;
   const fields = outcome.fields ?? new Map<string, string>();
-  const days = w.t('weekdays').split(',');
   const described = (id: string, key: string) => (fields.has(key) ? `${id}-error` : undefined);
-  // Errors on a weekday's window ("options.sendingHours.1.0.from") show on that weekday's field.
-  const hoursError = (day: string) => [...fields].filter(([k]) => k.startsWith(`options.sendingHours.${day}`)).map(([, m]) => m).join('; ') || undefined;
   return (
     <Layout ctx={props.ctx} section="settings">
       <h2>{w.event(setting.eventKind)}</h2>
       <Notice ok={outcome.ok} error={outcome.error} />
+      {outcome.replan !== undefined ? <Replan w={w} progress={outcome.replan} /> : null}
       <form method="post" action={`/console/events/${setting.eventKind}`}>
         <Csrf csrf={csrf} />
         {optionInputs(setting.eventKind).map(([name, input]) => {
@@ -226,27 +295,7 @@ export function EventOptionsPage(props: { ctx: PageContext; setting: EventSettin
                 <FieldError id={id} message={fields.get(key)} />
               </div>
             );
-          if (input.kind === 'hours') {
-            const hours = (value ?? {}) as Record<string, { from: string; to: string }[]>;
-            return (
-              <fieldset>
-                <legend>{w.option(name)}</legend>
-                <p class="hint" id="hours-hint">{w.t('hoursHint')}</p>
-                {WEEKDAYS.map((day, i) => (
-                  <div class="field">
-                    <label for={`${id}-${day}`}>{days[i]}</label>
-                    <input
-                      id={`${id}-${day}`}
-                      name={`${name}.${day}`}
-                      value={(hours[day] ?? []).map((x) => `${x.from}-${x.to}`).join(', ')}
-                      aria-describedby={hoursError(day) ? `${id}-${day}-error` : 'hours-hint'}
-                    />
-                    <FieldError id={`${id}-${day}`} message={hoursError(day)} />
-                  </div>
-                ))}
-              </fieldset>
-            );
-          }
+          if (input.kind === 'hours') return <HoursEditor w={w} name={name} value={value as Hours} fields={fields} />;
           const text = Array.isArray(value) ? value.join(', ') : value === null || value === undefined ? '' : String(value);
           return (
             <div class="field">

@@ -4,8 +4,8 @@ import { CHANNELS, LOCALES, type Channel, type EventKind, type Locale } from '..
 import { validateTemplate } from '../../domain/placeholders.js';
 import { smsSegments } from '../../domain/sms-segments.js';
 import { problemsOf, type ConsoleApi } from '../api.js';
-import type { PageDeps } from '../app.js';
-import { Csrf, FieldError, JsonData, Layout, Notice, SelectField, formatWhen, type PageContext } from '../layout.js';
+import type { PageDeps, WithReplan } from '../app.js';
+import { Csrf, FieldError, JsonData, Layout, Notice, Replan, SelectField, formatWhen, type PageContext } from '../layout.js';
 import type { ConsoleContext, ConsoleEnv } from '../session.js';
 import { isEventKind, type Outcome } from './settings.js';
 import { EVENT_KINDS } from '../../domain/events.js';
@@ -61,6 +61,7 @@ function TemplatesPage(props: {
         {w.event(choice.eventKind)} · {w.channel(choice.channel)} · {choice.locale.toUpperCase()} ({template.custom ? w.t('custom') : w.t('default')})
       </h2>
       <Notice ok={outcome.ok} error={outcome.error} />
+      {outcome.replan !== undefined ? <Replan w={w} progress={outcome.replan} /> : null}
       <div class="editor">
         <form method="post" action="/console/templates" id="template-form" data-event={choice.eventKind} data-channel={choice.channel} data-locale={choice.locale}>
           <Csrf csrf={csrf} />
@@ -76,9 +77,14 @@ function TemplatesPage(props: {
           ) : null}
           <div class="field">
             <label for="t-body">{w.t('body')}</label>
-            <textarea id="t-body" name="body" rows={10} aria-describedby={`t-live${fields.has('body') ? ' t-body-error' : ''}`}>
-              {template.body}
-            </textarea>
+            {/* The refused tags are marked in the text itself: a mirror of the text behind the
+                (transparent) textarea, with each refused tag in a <mark>. */}
+            <div class="tag-editor">
+              <div class="tag-mirror" id="t-body-mirror" aria-hidden="true"></div>
+              <textarea id="t-body" name="body" rows={10} spellcheck={false} aria-describedby={`t-live${fields.has('body') ? ' t-body-error' : ''}`}>
+                {template.body}
+              </textarea>
+            </div>
             <FieldError id="t-body" message={fields.get('body')} />
           </div>
           <div id="t-live" class="live" aria-live="polite"></div>
@@ -148,7 +154,7 @@ async function check(api: ConsoleApi, choice: Choice, input: { subject?: string 
     }),
     ...(() => {
       const r = validateTemplate(input.body, choice);
-      return r.ok ? [] : r.errors.map((e) => ({ field: 'body', tag: e.tag, message: e.message }));
+      return r.ok ? [] : r.errors.map((e) => ({ field: 'body', tag: e.tag, message: e.message, index: e.index }));
     })(),
   ];
   let preview: { subject: string | null; body: string } | null = null;
@@ -176,7 +182,7 @@ async function check(api: ConsoleApi, choice: Choice, input: { subject?: string 
   };
 }
 
-export function templateRoutes(app: Hono<ConsoleEnv>, deps: PageDeps): void {
+export function templateRoutes(app: Hono<ConsoleEnv>, deps: PageDeps & { withReplan: WithReplan }): void {
   async function page(c: ConsoleContext, choice: Choice, outcome: Outcome, typed?: { subject: string | null; body: string }, status: 200 | 400 = 200) {
     const api = deps.api(c);
     const [template, legend, appointments, center] = await Promise.all([api.read(pathOf(choice)), api.read('/placeholders'), api.read('/appointments?limit=50'), api.read('/center')]);
@@ -201,16 +207,16 @@ export function templateRoutes(app: Hono<ConsoleEnv>, deps: PageDeps): void {
     const choice = choiceOf(form as Record<string, string>);
     const subject = choice.channel === 'email' ? String(form.subject ?? '') : null;
     const body = String(form.body ?? '');
-    const answer = await deps.api(c).call('PUT', pathOf(choice), { ...(subject === null ? {} : { subject }), body });
+    const [answer, replan] = await deps.withReplan(c, () => deps.api(c).call('PUT', pathOf(choice), { ...(subject === null ? {} : { subject }), body }));
     const problems = problemsOf(answer);
     if (problems.detail) return page(c, choice, { error: problems.detail, fields: problems.fields }, { subject, body }, 400);
-    return page(c, choice, { ok: c.var.w.t('saved') });
+    return page(c, choice, { ok: c.var.w.t('saved'), replan });
   });
 
   app.post('/templates/reset', async (c) => {
     const choice = choiceOf((await c.req.parseBody()) as Record<string, string>);
-    await deps.api(c).call('DELETE', pathOf(choice));
-    return page(c, choice, { ok: c.var.w.t('saved') });
+    const [, replan] = await deps.withReplan(c, () => deps.api(c).call('DELETE', pathOf(choice)));
+    return page(c, choice, { ok: c.var.w.t('saved'), replan });
   });
 
   app.post('/templates/check', async (c) => {

@@ -62,6 +62,7 @@
           ? words.segments + ': ' + result.segments + ' (' + result.encoding + ') · ' + result.credits + ' ' + words.credits
           : result.credits + ' ' + words.credits;
         live.appendChild(text('p', counts, 'counts'));
+        markTags(payload.body, result.errors.filter(function (e) { return e.field === 'body'; }));
         if (result.errors.length > 0) {
           var list = document.createElement('ul');
           list.className = 'tag-errors';
@@ -80,11 +81,87 @@
         }
       });
     }
+    // Refused tags marked in place: the mirror behind the textarea holds the same text, with
+    // a <mark> on each refused tag (positions from the server's check of exactly that text).
+    var mirror = document.getElementById('t-body-mirror');
+    function markTags(checked, errors) {
+      if (!mirror) return;
+      mirror.replaceChildren();
+      if (checked !== body.value) return; // typed on since: the next check marks it
+      var at = 0;
+      errors.slice().sort(function (a, b) { return a.index - b.index; }).forEach(function (e) {
+        if (typeof e.index !== 'number' || e.index < at) return;
+        mirror.appendChild(document.createTextNode(checked.slice(at, e.index)));
+        var mark = text('mark', checked.slice(e.index, e.index + e.tag.length), 'bad-tag');
+        mirror.appendChild(mark);
+        at = e.index + e.tag.length;
+      });
+      mirror.appendChild(document.createTextNode(checked.slice(at) + '\n'));
+      mirror.scrollTop = body.scrollTop;
+    }
+    body.addEventListener('scroll', function () { if (mirror) mirror.scrollTop = body.scrollTop; });
+    body.addEventListener('input', function () { if (mirror && mirror.querySelector('mark')) markTags('', []); });
     body.addEventListener('input', schedule);
     if (subject) subject.addEventListener('input', schedule);
     if (appointment) appointment.addEventListener('change', schedule);
     document.getElementById('t-preview-button').addEventListener('click', check);
     check();
+  }
+
+  // ---- Sending hours: add and remove a weekday's windows ----
+  document.querySelectorAll('.hours .day').forEach(function (day) {
+    var windows = day.querySelector('.windows');
+    var add = day.querySelector('.add-window');
+    var max = Number(day.dataset.max || 4);
+    function renumber() {
+      var rows = windows.querySelectorAll('.window');
+      rows.forEach(function (row, i) {
+        row.querySelectorAll('[aria-label]').forEach(function (el) {
+          el.setAttribute('aria-label', el.getAttribute('aria-label').replace(/\d+(?=:)/, String(i + 1)));
+        });
+      });
+      add.hidden = rows.length >= max;
+    }
+    function wire(row) {
+      row.querySelector('.remove-window').addEventListener('click', function () {
+        var rows = windows.querySelectorAll('.window');
+        if (rows.length > 1) {
+          var next = row.nextElementSibling || row.previousElementSibling;
+          row.remove();
+          renumber();
+          next.querySelector('input').focus();
+        } else {
+          row.querySelectorAll('input').forEach(function (input) { input.value = ''; });
+          row.querySelector('input').focus();
+        }
+      });
+    }
+    windows.querySelectorAll('.window').forEach(wire);
+    add.addEventListener('click', function () {
+      var rows = windows.querySelectorAll('.window');
+      if (rows.length >= max) return;
+      var row = rows[rows.length - 1].cloneNode(true);
+      row.querySelectorAll('input').forEach(function (input) { input.value = ''; input.removeAttribute('aria-invalid'); });
+      windows.appendChild(row);
+      wire(row);
+      renumber();
+      row.querySelector('input').focus();
+    });
+  });
+
+  // ---- X3: follow the re-planning a saved change started (the fan-out runs after the commit) ----
+  var replan = document.getElementById('replan');
+  if (replan && replan.dataset.version && replan.dataset.state !== 'done') {
+    var pollReplan = function () {
+      fetch('/console/replan/' + replan.dataset.version, { credentials: 'same-origin' })
+        .then(function (r) { return r.json(); })
+        .then(function (p) {
+          replan.textContent = p.text;
+          replan.dataset.state = p.state;
+          if (p.state !== 'done') setTimeout(pollReplan, 1000);
+        });
+    };
+    setTimeout(pollReplan, 500);
   }
 
   // ---- Charts ----
@@ -146,9 +223,27 @@
       [creditData.points.map(function (p) { return Date.parse(p.at) / 1000; }), creditData.points.map(function (p) { return p.balance; })], el);
   }
 
-  // ---- Alerts: follow the progress while patients are being told ----
-  var alerts = document.getElementById('alerts');
-  if (alerts && alerts.dataset.refresh) {
-    setTimeout(function () { window.location.assign('/console/alerts'); }, Number(alerts.dataset.refresh) * 1000);
+  // ---- Alerts: follow the progress while patients are being told (B4) ----
+  var alertLive = document.getElementById('alert-live');
+  if (alertLive && alertLive.dataset.running) {
+    var pollAlerts = function () {
+      fetch('/console/alerts/progress', { credentials: 'same-origin' })
+        .then(function (r) { return r.json(); })
+        .then(function (result) {
+          result.alerts.forEach(function (a, i) {
+            var row = document.querySelector('#alerts tr[data-alert="' + a.id + '"]');
+            if (row) {
+              var bar = row.querySelector('progress');
+              bar.max = Math.max(a.affected, 1);
+              bar.value = a.notified;
+              row.querySelector('.alert-text').textContent = a.text;
+            }
+            if (i === 0 && alertLive.textContent !== a.text) alertLive.textContent = a.text;
+          });
+          if (result.running) setTimeout(pollAlerts, 1000);
+          else delete alertLive.dataset.running;
+        });
+    };
+    setTimeout(pollAlerts, 1000);
   }
 })();

@@ -30,6 +30,8 @@ export class ConsoleSession extends CenterOwned {
   locale!: string;
   lastSeenAt!: Date;
   expiresAt!: Date;
+  /** The message summary's filters (E1): kept here so a patient id never goes in a URL while paging. */
+  messageFilters: Record<string, string> | null = null;
 }
 
 export const ConsoleSessionSchema = new EntitySchema<ConsoleSession>({
@@ -43,5 +45,32 @@ export const ConsoleSessionSchema = new EntitySchema<ConsoleSession>({
     locale: { type: 'string', length: 2 },
     lastSeenAt: { type: 'Date', columnType: 'timestamptz' },
     expiresAt: { type: 'Date', columnType: 'timestamptz' },
+    messageFilters: { type: 'json', nullable: true },
+  },
+});
+
+/**
+ * X3, #14: how far the settings fan-out of one settings version has come, written by the fan-out
+ * activity as it pages through the center's open appointments; the console polls it.
+ */
+export class PolicyFanout extends CenterOwned {
+  settingsVersion!: number;
+  /** Open appointments when the run started (the ones it will tell). */
+  total!: number;
+  /** Appointment workflows told so far (a finished workflow has nothing to re-plan and is not counted). */
+  signalled!: number;
+  finishedAt: Date | null = null;
+}
+
+export const PolicyFanoutSchema = new EntitySchema<PolicyFanout>({
+  class: PolicyFanout,
+  tableName: 'policy_fanouts',
+  uniques: [{ properties: ['centerId', 'settingsVersion'] }],
+  properties: {
+    ...centerOwnedProperties,
+    settingsVersion: { type: 'integer' },
+    total: { type: 'integer' },
+    signalled: { type: 'integer' },
+    finishedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
   },
 });

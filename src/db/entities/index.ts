@@ -1,4 +1,4 @@
-import { ConsoleLinkSchema, ConsoleSessionSchema } from './console.js';
+import { ConsoleLinkSchema, ConsoleSessionSchema, PolicyFanoutSchema } from './console.js';
 import { ApiKeySchema, CallbackDeliverySchema, ConfirmTokenSchema, IdempotencyRecordSchema, MessageSecretSchema } from './access.js';
 import { AppointmentSchema, ResourceAlertSchema } from './appointment.js';
 import { CenterSchema, EventSettingSchema, TemplateSchema } from './center.js';
@@ -44,5 +44,6 @@ export const entities = [
   OutboxCommandSchema,
   ConsoleLinkSchema,
   ConsoleSessionSchema,
+  PolicyFanoutSchema,
   SenderPaceSchema,
 ];
