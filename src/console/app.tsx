@@ -99,9 +99,11 @@ export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
     return c.json({ ...progress, text: replanText(c.var.w, progress) });
   });
 
-  async function settingsPage(c: ConsoleContext, outcome: Outcome, status: 200 | 400 | 422 = 200) {
+  /** `typed`: the center form as sent, shown again (with the API's messages) when it was refused. */
+  async function settingsPage(c: ConsoleContext, outcome: Outcome, status: 200 | 400 | 422 = 200, typed?: Record<string, unknown>) {
     const [center, settings] = await Promise.all([api(c).read('/center'), api(c).read('/event-settings')]);
-    return c.html(<SettingsPage ctx={ctxOf(c)} center={center} settings={settings.data} outcome={outcome} />, status);
+    const shown = typed ? { ...center, ...typed, senders: { ...center.senders, ...(typed.senders as object) } } : center;
+    return c.html(<SettingsPage ctx={ctxOf(c)} center={shown} settings={settings.data} outcome={outcome} />, status);
   }
 
   app.get('/', (c) => settingsPage(c, {}));
@@ -112,7 +114,7 @@ export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
       const v = String(form[name] ?? '').trim();
       return v === '' ? null : v;
     };
-    const [answer, replan] = await withReplan(c, () => api(c).call('PATCH', '/center', {
+    const patch = {
       communicationsEnabled: form.communicationsEnabled === 'on',
       privacyRequired: form.privacyRequired === 'on',
       readTracking: form.readTracking === 'on',
@@ -123,9 +125,10 @@ export function consoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
         smsSenderId: text('smsSenderId'),
         voiceCallerNumber: text('voiceCallerNumber'),
       },
-    }));
+    };
+    const [answer, replan] = await withReplan(c, () => api(c).call('PATCH', '/center', patch));
     const problems = problemsOf(answer);
-    if (problems.detail) return settingsPage(c, { form: 'center', error: c.var.w.t('notSaved'), fields: problems.fields }, 400);
+    if (problems.detail) return settingsPage(c, { form: 'center', error: c.var.w.t('notSaved'), fields: problems.fields }, 400, patch);
     return settingsPage(c, { form: 'center', ok: c.var.w.t('saved'), replan });
   });
 

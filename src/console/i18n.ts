@@ -142,6 +142,7 @@ const WORDS = {
     '{day}: appointments reached {notified} of {affected}; patients with a message prepared {prepared}, sent {sent}',
   ],
   alertRunning: ['in corso', 'in progress'],
+  alertStarted: ['Avviso registrato: i pazienti vengono avvisati.', 'Alert recorded: the patients are being told.'],
   alertDone: ['concluso', 'finished'],
   show: ['Mostra', 'Show'],
   noTimeline: ['Nessuna cronologia per questo appuntamento.', 'No timeline for this appointment.'],

@@ -222,6 +222,7 @@ describe.skipIf(!haveChromium)('console (#14) in a real browser', () => {
     await pageA.getByLabel('Indirizzo mittente email').fill('non-una-email');
     await saveCenter();
     await expect.poll(() => pageA.locator('#emailFromAddress-error').count()).toBe(1);
+    expect(await pageA.getByLabel('Indirizzo mittente email').inputValue()).toBe('non-una-email'); // what was typed stays
     expect((await call(a.admin, 'GET', '/v1/center')).body.senders.emailFromAddress).toBeNull();
     // A3: a sender the platform has not approved is refused beside its field; once approved, it saves.
     await pageA.getByLabel('Indirizzo mittente email').fill('segreteria@studioverdi.example');

@@ -1,6 +1,8 @@
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/api/app.js';
+import { Center } from '../../src/db/entities/index.js';
+import { fanoutProgress } from '../../src/db/policy-fanouts.js';
 import { appointmentWorkflowId } from '../../src/workflows/definitions.js';
 import { callOk } from '../support/api.js';
 import { eventually, policyFanoutDone, serverNow, startEngineHarness, type EngineHarness } from '../support/engine.js';
@@ -51,6 +53,9 @@ describe('e2e: the settings fan-out keeps pace with the worker', () => {
 
     await call(otherAdmin, 'PUT', '/v1/event-settings/appointment.reminder', { channels: ['email'], options: { leadMinutes: 120 } });
     await policyFanoutDone(h, otherId);
+    // #14: the run's progress row, which the console polls, says how many it told.
+    const version = (await h.db.orm.em.fork().findOneOrFail(Center, { id: otherId })).settingsVersion;
+    expect(await fanoutProgress(h.db.orm.em.fork(), otherId, version)).toEqual({ settingsVersion: version, state: 'done', total: 8, signalled: 8 });
     for (const [i, start] of starts.entries()) expect(await eventually(() => reminderOf(i), (at) => at === start.getTime() - 2 * HOUR), `PACE-${i}`).toBe(start.getTime() - 2 * HOUR);
 
     // From the histories, in the fan-out's order (by id): when each heard the change, and when it acted on it.

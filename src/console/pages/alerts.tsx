@@ -147,6 +147,6 @@ export function alertRoutes(app: Hono<ConsoleEnv>, deps: PageDeps & { orm: Mikro
     const answer = await deps.api(c).call('POST', '/alerts', body);
     const problems = problemsOf(answer);
     if (problems.detail) return page(c, { error: problems.detail, fields: problems.fields }, form, 400);
-    return page(c, { ok: c.var.w.t('saved') }, {});
+    return page(c, { ok: c.var.w.t('alertStarted') }, {});
   });
 }
