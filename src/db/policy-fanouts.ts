@@ -60,3 +60,15 @@ export async function settingsVersionOf(em: EntityManager, centerId: string): Pr
   const [row] = await em.execute<{ settings_version: number }[]>(`select settings_version from centers where id = ?`, [centerId]);
   return Number(row?.settings_version ?? 0);
 }
+
+/** A finished run's progress is kept this long (the console needs only the latest runs). */
+export const FANOUT_PROGRESS_TTL_DAYS = 7;
+
+/** Housekeeping: deletes the progress rows of runs finished more than FANOUT_PROGRESS_TTL_DAYS ago. */
+export async function purgeOldFanoutProgress(em: EntityManager): Promise<number> {
+  const rows = await em.execute<{ id: string }[]>(
+    `delete from policy_fanouts where finished_at < now() - make_interval(days => ?) returning id`,
+    [FANOUT_PROGRESS_TTL_DAYS],
+  );
+  return rows.length;
+}

@@ -6,6 +6,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/api/app.js';
+import { fanoutProgress } from '../../src/db/policy-fanouts.js';
 import { apiOnHarness, eventually, serverNow, startEngineHarness, type EngineHarness } from '../support/engine.js';
 
 /**
@@ -392,7 +393,8 @@ describe.skipIf(!haveChromium)('console (#14) in a real browser', () => {
     await page.getByLabel('Appuntamento').fill('A-1');
     await page.getByRole('button', { name: 'Mostra' }).click();
     expect(await page.locator('main').textContent()).not.toContain('Conferma di prenotazione ·');
-    // The JSON the pages poll is the session's center's only.
+    // The JSON the pages poll is the session's center's only: the first center's run of version 3 is done, the second's is not there.
+    expect((await fanoutProgress(h.db.orm.em.fork(), a.id, 3)).state).toBe('done');
     const polled = await page.evaluate(async () => [await (await fetch('/console/alerts/progress')).json(), await (await fetch('/console/replan/3')).json()]);
     expect(polled[0]).toEqual({ alerts: [], running: false });
     expect(polled[1]).toMatchObject({ state: 'waiting', total: null, signalled: 0 });

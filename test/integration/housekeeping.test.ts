@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Center, MessageSecret } from '../../src/db/entities/index.js';
+import { Center, MessageSecret, PolicyFanout } from '../../src/db/entities/index.js';
 import type { MikroORM } from '../../src/db/orm.js';
 import { createSecretStash } from '../../src/db/secret-stash.js';
 import { startHousekeeping } from '../../src/housekeeping.js';
@@ -37,5 +37,25 @@ describe('worker housekeeping', () => {
     const log = lines.join('');
     expect(log).toContain('"purged":1');
     expect(log).not.toContain('Pass');
+  });
+
+  it('X3: a settings fan-out’s progress row is deleted a week after its run finished; a recent or running one stays', async () => {
+    const em = orm.em.fork();
+    const center = em.create(Center, { name: 'Ventaglio', phone: '+390600000001', adminEmails: ['b@clinic.test'] });
+    await em.flush();
+    const day = 86_400_000;
+    const row = (version: number, finishedAt: Date | null) =>
+      em.create(PolicyFanout, { centerId: center.id, settingsVersion: version, total: 3, signalled: finishedAt ? 3 : 1, finishedAt });
+    row(1, new Date(Date.now() - 8 * day));
+    row(2, new Date(Date.now() - 6 * day));
+    row(3, null);
+    await em.flush();
+    const secrets = createSecretStash({ orm, key: 'housekeeping-test-key-0123456789abcdef' });
+    const housekeeping = startHousekeeping({ orm, secrets, logger: pino({ level: 'silent' }), everyMs: 60_000 });
+    try {
+      await expect.poll(async () => (await orm.em.fork().find(PolicyFanout, { centerId: center.id })).map((r) => r.settingsVersion).sort(), { timeout: 5_000 }).toEqual([2, 3]);
+    } finally {
+      housekeeping.stop();
+    }
   });
 });
