@@ -239,6 +239,12 @@ describe.skipIf(!haveChromium)('console (#14) in a real browser', () => {
     await expect.poll(() => pageA.locator('.notice.ok').first().textContent()).toBe('Salvato.');
     const center = (await call(a.admin, 'GET', '/v1/center')).body;
     expect(center).toMatchObject({ privacyRequired: true, readTracking: true, senders: { emailFromAddress: 'segreteria@studioverdi.example', emailFromName: 'Studio Verdi' } });
+    // Privacy re-plans (X3); a sender's name alone does not, and the page says so.
+    expect(await pageA.locator('#replan').getAttribute('data-version')).toMatch(/^\d+$/);
+    await pageA.getByLabel('Nome mittente email').fill('Studio Medico Verdi');
+    await saveCenter();
+    await expect.poll(() => pageA.locator('#replan').textContent()).toBe('Nessun appuntamento da ripianificare.');
+    expect((await call(a.admin, 'GET', '/v1/center')).body.senders.emailFromName).toBe('Studio Medico Verdi');
   });
 
   it('A4: a template with an unknown tag is flagged as you type and refused on save, with the API’s message', async () => {
@@ -257,6 +263,16 @@ describe.skipIf(!haveChromium)('console (#14) in a real browser', () => {
     await expect.poll(() => pageA.locator('#t-body-mirror mark').count()).toBe(0);
     await pageA.locator('#t-body').fill('Gentile [TRD99], a presto.');
     await expect.poll(() => pageA.locator('#t-body-mirror mark.bad-tag').allTextContents()).toEqual(['[TRD99]']);
+    // An email's subject is marked the same way, and only the subject is then invalid.
+    const email = await contextA.newPage();
+    await email.goto(`${base}/console/templates?eventKind=appointment.reminder&channel=email&locale=it`);
+    await email.locator('#t-subject').fill('Promemoria [TRD98] per [TRD3]');
+    await expect.poll(() => email.locator('#t-subject-mirror mark.bad-tag').allTextContents()).toEqual(['[TRD98]']);
+    expect(await email.locator('#t-subject').getAttribute('aria-invalid')).toBe('true');
+    expect(await email.locator('#t-body').getAttribute('aria-invalid')).toBeNull();
+    expect(await email.locator('#t-body-mirror mark').count()).toBe(0);
+    await shot(email, 'templates-email-unknown-tag');
+    await email.close();
     await pageA.getByRole('button', { name: 'Salva', exact: true }).last().click();
     await expect.poll(() => pageA.locator('#t-body-error').textContent()).toContain('[TRD99]');
     expect((await call(a.admin, 'GET', '/v1/templates/appointment.reminder/sms/it')).body.custom).toBe(false);

@@ -71,7 +71,10 @@ function TemplatesPage(props: {
           {choice.channel === 'email' ? (
             <div class="field">
               <label for="t-subject">{w.t('subject')}</label>
-              <input id="t-subject" name="subject" value={template.subject ?? ''} aria-describedby={fields.has('subject') ? 't-subject-error' : undefined} />
+              <div class="tag-editor single">
+                <div class="tag-mirror" id="t-subject-mirror" aria-hidden="true"></div>
+                <input id="t-subject" name="subject" value={template.subject ?? ''} spellcheck={false} aria-describedby={`t-live${fields.has('subject') ? ' t-subject-error' : ''}`} />
+              </div>
               <FieldError id="t-subject" message={fields.get('subject')} />
             </div>
           ) : null}
@@ -150,7 +153,7 @@ async function check(api: ConsoleApi, choice: Choice, input: { subject?: string 
   const errors = [
     ...(choice.channel === 'email' && input.subject ? [input.subject] : []).flatMap((text) => {
       const r = validateTemplate(text, choice);
-      return r.ok ? [] : r.errors.map((e) => ({ field: 'subject', tag: e.tag, message: e.message }));
+      return r.ok ? [] : r.errors.map((e) => ({ field: 'subject', tag: e.tag, message: e.message, index: e.index }));
     }),
     ...(() => {
       const r = validateTemplate(input.body, choice);

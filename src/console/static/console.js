@@ -62,16 +62,20 @@
           ? words.segments + ': ' + result.segments + ' (' + result.encoding + ') · ' + result.credits + ' ' + words.credits
           : result.credits + ' ' + words.credits;
         live.appendChild(text('p', counts, 'counts'));
-        markTags(payload.body, result.errors.filter(function (e) { return e.field === 'body'; }));
+        markBody(payload.body, result.errors.filter(function (e) { return e.field === 'body'; }));
+        markSubject(payload.subject, result.errors.filter(function (e) { return e.field === 'subject'; }));
         if (result.errors.length > 0) {
           var list = document.createElement('ul');
           list.className = 'tag-errors';
           result.errors.forEach(function (e) { list.appendChild(text('li', e.message, 'field-error')); });
           live.appendChild(list);
-          body.setAttribute('aria-invalid', 'true');
-        } else {
-          body.removeAttribute('aria-invalid');
         }
+        [[body, 'body'], [subject, 'subject']].forEach(function (pair) {
+          if (!pair[0]) return;
+          var refused = result.errors.some(function (e) { return e.field === pair[1]; });
+          if (refused) pair[0].setAttribute('aria-invalid', 'true');
+          else pair[0].removeAttribute('aria-invalid');
+        });
         preview.replaceChildren();
         if (result.preview) {
           if (result.preview.subject) preview.appendChild(text('p', result.preview.subject, 'preview-subject'));
@@ -81,26 +85,31 @@
         }
       });
     }
-    // Refused tags marked in place: the mirror behind the textarea holds the same text, with
-    // a <mark> on each refused tag (positions from the server's check of exactly that text).
-    var mirror = document.getElementById('t-body-mirror');
-    function markTags(checked, errors) {
-      if (!mirror) return;
-      mirror.replaceChildren();
-      if (checked !== body.value) return; // typed on since: the next check marks it
-      var at = 0;
-      errors.slice().sort(function (a, b) { return a.index - b.index; }).forEach(function (e) {
-        if (typeof e.index !== 'number' || e.index < at) return;
-        mirror.appendChild(document.createTextNode(checked.slice(at, e.index)));
-        var mark = text('mark', checked.slice(e.index, e.index + e.tag.length), 'bad-tag');
-        mirror.appendChild(mark);
-        at = e.index + e.tag.length;
-      });
-      mirror.appendChild(document.createTextNode(checked.slice(at) + '\n'));
-      mirror.scrollTop = body.scrollTop;
+    // Refused tags marked in place: a mirror behind the field (text area or subject) holds the
+    // same text, with a <mark> on each refused tag (positions from the server's check of exactly
+    // that text; typing on clears the marks until the next check).
+    function marker(field, mirror) {
+      if (!field || !mirror) return function () {};
+      function mark(checked, errors) {
+        mirror.replaceChildren();
+        if (checked !== field.value) return;
+        var at = 0;
+        errors.slice().sort(function (a, b) { return a.index - b.index; }).forEach(function (e) {
+          if (typeof e.index !== 'number' || e.index < at) return;
+          mirror.appendChild(document.createTextNode(checked.slice(at, e.index)));
+          mirror.appendChild(text('mark', checked.slice(e.index, e.index + e.tag.length), 'bad-tag'));
+          at = e.index + e.tag.length;
+        });
+        mirror.appendChild(document.createTextNode(checked.slice(at) + '\n'));
+        mirror.scrollTop = field.scrollTop;
+        mirror.scrollLeft = field.scrollLeft;
+      }
+      field.addEventListener('scroll', function () { mirror.scrollTop = field.scrollTop; mirror.scrollLeft = field.scrollLeft; });
+      field.addEventListener('input', function () { if (mirror.querySelector('mark')) mark('', []); });
+      return mark;
     }
-    body.addEventListener('scroll', function () { if (mirror) mirror.scrollTop = body.scrollTop; });
-    body.addEventListener('input', function () { if (mirror && mirror.querySelector('mark')) markTags('', []); });
+    var markBody = marker(body, document.getElementById('t-body-mirror'));
+    var markSubject = marker(subject, document.getElementById('t-subject-mirror'));
     body.addEventListener('input', schedule);
     if (subject) subject.addEventListener('input', schedule);
     if (appointment) appointment.addEventListener('change', schedule);
