@@ -1,4 +1,4 @@
-import type { Channel, EventKind, MessageStatus, SkipReason } from '../domain/events.js';
+import type { Channel, EventKind, LedgerKind, MessageStatus, SkipReason } from '../domain/events.js';
 
 /** #14: the console's words, Italian (the product's language) and English. */
 export type ConsoleLocale = 'it' | 'en';
@@ -30,6 +30,27 @@ const STATUSES: Record<MessageStatus, [string, string]> = {
   delivered: ['Consegnato', 'Delivered'],
   read: ['Letto', 'Read'],
   failed: ['Fallito', 'Failed'],
+};
+
+/** X6: the engine's own states in a timeline (src/engine/port.ts), beside the message statuses. */
+const TIMELINE_STATES: Record<string, [string, string]> = {
+  planned: ['Pianificato', 'Planned'],
+  will_skip: ['Non verrà inviato', 'Will not be sent'],
+  done_before: ['Già inviato prima', 'Already sent before'],
+  cancelled: ['Annullato', 'Cancelled'],
+  received: ['Ricevuto', 'Received'],
+};
+
+/** X6: a patient's answer in a timeline. */
+const ANSWERS: Record<string, [string, string]> = {
+  'patient.confirm': ['Conferma del paziente', 'The patient confirmed'],
+  'patient.cancel': ['Disdetta del paziente', 'The patient cancelled'],
+};
+
+const LEDGER: Record<LedgerKind, [string, string]> = {
+  debit: ['Addebito', 'Debit'],
+  refund: ['Rimborso', 'Refund'],
+  topup: ['Ricarica', 'Top-up'],
 };
 
 const SKIPS: Record<SkipReason, [string, string]> = {
@@ -203,6 +224,11 @@ export interface Words {
   channel(channel: Channel): string;
   status(status: MessageStatus): string;
   skip(reason: SkipReason): string;
+  /** A timeline entry's state (a message status or the engine's): unknown ones as they are. */
+  timelineState(state: string): string;
+  /** A timeline entry's event (an event kind or a patient's answer): unknown ones as they are. */
+  timelineEvent(kind: string): string;
+  ledgerKind(kind: LedgerKind): string;
   option(name: string): string;
   optionValue(name: string, value: string): string;
 }
@@ -216,6 +242,9 @@ export function wordsFor(locale: ConsoleLocale): Words {
     channel: (channel) => CHANNELS[channel][i],
     status: (status) => STATUSES[status][i],
     skip: (reason) => SKIPS[reason][i],
+    timelineState: (state) => (STATUSES[state as MessageStatus] ?? TIMELINE_STATES[state])?.[i] ?? state,
+    timelineEvent: (kind) => (EVENTS[kind as EventKind] ?? ANSWERS[kind])?.[i] ?? kind,
+    ledgerKind: (kind) => LEDGER[kind][i],
     option: (name) => OPTIONS[name]?.[i] ?? name,
     optionValue: (name, value) => OPTION_VALUES[`${name}.${value}`]?.[i] ?? value,
   };

@@ -33,6 +33,7 @@ interface PageGlobals {
 const SHOTS = join(process.cwd(), 'test-artifacts', 'console');
 const PAGES = ['/console', '/console/events/appointment.reminder', '/console/templates', '/console/messages', '/console/timeline', '/console/credits', '/console/alerts'];
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 describe.skipIf(!haveChromium)('console (#14) in a real browser', () => {
@@ -67,6 +68,16 @@ describe.skipIf(!haveChromium)('console (#14) in a real browser', () => {
         .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
     });
   }
+  /** A new appointment through the booking platform's API, half an hour long. */
+  async function bookAt(id: string, patientId: string, start: Date) {
+    const put = await call(a.booking, 'PUT', `/v1/appointments/${id}`, {
+      revision: 1, patientId, resourceId: 'R-1', startAt: start.toISOString(), endAt: new Date(start.getTime() + 30 * 60_000).toISOString(),
+    });
+    expect(put.status, JSON.stringify(put.body)).toBeLessThan(300);
+  }
+  /** What staff should read for an instant: the console's short date and time in the center's zone (Europe/Rome). */
+  const inRome = (iso: string) => new Date(iso).toLocaleString('it-IT', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Rome' });
+  const dayInRome = (iso: string) => new Date(iso).toLocaleDateString('sv-SE', { timeZone: 'Europe/Rome' });
   async function shot(page: Page, name: string) {
     await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   }
@@ -322,13 +333,7 @@ describe.skipIf(!haveChromium)('console (#14) in a real browser', () => {
   it('E1: the summary pages with its filters kept, and the patient filter never appears in a URL', async () => {
     expect((await call(a.booking, 'PUT', '/v1/patients/P-2', { firstName: 'Sara', lastName: 'Bruni', email: 'sara.bruni@example.com', privacyConsent: true })).status).toBeLessThan(300);
     const now = await serverNow(h);
-    const book = async (id: string, patientId: string, days: number) => {
-      const start = new Date(now.getTime() + days * DAY + 2 * 3600_000);
-      const put = await call(a.booking, 'PUT', `/v1/appointments/${id}`, {
-        revision: 1, patientId, resourceId: 'R-1', startAt: start.toISOString(), endAt: new Date(start.getTime() + 30 * 60_000).toISOString(),
-      });
-      expect(put.status).toBeLessThan(300);
-    };
+    const book = (id: string, patientId: string, days: number) => bookAt(id, patientId, new Date(now.getTime() + days * DAY + 2 * HOUR));
     for (let i = 2; i <= 7; i++) await book(`A-${i}`, 'P-1', 4 + i);
     await book('A-20', 'P-2', 5);
     const ofP1 = await eventually(async () => (await call(a.admin, 'GET', '/v1/messages?recipientId=P-1&limit=200')).body.data as { id: string }[], (d) => d.length > 10);
@@ -394,6 +399,160 @@ describe.skipIf(!haveChromium)('console (#14) in a real browser', () => {
     expect(await pageA.locator(`#alerts progress`).first().getAttribute('value')).toBe('1');
     await shot(pageA, 'alerts');
     await eventually(async () => h.smtp.mails.filter((m) => m.envelope.to.includes('marco.neri@example.com')).length, (n) => n >= 2);
+  });
+
+  it('X6: one appointment’s timeline shows the planned reminder and the sent confirmation, at the center’s times; nothing of the patient in its URL or title', async () => {
+    expect((await call(a.admin, 'GET', '/v1/center')).body.timeZone).toBe('Europe/Rome');
+    type Entry = { eventKind: string; state: string; at: string; channel: string | null; reason: string | null };
+    const timeline = await eventually(
+      async () => (await call(a.booking, 'GET', '/v1/appointments/A-2/timeline')).body.entries as Entry[],
+      (e) => e.some((x) => x.eventKind === 'appointment.created' && x.channel === 'email' && ['sent', 'delivered'].includes(x.state)),
+    );
+    const reminder = timeline.find((e) => e.eventKind === 'appointment.reminder' && e.state === 'planned');
+    const confirmation = timeline.find((e) => e.eventKind === 'appointment.created' && e.channel === 'email');
+    const noPhone = timeline.find((e) => e.eventKind === 'appointment.created' && e.channel === 'sms');
+    expect(reminder && confirmation && noPhone, JSON.stringify(timeline)).toBeTruthy();
+
+    const urls: string[] = [];
+    pageA.on('request', (r) => urls.push(r.url()));
+    await pageA.goto(`${base}/console/timeline`);
+    await pageA.getByLabel('Appuntamento').fill('A-2');
+    await pageA.getByRole('button', { name: 'Mostra' }).click();
+    const items = pageA.locator('ol.timeline li');
+    await expect.poll(() => items.count()).toBe(timeline.length);
+    const texts = (await items.allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+    // In words and in the center's time (Rome is an hour ahead of UTC in December, so a UTC
+    // or server-zone rendering would show another hour).
+    expect(inRome(reminder!.at)).not.toBe(new Date(reminder!.at).toLocaleString('it-IT', { dateStyle: 'short', timeStyle: 'short', timeZone: 'UTC' }));
+    expect(texts).toContain(`${inRome(reminder!.at)} · Promemoria · Pianificato`);
+    expect(texts).toContain(`${inRome(confirmation!.at)} · Conferma di prenotazione · Email · ${confirmation!.state === 'delivered' ? 'Consegnato' : 'Inviato'}`);
+    expect(texts).toContain(`${inRome(noPhone!.at)} · Conferma di prenotazione · SMS · Non inviato · Nessun recapito`);
+    expect(await items.locator('time').evaluateAll((els) => els.map((e) => e.getAttribute('datetime')))).toEqual(timeline.map((e) => e.at));
+    // The appointment id is posted: neither it nor anything of the patient is in a URL or the title.
+    expect(pageA.url()).toBe(`${base}/console/timeline`);
+    expect(await pageA.title()).toBe('Cronologia appuntamento · Comunicazione');
+    expect(urls.filter((u) => /A-2|P-1|Marco|Neri/.test(u))).toEqual([]);
+    pageA.removeAllListeners('request');
+    await shot(pageA, 'timeline');
+  });
+
+  it('F1: the credits page shows the balance, a platform top-up and a sent message’s debit in the ledger, and draws the balance chart from them', async () => {
+    const topUp = await call(PLATFORM_KEY, 'POST', '/v1/credits/top-ups', { centerId: a.id, amount: 40, note: 'ricarica di dicembre' });
+    expect(topUp.status).toBe(201);
+    // A sent message's debit: a booking for a patient with a mobile number, whose confirmation SMS goes out.
+    expect((await call(a.booking, 'PUT', '/v1/patients/P-3', { firstName: 'Elena', lastName: 'Rossi', mobile: '+393331234567', privacyConsent: true })).status).toBeLessThan(300);
+    await bookAt('A-30', 'P-3', new Date((await serverNow(h)).getTime() + 9 * DAY));
+    const sms = await eventually(
+      async () => ((await call(a.admin, 'GET', '/v1/messages?appointmentId=A-30&eventKind=appointment.created&channel=sms')).body.data as { id: string; status: string; credits: number }[])[0],
+      (m) => !!m && ['sent', 'delivered'].includes(m.status),
+    );
+    expect(sms?.status).toMatch(/^(sent|delivered)$/);
+    expect(sms!.credits).toBeGreaterThan(0);
+    type LedgerEntry = { id: string; kind: string; amount: number; note: string | null; messageId: string | null; createdAt: string };
+    const ledger = (await call(a.admin, 'GET', '/v1/credits/ledger?limit=200')).body.data as LedgerEntry[];
+    const debit = ledger.find((e) => e.kind === 'debit' && e.messageId === sms!.id);
+    const top = ledger.find((e) => e.id === topUp.body.entryId);
+    expect(debit && top).toBeTruthy();
+    expect(debit!.amount).toBe(-sms!.credits);
+    const balance = (await call(a.admin, 'GET', '/v1/credits')).body.balance as number;
+
+    await pageA.goto(`${base}/console/credits`);
+    expect(await pageA.locator('.balance strong').textContent()).toBe(String(balance));
+    const trs = pageA.locator('main > table tbody tr');
+    const rows: string[][] = [];
+    for (let i = 0; i < (await trs.count()); i++) rows.push(await trs.nth(i).locator('td').allTextContents());
+    expect(rows).toHaveLength(ledger.length);
+    expect(rows).toContainEqual([inRome(top!.createdAt), 'Ricarica', '40', 'ricarica di dicembre']);
+    expect(rows).toContainEqual([inRome(debit!.createdAt), 'Addebito', String(debit!.amount), '']);
+    // The debit came after the top-up: newest first.
+    expect(rows.findIndex((r) => r[1] === 'Addebito' && r[0] === inRome(debit!.createdAt))).toBeLessThan(rows.findIndex((r) => r[3] === 'ricarica di dicembre'));
+    // The chart: drawn (a canvas with a size), from a line that starts at the welcome top-up and ends at today's balance.
+    const canvas = pageA.locator('#credit-chart canvas').first();
+    await expect.poll(() => canvas.count()).toBe(1);
+    const box = await canvas.boundingBox();
+    expect(box!.width).toBeGreaterThan(200);
+    expect(box!.height).toBeGreaterThan(100);
+    expect(await pageA.locator('#credit-chart figcaption').textContent()).toBe('Saldo');
+    const points = JSON.parse((await pageA.locator('#credit-chart-data').textContent())!).points as { at: string; balance: number }[];
+    expect(points).toHaveLength(ledger.length);
+    expect(points[0]).toEqual({ at: ledger[ledger.length - 1]!.createdAt, balance: 100 });
+    expect(points[points.length - 1]).toEqual({ at: ledger[0]!.createdAt, balance });
+    expect(points.find((p) => p.at === top!.createdAt)!.balance).toBe(topUp.body.balance);
+    await shot(pageA, 'credits-ledger');
+  });
+
+  it('E1: the date, event and status filters each narrow the summary to the right rows, and stay applied across pages', async () => {
+    // Move the test server's clock to an hour before A-1: its reminder (moved into Monday's
+    // sending window) goes out, so the list holds rows of other days, events and statuses.
+    const a1 = (await call(a.booking, 'GET', '/v1/appointments/A-1')).body;
+    await h.env.sleep(Date.parse(a1.startAt) - (await serverNow(h)).getTime() - HOUR);
+    type Row = { id: string; eventKind: string; status: string; dueAt: string };
+    const reminder = await eventually(
+      async () => ((await call(a.admin, 'GET', '/v1/messages?appointmentId=A-1&eventKind=appointment.reminder')).body.data as Row[]).find((m) => m.status !== 'scheduled'),
+      (m) => !!m,
+    );
+    expect(reminder, 'A-1’s reminder went out').toBeTruthy();
+    const apiIds = async (query: string) => ((await call(a.admin, 'GET', `/v1/messages?limit=100&${query}`)).body.data as Row[]).map((m) => m.id);
+    const shown = () => pageA.locator('table.messages tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-message')));
+    const column = (n: number) => pageA.locator(`table.messages tbody tr td:nth-child(${n})`).allTextContents();
+    const filter = async (set: () => Promise<unknown>) => {
+      await pageA.goto(`${base}/console/messages`);
+      await pageA.getByRole('button', { name: 'Togli i filtri' }).click();
+      await pageA.getByLabel('Per pagina').selectOption('100');
+      await set();
+      await pageA.getByRole('button', { name: 'Filtra' }).click();
+      await pageA.waitForURL(`${base}/console/messages`);
+    };
+    const all = await apiIds('');
+    expect(all.length).toBeGreaterThan(20);
+
+    // Event: only reminders.
+    await filter(() => pageA.getByLabel('Evento').selectOption('appointment.reminder'));
+    expect(new Set(await column(2))).toEqual(new Set(['Promemoria']));
+    expect(await shown()).toEqual(await apiIds('eventKind=appointment.reminder'));
+    expect(await shown()).toContain(reminder!.id);
+    await shot(pageA, 'messages-filter-event');
+
+    // Status: only what was not sent, each with its reason in words (never a code).
+    await filter(() => pageA.getByLabel('Stato').selectOption('skipped'));
+    const skipped = await apiIds('status=skipped');
+    expect(skipped.length).toBeGreaterThan(0);
+    expect(skipped.length).toBeLessThan(all.length);
+    expect(await shown()).toEqual(skipped);
+    expect(new Set(await column(6))).toEqual(new Set(['Non inviato']));
+    const reasons = await column(7);
+    expect(reasons).toContain('Nessun recapito');
+    for (const reason of reasons) expect(reason).toMatch(/^[A-Z][^_]+$/);
+    await shot(pageA, 'messages-filter-status');
+
+    // Date: the reminder's day in Rome, and nothing of the day the bookings were made.
+    const day = dayInRome(reminder!.dueAt);
+    await filter(async () => {
+      await pageA.getByLabel('Dal', { exact: true }).fill(day);
+      await pageA.getByLabel('Al', { exact: true }).fill(day);
+    });
+    const ofDay = await apiIds(`from=${day}&to=${day}`);
+    expect(ofDay).toContain(reminder!.id);
+    expect(ofDay.length).toBeLessThan(all.length);
+    expect(await shown()).toEqual(ofDay);
+    const datePart = inRome(reminder!.dueAt).split(',')[0]!;
+    expect(new Set((await column(1)).map((t) => t.split(',')[0]))).toEqual(new Set([datePart]));
+    expect(await pageA.getByLabel('Dal', { exact: true }).inputValue()).toBe(day);
+
+    // Paging keeps the filter: confirmations only, ten a page, on page 2 too.
+    await filter(async () => {
+      await pageA.getByLabel('Evento').selectOption('appointment.created');
+      await pageA.getByLabel('Per pagina').selectOption('10');
+    });
+    const confirmations = await apiIds('eventKind=appointment.created');
+    expect(confirmations.length).toBeGreaterThan(10);
+    expect(await shown()).toEqual(confirmations.slice(0, 10));
+    await pageA.getByRole('link', { name: 'Pagina successiva' }).click();
+    await expect.poll(() => pageA.locator('nav.pager [aria-current=page]').textContent()).toBe('Pagina 2');
+    expect(await shown()).toEqual(confirmations.slice(10, 20));
+    expect(new Set(await column(2))).toEqual(new Set(['Conferma di prenotazione']));
+    expect(await pageA.getByLabel('Evento').inputValue()).toBe('appointment.created');
+    await pageA.getByRole('button', { name: 'Togli i filtri' }).click();
   });
 
   it('a second center’s session sees none of the first center’s data', async () => {

@@ -1,11 +1,12 @@
 import type { Hono } from 'hono';
+import type { LedgerKind } from '../../domain/events.js';
 import type { PageDeps } from '../app.js';
 import { formatWhen, JsonData, Layout, type PageContext } from '../layout.js';
 import type { ConsoleEnv } from '../session.js';
 
 interface LedgerRow {
   id: string;
-  kind: 'debit' | 'refund' | 'topup';
+  kind: LedgerKind;
   amount: number;
   note: string | null;
   createdAt: string;
@@ -44,7 +45,7 @@ function CreditsPage(props: { ctx: PageContext; timeZone: string; credits: { bal
           {props.ledger.map((r) => (
             <tr>
               <td>{formatWhen(w, r.createdAt, props.timeZone)}</td>
-              <td>{r.kind}</td>
+              <td>{w.ledgerKind(r.kind)}</td>
               <td class="num">{r.amount}</td>
               <td>{r.note ?? ''}</td>
             </tr>

@@ -165,9 +165,9 @@ function TimelinePage(props: { ctx: PageContext; timeZone: string; appointmentId
         <ol class="timeline">
           {props.entries.map((e) => (
             <li>
-              <time datetime={e.at}>{formatWhen(w, e.at, props.timeZone)}</time> · {(EVENT_KINDS as readonly string[]).includes(e.eventKind) ? w.event(e.eventKind as EventKind) : e.eventKind}
+              <time datetime={e.at}>{formatWhen(w, e.at, props.timeZone)}</time> · {w.timelineEvent(e.eventKind)}
               {e.channel && (CHANNELS as readonly string[]).includes(e.channel) ? ` · ${w.channel(e.channel as Channel)}` : ''} ·{' '}
-              <span class={`badge status-${e.state}`}>{(MESSAGE_STATUSES as readonly string[]).includes(e.state) ? w.status(e.state as MessageStatus) : e.state}</span>
+              <span class={`badge status-${e.state}`}>{w.timelineState(e.state)}</span>
               {e.reason ? ` · ${(SKIP_REASONS as readonly string[]).includes(e.reason) ? w.skip(e.reason as SkipReason) : e.reason}` : ''}
             </li>
           ))}
