@@ -304,6 +304,11 @@ describe.skipIf(!haveChromium)('console (#14) in a real browser', () => {
     expect(rows.join('\n')).toContain('A-1');
     await expect.poll(() => pageA.locator('.chart-table[data-channel=email]').textContent()).toMatch(/\d{4}-\d{2}-\d{2}/);
     expect(await pageA.locator('#message-charts canvas').count()).toBeGreaterThan(0);
+    // Hovering today's point names the day as the table does (Italian, not the chart library's American 12/4).
+    const emailChart = pageA.locator('#message-charts figure').first();
+    const plot = (await emailChart.locator('.u-over').boundingBox())!;
+    await pageA.mouse.move(plot.x + plot.width - 1, plot.y + plot.height / 2);
+    await expect.poll(() => emailChart.locator('.u-legend .u-series').first().locator('.u-value').textContent()).toBe(inRome(new Date().toISOString()).split(',')[0]);
     await shot(pageA, 'messages');
 
     await pageA.goto(`${base}/console/templates?eventKind=appointment.reminder&channel=sms&locale=it`);
@@ -478,6 +483,13 @@ describe.skipIf(!haveChromium)('console (#14) in a real browser', () => {
     expect(points[0]).toEqual({ at: ledger[ledger.length - 1]!.createdAt, balance: 100 });
     expect(points[points.length - 1]).toEqual({ at: ledger[0]!.createdAt, balance });
     expect(points.find((p) => p.at === top!.createdAt)!.balance).toBe(topUp.body.balance);
+    // Hovering the newest point reads its time as the ledger does (the center's zone, 24-hour), and today's balance.
+    const area = (await pageA.locator('#credit-chart .u-over').boundingBox())!;
+    await pageA.mouse.move(area.x + area.width - 1, area.y + area.height / 2);
+    const legend = pageA.locator('#credit-chart .u-legend .u-series');
+    await expect.poll(() => legend.nth(0).locator('.u-value').textContent()).toBe(inRome(ledger[0]!.createdAt));
+    expect(await legend.nth(0).locator('.u-label').textContent()).toBe('Quando');
+    expect(await legend.nth(1).locator('.u-value').textContent()).toBe(String(balance));
     await shot(pageA, 'credits-ledger');
   });
 

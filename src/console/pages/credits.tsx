@@ -30,7 +30,7 @@ function CreditsPage(props: { ctx: PageContext; timeZone: string; credits: { bal
         {props.credits.low ? <span class="badge status-failed"> {w.t('low')}</span> : null}
       </p>
       <div id="credit-chart" class="charts"></div>
-      <JsonData id="credit-chart-data" data={{ points, label: w.t('balance') }} />
+      <JsonData id="credit-chart-data" data={{ points, label: w.t('balance'), when: w.t('when'), timeZone: props.timeZone }} />
       <h2>{w.t('ledger')}</h2>
       <table>
         <thead>

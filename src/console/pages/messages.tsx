@@ -196,6 +196,7 @@ export function messageRoutes(app: Hono<ConsoleEnv>, deps: PageDeps & { orm: Mik
       counts,
       channels: Object.fromEntries(CHANNELS.map((ch) => [ch, w.channel(ch)])),
       outcomes: { sent: w.t('sent'), delivered: w.t('delivered'), failed: w.t('failed'), skipped: w.t('skipped') },
+      dayLabel: w.t('day'),
     };
     const error = problems.detail ? [problems.detail, ...[...problems.fields].map(([k, m]) => `${k}: ${m}`)].join(' ') : null;
     const ok = answer.status === 200;

@@ -174,16 +174,47 @@
   }
 
   // ---- Charts ----
-  function chart(target, title, days, series, height) {
+  // Times on a chart read as in the tables beside it: the console's language (24-hour in
+  // Italian), the center's time zone; uPlot's own labels would be American and the browser's zone.
+  var intlLocale = document.documentElement.lang === 'en' ? 'en-GB' : 'it-IT';
+  function formatter(options) {
+    var f = new Intl.DateTimeFormat(intlLocale, options);
+    return function (seconds) { return f.format(new Date(seconds * 1000)); };
+  }
+  /** The x series (its legend entry) and the x axis of a time chart in `timeZone`. */
+  function timeX(label, timeZone, legendOptions) {
+    var legend = formatter(Object.assign({ timeZone: timeZone }, legendOptions));
+    var day = formatter({ day: '2-digit', month: '2-digit', timeZone: timeZone });
+    var minute = formatter({ hour: '2-digit', minute: '2-digit', timeZone: timeZone });
+    var second = formatter({ hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone: timeZone });
+    return {
+      series: { label: label, value: function (u, v) { return v == null ? '--' : legend(v); } },
+      axis: {
+        space: 70,
+        values: function (u, splits, axisIdx, space, incr) {
+          var f = incr >= 86400 ? day : incr >= 60 ? minute : second;
+          return splits.map(function (x) { return x == null ? '' : f(x); });
+        },
+      },
+    };
+  }
+  // Counts of messages are whole numbers.
+  var WHOLE = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
+  function chart(target, title, days, series, dayLabel) {
     var el = document.createElement('figure');
     var caption = text('figcaption', title);
     el.appendChild(caption);
     target.appendChild(el);
     var width = Math.max(280, Math.min(target.clientWidth || 600, 900));
+    // A day is its noon in UTC, so it is labelled in UTC.
     var xs = days.map(function (d) { return Date.parse(d + 'T12:00:00Z') / 1000; });
+    var x = timeX(dayLabel, 'UTC', { dateStyle: 'short' });
     /* global uPlot */
-    new uPlot({ width: width, height: height || 220, series: [{}].concat(series.map(function (s) { return { label: s.label, stroke: s.color, width: 2, points: { show: true } }; })) },
-      [xs].concat(series.map(function (s) { return s.values; })), el);
+    new uPlot({
+      width: width, height: 220,
+      series: [x.series].concat(series.map(function (s) { return { label: s.label, stroke: s.color, width: 2, points: { show: true } }; })),
+      axes: [x.axis, { incrs: WHOLE }],
+    }, [xs].concat(series.map(function (s) { return s.values; })), el);
   }
   function text(tag, content) {
     var el = document.createElement(tag);
@@ -207,7 +238,7 @@
           }),
         };
       });
-      chart(messageCharts, messageData.channels[channel], days, series);
+      chart(messageCharts, messageData.channels[channel], days, series, messageData.dayLabel);
       var table = document.createElement('table');
       table.className = 'sr-only chart-table';
       table.setAttribute('data-channel', channel);
@@ -228,8 +259,12 @@
     var el = document.createElement('figure');
     el.appendChild(text('figcaption', creditData.label));
     creditChart.appendChild(el);
-    new uPlot({ width: Math.max(280, Math.min(creditChart.clientWidth || 600, 900)), height: 200, series: [{}, { label: creditData.label, stroke: '#1f5fbf', width: 2, points: { show: true } }] },
-      [creditData.points.map(function (p) { return Date.parse(p.at) / 1000; }), creditData.points.map(function (p) { return p.balance; })], el);
+    var when = timeX(creditData.when, creditData.timeZone, { dateStyle: 'short', timeStyle: 'short' });
+    new uPlot({
+      width: Math.max(280, Math.min(creditChart.clientWidth || 600, 900)), height: 200,
+      series: [when.series, { label: creditData.label, stroke: '#1f5fbf', width: 2, points: { show: true } }],
+      axes: [when.axis, {}],
+    }, [creditData.points.map(function (p) { return Date.parse(p.at) / 1000; }), creditData.points.map(function (p) { return p.balance; })], el);
   }
 
   // ---- Alerts: follow the progress while patients are being told (B4) ----
