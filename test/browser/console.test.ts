@@ -78,6 +78,26 @@ describe.skipIf(!haveChromium)('console (#14) in a real browser', () => {
   /** What staff should read for an instant: the console's short date and time in the center's zone (Europe/Rome). */
   const inRome = (iso: string) => new Date(iso).toLocaleString('it-IT', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Rome' });
   const dayInRome = (iso: string) => new Date(iso).toLocaleDateString('sv-SE', { timeZone: 'Europe/Rome' });
+  /**
+   * The parts a time field shows (hour, minute, AM/PM) with their values, read from the field's
+   * own shadow tree through the DevTools protocol (page scripts cannot see it).
+   */
+  async function timeFieldParts(page: Page, label: string): Promise<Record<string, string>> {
+    const cdp = await page.context().newCDPSession(page);
+    const { root } = await cdp.send('DOM.getDocument', { depth: 0 });
+    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector: `input[aria-label="${label}"]` });
+    const { node } = await cdp.send('DOM.describeNode', { nodeId, depth: -1, pierce: true });
+    await cdp.detach();
+    const parts: Record<string, string> = {};
+    const walk = (n: { attributes?: string[]; children?: unknown[]; shadowRoots?: unknown[] }) => {
+      const attrs = Object.fromEntries((n.attributes ?? []).flatMap((v, i, all) => (i % 2 === 0 ? [[v, all[i + 1]!]] : [])));
+      const part = /^-webkit-datetime-edit-(\w+)-field$/.exec(attrs.pseudo ?? '');
+      if (part) parts[part[1]!] = attrs['aria-valuetext'] ?? '';
+      for (const c of [...(n.children ?? []), ...(n.shadowRoots ?? [])]) walk(c as typeof n);
+    };
+    walk(node);
+    return parts;
+  }
   async function shot(page: Page, name: string) {
     await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   }
@@ -99,8 +119,12 @@ describe.skipIf(!haveChromium)('console (#14) in a real browser', () => {
 
     // playwright-core gives the browser a fresh --user-data-dir of its own (a temporary folder it
     // removes on close; it refuses the flag in args), and never downloads a browser.
+    // The time and date fields take their format from the browser's own language, which on
+    // Linux is LANGUAGE (not --lang, not the context's locale) and needs Debian's chromium-l10n:
+    // then the Italian console shows 14:00 and 04/12/2026, not 02:00 PM and 12/04/2026.
     browser = await chromium.launch({
       executablePath: CHROMIUM,
+      env: { ...process.env, LANGUAGE: 'it' },
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     contextA = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'it-IT' });
@@ -169,6 +193,8 @@ describe.skipIf(!haveChromium)('console (#14) in a real browser', () => {
     await pageA.getByLabel('Lun, fascia 2: alle', { exact: true }).fill('19:00');
     await pageA.getByLabel('Sab, fascia 1: dalle', { exact: true }).fill('09:00');
     await pageA.getByLabel('Sab, fascia 1: alle', { exact: true }).fill('12:00');
+    // A 24-hour clock in the Italian console: 14 and no AM/PM part.
+    expect(await timeFieldParts(pageA, 'Lun, fascia 2: dalle'), `${CHROMIUM} needs Debian's chromium-l10n for an Italian time field`).toEqual({ hour: '14', minute: '00' });
     await shot(pageA, 'options-hours');
     await saveOptions();
     await expect.poll(() => pageA.locator('.notice.ok').first().textContent()).toBe('Salvato.');
