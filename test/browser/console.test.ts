@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
+import { DateTime } from 'luxon';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/api/app.js';
@@ -434,20 +435,28 @@ describe.skipIf(!haveChromium)('console (#14) in a real browser', () => {
 
   it('X6: one appointment’s timeline shows the planned reminder and the sent confirmation, at the center’s times; nothing of the patient in its URL or title', async () => {
     expect((await call(a.admin, 'GET', '/v1/center')).body.timeZone).toBe('Europe/Rome');
+    // A Tuesday at 10:00 in Rome, at least two days ahead: its reminder (a day before) falls in
+    // Monday's 09:00–13:00 sending window set above, so it is planned for Monday 10:00 whatever
+    // day the test runs. A patient of its own, with an email and no phone.
+    expect((await call(a.booking, 'PUT', '/v1/patients/P-4', { firstName: 'Luca', lastName: 'Verdi', email: 'luca.verdi@example.com', privacyConsent: true })).status).toBeLessThan(300);
+    const earliest = DateTime.fromJSDate(await serverNow(h)).setZone('Europe/Rome').plus({ days: 2 });
+    const tuesday = earliest.plus({ days: (2 - earliest.weekday + 7) % 7 || 7 }).set({ hour: 10, minute: 0, second: 0, millisecond: 0 });
+    await bookAt('A-40', 'P-4', tuesday.toJSDate());
     type Entry = { eventKind: string; state: string; at: string; channel: string | null; reason: string | null };
     const timeline = await eventually(
-      async () => (await call(a.booking, 'GET', '/v1/appointments/A-2/timeline')).body.entries as Entry[],
+      async () => (await call(a.booking, 'GET', '/v1/appointments/A-40/timeline')).body.entries as Entry[],
       (e) => e.some((x) => x.eventKind === 'appointment.created' && x.channel === 'email' && ['sent', 'delivered'].includes(x.state)),
     );
     const reminder = timeline.find((e) => e.eventKind === 'appointment.reminder' && e.state === 'planned');
     const confirmation = timeline.find((e) => e.eventKind === 'appointment.created' && e.channel === 'email');
     const noPhone = timeline.find((e) => e.eventKind === 'appointment.created' && e.channel === 'sms');
     expect(reminder && confirmation && noPhone, JSON.stringify(timeline)).toBeTruthy();
+    expect(reminder!.at).toBe(tuesday.minus({ days: 1 }).toUTC().toISO({ suppressMilliseconds: false }));
 
     const urls: string[] = [];
     pageA.on('request', (r) => urls.push(r.url()));
     await pageA.goto(`${base}/console/timeline`);
-    await pageA.getByLabel('Appuntamento').fill('A-2');
+    await pageA.getByLabel('Appuntamento').fill('A-40');
     await pageA.getByRole('button', { name: 'Mostra' }).click();
     const items = pageA.locator('ol.timeline li');
     await expect.poll(() => items.count()).toBe(timeline.length);
@@ -462,7 +471,7 @@ describe.skipIf(!haveChromium)('console (#14) in a real browser', () => {
     // The appointment id is posted: neither it nor anything of the patient is in a URL or the title.
     expect(pageA.url()).toBe(`${base}/console/timeline`);
     expect(await pageA.title()).toBe('Cronologia appuntamento · Comunicazione');
-    expect(urls.filter((u) => /A-2|P-1|Marco|Neri/.test(u))).toEqual([]);
+    expect(urls.filter((u) => /A-40|P-4|Luca|Verdi/.test(u))).toEqual([]);
     pageA.removeAllListeners('request');
     await shot(pageA, 'timeline');
   });
@@ -520,17 +529,23 @@ describe.skipIf(!haveChromium)('console (#14) in a real browser', () => {
   });
 
   it('E1: the date, event and status filters each narrow the summary to the right rows, and stay applied across pages', async () => {
-    // Move the test server's clock to an hour before A-1: its reminder (moved into Monday's
-    // sending window) goes out, so the list holds rows of other days, events and statuses.
+    // Move the test server's clock to just before A-1: its reminder (due a day before it, so on
+    // another day than the bookings) is sent, or skipped outside the sending hours, by then.
     const a1 = (await call(a.booking, 'GET', '/v1/appointments/A-1')).body;
-    await h.env.sleep(Date.parse(a1.startAt) - (await serverNow(h)).getTime() - HOUR);
+    await h.env.sleep(Date.parse(a1.startAt) - (await serverNow(h)).getTime() - 5 * 60_000);
     type Row = { id: string; eventKind: string; status: string; dueAt: string };
     const reminder = await eventually(
-      async () => ((await call(a.admin, 'GET', '/v1/messages?appointmentId=A-1&eventKind=appointment.reminder')).body.data as Row[]).find((m) => m.status !== 'scheduled'),
-      (m) => !!m,
+      async () => ((await call(a.admin, 'GET', '/v1/messages?appointmentId=A-1&eventKind=appointment.reminder')).body.data as Row[])[0],
+      (m) => !!m && m.status !== 'scheduled' && m.status !== 'sending',
     );
-    expect(reminder, 'A-1’s reminder went out').toBeTruthy();
+    expect(reminder, 'A-1’s reminder').toBeTruthy();
     const apiIds = async (query: string) => ((await call(a.admin, 'GET', `/v1/messages?limit=100&${query}`)).body.data as Row[]).map((m) => m.id);
+    // Compare with the API once the moved clock's sends have settled (no new row for a second).
+    await eventually(async () => {
+      const before = (await apiIds('')).length;
+      await new Promise((r) => setTimeout(r, 1000));
+      return before === (await apiIds('')).length;
+    }, (settled) => settled);
     const shown = () => pageA.locator('table.messages tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-message')));
     const column = (n: number) => pageA.locator(`table.messages tbody tr td:nth-child(${n})`).allTextContents();
     const filter = async (set: () => Promise<unknown>) => {
