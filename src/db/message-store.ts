@@ -171,6 +171,21 @@ export function claimDueEmails(em: EntityManager, token: ClaimToken, input: { li
   );
 }
 
+/**
+ * Emails a dispatcher claimed and then stopped renewing (its worker died): `sending`, lease run
+ * out, due within the last `graceMs`. Another dispatcher resolves them through the full send
+ * path (take over → unknown → one marked resend) instead of leaving them to the workflow's check.
+ */
+export async function orphanedDispatchClaims(em: EntityManager, input: { limit: number; graceMs: number }): Promise<string[]> {
+  const rows = await em.getConnection().execute<Row[]>(
+    `select id from messages where status = 'sending' and channel = 'email' and claim_holder like 'dispatch:%'
+        and lease_until < now() and due_at > now() - ? * interval '1 millisecond'
+      order by due_at limit ${Math.max(1, Math.floor(input.limit))}`,
+    [input.graceMs],
+  );
+  return rows.map((r) => r.id);
+}
+
 /** How long until the next email not yet due falls due, by the database's clock (null: none scheduled). */
 export async function msUntilNextEmailDue(em: EntityManager): Promise<number | null> {
   const [row] = await em.getConnection().execute<Array<{ ms: number | string | null }>>(

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ActivityDeps } from '../activities/deps.js';
 import * as store from '../db/message-store.js';
 import type { ClaimToken } from '../db/message-store.js';
-import { sendClaimed } from './send.js';
+import { sendClaimed, sendMessage } from './send.js';
 import { DISPATCH_GRACE_MS, SEND_LEASE_MS, SEND_RENEW_EVERY_MS } from './timing.js';
 
 /**
@@ -16,7 +16,9 @@ import { DISPATCH_GRACE_MS, SEND_LEASE_MS, SEND_RENEW_EVERY_MS } from './timing.
  * send activity): a row still `scheduled` (no dispatcher ran, or the row was blocked or changed)
  * is sent or skipped by the full path; a dispatcher's claim whose worker died (lease run out) is
  * taken over and resolved like any unknown outcome (an email resent once, marked). Rows whose
- * provider call failed here are left to it too, with its retries.
+ * provider call failed here are left to it too, with its retries. A live dispatcher does not wait
+ * for that when another one dies: once their lease has run out, it takes the dead one's claims
+ * over through the full send path (sendMessage: the same takeover, lookup and marked resend).
  */
 export interface EmailDispatcher {
   /** Stops claiming, waits for the sends in flight. */
@@ -63,9 +65,9 @@ export function startEmailDispatcher(deps: ActivityDeps, options: DispatcherOpti
     if (inFlight.size) void store.renewAll(deps.orm.em.fork(), [...inFlight.keys()], token, SEND_LEASE_MS).catch(() => undefined);
   }, SEND_RENEW_EVERY_MS);
 
-  function launch(claimed: store.ClearClaim): void {
-    const id = claimed.message.id;
-    const send = sendClaimed(deps, deps.orm.em.fork(), claimed, token)
+  function launch(id: string, work: () => Promise<unknown>): void {
+    const send = work()
+      .then(() => undefined)
       .catch((err: unknown) => {
         // The row is `scheduled` again (not sent) or `unknown`: its workflow takes it from here.
         givenBack.set(id, Date.now() + DISPATCH_GRACE_MS);
@@ -96,9 +98,14 @@ export function startEmailDispatcher(deps: ActivityDeps, options: DispatcherOpti
         const now = Date.now();
         for (const [id, until] of givenBack) if (until < now) givenBack.delete(id);
         const claimed = await store.claimDueEmails(deps.orm.em.fork(), token, { limit: free, leaseMs: SEND_LEASE_MS, graceMs: DISPATCH_GRACE_MS, except: [...givenBack.keys()] });
-        for (const c of claimed) launch(c);
+        for (const c of claimed) launch(c.message.id, () => sendClaimed(deps, deps.orm.em.fork(), c, token));
         failures = 0;
         if (claimed.length === free) continue; // more may be due: claim again as slots free up
+        // Nothing more due now: the claims of a dispatcher that died, if any.
+        const orphans = await store.orphanedDispatchClaims(deps.orm.em.fork(), { limit: free - claimed.length, graceMs: DISPATCH_GRACE_MS });
+        const adopted = orphans.filter((id) => !inFlight.has(id) && !givenBack.has(id));
+        for (const id of adopted) launch(id, () => sendMessage(deps, id, { token, channel: 'email' }));
+        if (adopted.length) continue;
         const nextInMs = await store.msUntilNextEmailDue(deps.orm.em.fork());
         await nap(Math.min(pollMs, nextInMs ?? pollMs));
       } catch (err) {
