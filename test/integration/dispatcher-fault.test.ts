@@ -71,7 +71,7 @@ describe('#13 a dispatcher killed mid-burst', () => {
     const [victim] = await Promise.all([startWorker(taskQueue), startWorker(taskQueue)]);
 
     // Booked so that every reminder falls due at D, inside the preparation window.
-    const dueAt = Date.now() + 45_000;
+    const dueAt = Date.now() + 75_000;
     const start = dueAt + 15 * 60_000;
     const rows = f.patients.map((patient) =>
       em.create(Appointment, {
