@@ -90,10 +90,9 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     const order = { priorityKey: sendPriority(start, new Date(now)), order: start.getTime() };
     const ready = st.prepared[key];
     delete st.prepared[key];
-    // Left to the dispatcher: it went out (or not) at its due time; check it even if too late now.
-    const confirm = ready !== undefined && leftToDispatcher(ready.messages);
+    // Left to the dispatcher and too late now: releasing skips only rows it did not send.
     const outcomes = ready
-      ? await (useful || confirm ? sendReady(ready.messages, order) : releaseReady(ready.messages, 'expired'))
+      ? await (useful ? sendReady(ready.messages, order) : releaseReady(ready.messages, 'expired'))
       : await deliverStep(prepareInputOf(step, now, useful ? undefined : 'expired'), order);
     const at = new Date(Date.now()).toISOString();
     for (const o of outcomes) {
