@@ -30,6 +30,12 @@ export const configSchema = z.object({
    * due time does not first reconnect what the pool closed while everything slept.
    */
   WORKER_DATABASE_POOL_MIN: z.coerce.number().int().min(0).max(200).default(10),
+  /**
+   * #13: emails prepared ahead go out from the worker's dispatcher at their due time, this many in
+   * flight at once over the pooled transport; 0 = no dispatcher in this worker (its workflows
+   * then send them themselves at the due time).
+   */
+  EMAIL_DISPATCH_CONCURRENCY: z.coerce.number().int().min(0).max(1000).default(50),
 
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),

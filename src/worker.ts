@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
@@ -20,6 +21,7 @@ import { startHousekeeping } from './housekeeping.js';
 import { startOutboxRelay } from './engine/start-relay.js';
 import { startWorkerHealth } from './worker-health.js';
 import { createLinks } from './links.js';
+import { startEmailDispatcher } from './messages/dispatcher.js';
 import { phoneQueueConcurrency } from './messages/timing.js';
 import { phoneTaskQueue } from './workflows/task-queues.js';
 import { createEngineMetrics } from './telemetry/metrics.js';
@@ -146,7 +148,8 @@ export async function runWorker(deps: {
   });
   const channels = tracing ? tracedChannels(providers, tracing.tracer) : providers;
   const secrets = createSecretStash({ orm, key: messageSecretKeys(config) });
-  const activities = createActivities({
+  const dispatch = config.EMAIL_DISPATCH_CONCURRENCY > 0;
+  const activityDeps = {
     orm,
     channels,
     links: createLinks({ publicBaseUrl: config.PUBLIC_BASE_URL, secret: linkSigningKeys(config) }),
@@ -158,7 +161,9 @@ export async function runWorker(deps: {
     phonePacer: createPacer({ perSecond: phoneRate, headroom: config.PHONE_PACE_HEADROOM, slots: (spacingMs) => createSenderSlots(orm, spacingMs) }),
     callbackPolicy: { allowLoopback: config.CALLBACK_ALLOW_LOOPBACK },
     observer: metrics.observer,
-  });
+    emailDispatch: dispatch,
+  };
+  const activities = createActivities(activityDeps);
   const workers = await createWorkers({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -185,12 +190,15 @@ export async function runWorker(deps: {
   await ensureRetentionSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE }); // X7
   const housekeeping = startHousekeeping({ orm, secrets, logger, everyMs: HOUSEKEEPING_EVERY_MS });
   const relay = await startOutboxRelay({ config, orm, client, logger });
+  // #13: the emails prepared ahead, sent at their due time in batches (src/messages/dispatcher.ts).
+  const dispatcher = dispatch ? startEmailDispatcher(activityDeps, { concurrency: config.EMAIL_DISPATCH_CONCURRENCY, identity: `${hostname()}:${process.pid}` }) : null;
   const health = config.WORKER_HEALTH_PORT ? await startWorkerHealth({ port: config.WORKER_HEALTH_PORT, host: '0.0.0.0', workers, orm }) : null;
   deps.signal?.addEventListener('abort', () => workers.forEach((w) => w.shutdown()));
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {
+    await dispatcher?.stop();
     await metricsServer?.close();
     housekeeping.stop();
     await health?.close();

@@ -92,14 +92,19 @@ export function createFailMessage(deps: ActivityDeps) {
 /**
  * Prepared (and paid) messages the workflow will not send after all: the plan changed after
  * they were prepared ahead, or their time passed (X2). Only rows still `scheduled` move, so a
- * message already on its way is never taken back; each one's credits come back (F1).
+ * message already on its way (e.g. by the dispatcher) is never taken back; each one's credits
+ * come back (F1). Returns the ids it released.
  */
 export function createReleaseMessages(deps: ActivityDeps) {
-  return async function releaseMessages({ messageIds, reason }: { messageIds: string[]; reason: SkipReason }): Promise<void> {
+  return async function releaseMessages({ messageIds, reason }: { messageIds: string[]; reason: SkipReason }): Promise<string[]> {
     const em = deps.orm.em.fork();
+    const released: string[] = [];
     for (const message of await em.find(Message, { id: { $in: messageIds } })) {
-      if (await store.skip(em, message, reason, ['scheduled'])) observerOf(deps).reached(message, 'skipped', reason);
+      if (!(await store.skip(em, message, reason, ['scheduled']))) continue;
+      observerOf(deps).reached(message, 'skipped', reason);
+      released.push(message.id);
     }
+    return released;
   };
 }
 

@@ -27,6 +27,11 @@ export interface ActivityDeps {
   /** Told of each message's outcome (metrics); default: nobody. */
   observer?: MessageObserver;
   now?: () => Date;
+  /**
+   * #13: this worker runs the email dispatcher (src/messages/dispatcher.ts), so emails prepared
+   * ahead are marked for it and their workflow only checks them after the grace period.
+   */
+  emailDispatch?: boolean;
   /** X3: how the policy fan-out paces its signals (src/activities/policy-fanout.ts); tests shrink it. */
   fanoutPacing?: { concurrency: number; ahead: number };
 }

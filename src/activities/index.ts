@@ -27,7 +27,7 @@ export function createActivities(deps: ActivityDeps): EngineActivities {
     loadAppointmentPolicy: createLoadAppointmentPolicy(deps),
     prepareMessages,
     debitCredits,
-    prepareAndDebit: createPrepareAndDebit({ prepareMessages, debitCredits }),
+    prepareAndDebit: createPrepareAndDebit({ prepareMessages, debitCredits, dispatch: deps.emailDispatch === true }),
     sendMessage: createSendMessage(deps),
     failMessage: createFailMessage(deps),
     releaseMessages: createReleaseMessages(deps),

@@ -176,5 +176,6 @@ async function composeRow(
 }
 
 function toPrepared(row: Message): PreparedMessage {
-  return { messageId: row.id, channel: row.channel, status: row.status, reason: row.skipReason };
+  const dispatchable = row.channel === 'email' && !row.secretRef && row.createdAt.getTime() < row.dueAt.getTime();
+  return { messageId: row.id, channel: row.channel, status: row.status, reason: row.skipReason, ...(dispatchable ? { dispatchable: true as const } : {}) };
 }

@@ -8,6 +8,8 @@ import type { DebitResult, PrepareInput, PreparedMessage, ReadyMessage } from '.
 export function createPrepareAndDebit(steps: {
   prepareMessages: (input: PrepareInput) => Promise<PreparedMessage[]>;
   debitCredits: (input: { messageId: string }) => Promise<DebitResult>;
+  /** This worker runs an email dispatcher: a dispatchable email is left to it at its due time. */
+  dispatch?: boolean;
 }) {
   return async function prepareAndDebit(input: PrepareInput): Promise<ReadyMessage[]> {
     const prepared = await steps.prepareMessages(input);
@@ -20,7 +22,8 @@ export function createPrepareAndDebit(steps: {
       else if (!['scheduled', 'sending', 'unknown'].includes(message.status)) ready.push({ ...base, state: 'done_before' });
       else {
         const debit = await steps.debitCredits({ messageId: message.messageId });
-        ready.push(debit.ok ? { ...base, state: 'ready' } : { ...base, state: 'skipped', reason: debit.reason ?? 'no_credits' });
+        const dispatched = steps.dispatch === true && message.dispatchable === true;
+        ready.push(debit.ok ? { ...base, state: 'ready', ...(dispatched ? { dispatched } : {}) } : { ...base, state: 'skipped', reason: debit.reason ?? 'no_credits' });
       }
     }
     return ready;

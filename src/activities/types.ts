@@ -45,11 +45,14 @@ export interface PreparedMessage {
   channel: Channel;
   status: MessageStatus;
   reason: SkipReason | null;
+  /** An email prepared ahead of its due time without a stashed secret: what a dispatcher may send (store.claimDueEmails). */
+  dispatchable?: true;
 }
 
 /** A prepared and paid message: only the send is left ('ready'), or nothing is. */
 export type ReadyMessage =
-  | { messageId: string; channel: Channel; state: 'ready' }
+  /** `dispatched`: an email the dispatcher of a worker will send at its due time (src/messages/dispatcher.ts). */
+  | { messageId: string; channel: Channel; state: 'ready'; dispatched?: boolean }
   | { messageId: string; channel: Channel; state: 'done_before' }
   | { messageId: string; channel: Channel; state: 'skipped'; reason: string };
 
@@ -58,9 +61,8 @@ export interface DebitResult {
   reason: SkipReason | null;
 }
 
-export interface SendOutcome {
-  status: 'sent' | 'already_sent';
-}
+import type { SendOutcome } from '../messages/send.js';
+export type { SendOutcome };
 
 /** The activity functions as workflows see them (`proxyActivities<EngineActivities>`). */
 export interface EngineActivities {
@@ -74,7 +76,7 @@ export interface EngineActivities {
   /** `order`: the appointment start (epoch ms); under the SMS / voice pace, lower goes first. `channel`: as prepared (no patient data). */
   sendMessage(input: { messageId: string; order?: number; channel?: Channel }): Promise<SendOutcome>;
   failMessage(input: { messageId: string; reason: string }): Promise<void>;
-  releaseMessages(input: { messageIds: string[]; reason: SkipReason }): Promise<void>;
+  releaseMessages(input: { messageIds: string[]; reason: SkipReason }): Promise<string[] | void>;
   recordPatientAnswer(input: { centerId: string; appointmentId: string; answer: 'confirm' | 'cancel'; via: string; eventId: string }): Promise<{ callbackId: string | null }>;
   recordAttendance(input: { centerId: string; appointmentId: string; attended: boolean }): Promise<void>;
   markAppointmentCancelled(input: { centerId: string; appointmentId: string }): Promise<void>;

@@ -76,22 +76,45 @@ export function claim(
 }
 
 /**
- * The send's hot path in one statement: scheduled → sending for `token`, only when nothing
- * blocks it now (A1 master switch, X1 opt-out of this channel, plain or hashed as optOutHash
- * writes it, X7 erasure) and it carries no stashed secret; returns the row and its center's
- * senders. null: not scheduled, blocked or with a secret; the caller then looks closer.
- * For channels without per-sender opt-outs (email): `sender` is left as it is.
+ * What must hold for an email to be claimed on the fast path (alias `m` for the message, `c` for
+ * its center): nothing blocks it now (A1 master switch, X1 opt-out of this channel, plain or
+ * hashed as optOutHash writes it, X7 erasure) and it carries no stashed secret.
  */
-export async function claimIfClear(em: EntityManager, id: string, token: ClaimToken, leaseMs: number): Promise<{ message: Message; center: SenderSettings } | null> {
+const CLEAR_TO_SEND = `m.status = 'scheduled' and m.secret_ref is null and c.communications_enabled
+  and not exists (select 1 from opt_outs o where o.center_id = m.center_id and o.channel = m.channel
+        and o.address in (m.recipient_address, 'sha256:' || encode(sha256(convert_to(m.center_id::text || '|' || m.recipient_address, 'UTF8')), 'hex')))
+  and not exists (select 1 from patients p where m.recipient_kind = 'patient' and p.id = m.recipient_id and p.center_id = m.center_id
+        and (m.channel = any(p.opted_out_channels) or p.erased_at is not null))`;
+
+/**
+ * What the dispatcher (src/messages/dispatcher.ts) needs on top, as it acts without the
+ * appointment's workflow: an email prepared ahead (made before it was due), due now and at most
+ * `graceMs` ago (later, the workflow sends it), paid (its debit is in the ledger, F1), and its
+ * appointment neither cancelled nor changed since the row was made (a change the workflow may
+ * not have seen yet: it releases or keeps the row itself at the due time + grace).
+ */
+const DUE_FOR_DISPATCH = `m.channel = 'email' and m.due_at <= now() and m.due_at > now() - ? * interval '1 millisecond' and m.created_at < m.due_at
+  and (m.credits = 0 or exists (select 1 from credit_ledger l where l.message_id = m.id and l.kind = 'debit'))
+  and (m.appointment_id is null or exists (select 1 from appointments a where a.id = m.appointment_id and a.center_id = m.center_id
+        and a.status <> 'cancelled' and a.updated_at <= m.created_at))`;
+
+/** A message claimed on the fast path, with its center's senders. */
+export interface ClearClaim {
+  message: Message;
+  center: SenderSettings;
+}
+
+/**
+ * scheduled → sending for `token` of the rows `target` selects among those clear to send
+ * (CLEAR_TO_SEND), in one statement that also logs the event and returns each row with its
+ * center's senders. For channels without per-sender opt-outs (email): `sender` is left as it is.
+ */
+async function claimClear(em: EntityManager, target: { where: string; params: unknown[]; tail?: string }, token: ClaimToken, leaseMs: number): Promise<ClearClaim[]> {
   const at = now();
-  const [row] = await em.getConnection().execute<Array<Record<string, unknown>>>(
+  const rows = await em.getConnection().execute<Array<Record<string, unknown>>>(
     `with target as (
        select m.id from messages m join centers c on c.id = m.center_id
-        where m.id = ? and m.status = 'scheduled' and m.secret_ref is null and c.communications_enabled
-          and not exists (select 1 from opt_outs o where o.center_id = m.center_id and o.channel = m.channel
-                and o.address in (m.recipient_address, 'sha256:' || encode(sha256(convert_to(m.center_id::text || '|' || m.recipient_address, 'UTF8')), 'hex')))
-          and not exists (select 1 from patients p where m.recipient_kind = 'patient' and p.id = m.recipient_id and p.center_id = m.center_id
-                and (m.channel = any(p.opted_out_channels) or p.erased_at is not null))),
+        where ${target.where} and ${CLEAR_TO_SEND}${target.tail ?? ''}),
      moved as (
        update messages m set status = 'sending', updated_at = ?, claim_holder = ?, claim_attempt = ?, lease_until = now() + ? * interval '1 millisecond'
          from target where m.id = target.id and m.status = 'scheduled'
@@ -102,20 +125,84 @@ export async function claimIfClear(em: EntityManager, id: string, token: ClaimTo
      select moved.*, c.email_from_name as c_email_from_name, c.email_from_address as c_email_from_address, c.email_reply_to as c_email_reply_to,
             c.sms_sender_id as c_sms_sender_id, c.voice_caller_number as c_voice_caller_number, c.read_tracking as c_read_tracking
        from moved join centers c on c.id = moved.center_id`,
-    [id, at, token.holder, token.attempt, leaseMs, at, at],
+    [...target.params, at, token.holder, token.attempt, leaseMs, at, at],
   );
-  if (!row) return null;
   const text = (v: unknown) => (typeof v === 'string' ? v : null);
-  const center: SenderSettings = {
-    communicationsEnabled: true,
-    emailFromName: text(row.c_email_from_name),
-    emailFromAddress: text(row.c_email_from_address),
-    emailReplyTo: text(row.c_email_reply_to),
-    smsSenderId: text(row.c_sms_sender_id),
-    voiceCallerNumber: text(row.c_voice_caller_number),
-    readTracking: row.c_read_tracking === true,
-  };
-  return { message: em.map(Message, row), center };
+  return rows.map((row) => ({
+    message: em.map(Message, row),
+    center: {
+      communicationsEnabled: true,
+      emailFromName: text(row.c_email_from_name),
+      emailFromAddress: text(row.c_email_from_address),
+      emailReplyTo: text(row.c_email_reply_to),
+      smsSenderId: text(row.c_sms_sender_id),
+      voiceCallerNumber: text(row.c_voice_caller_number),
+      readTracking: row.c_read_tracking === true,
+    },
+  }));
+}
+
+/**
+ * The send's hot path in one statement: scheduled → sending for `token`, only when nothing
+ * blocks it now (CLEAR_TO_SEND); returns the row and its center's senders. null: not
+ * scheduled, blocked or with a secret; the caller then looks closer.
+ */
+export async function claimIfClear(em: EntityManager, id: string, token: ClaimToken, leaseMs: number): Promise<ClearClaim | null> {
+  const [claimed] = await claimClear(em, { where: 'm.id = ?', params: [id] }, token, leaseMs);
+  return claimed ?? null;
+}
+
+/**
+ * Up to `limit` emails due for the dispatcher (DUE_FOR_DISPATCH) and clear to send, claimed for
+ * `token` in one statement, earliest due first. Rows another dispatcher is claiming are skipped
+ * (SKIP LOCKED), so dispatchers in several workers share a burst without waiting on each other.
+ */
+export function claimDueEmails(em: EntityManager, token: ClaimToken, input: { limit: number; leaseMs: number; graceMs: number; except?: readonly string[] }): Promise<ClearClaim[]> {
+  const except = input.except?.length ? ' and m.id <> all(?::uuid[])' : '';
+  return claimClear(
+    em,
+    {
+      where: `${DUE_FOR_DISPATCH}${except}`,
+      params: [input.graceMs, ...(except ? [`{${input.except!.join(',')}}`] : [])],
+      tail: ` order by m.due_at limit ${Math.max(1, Math.floor(input.limit))} for update of m skip locked`,
+    },
+    token,
+    input.leaseMs,
+  );
+}
+
+/**
+ * Emails a dispatcher claimed and then stopped renewing (its worker died): `sending`, lease run
+ * out, due within the last `graceMs`. Another dispatcher resolves them through the full send
+ * path (take over → unknown → one marked resend) instead of leaving them to the workflow's check.
+ */
+export async function orphanedDispatchClaims(em: EntityManager, input: { limit: number; graceMs: number }): Promise<string[]> {
+  const rows = await em.getConnection().execute<Row[]>(
+    `select id from messages where status = 'sending' and channel = 'email' and claim_holder like 'dispatch:%'
+        and lease_until < now() and due_at > now() - ? * interval '1 millisecond'
+      order by due_at limit ${Math.max(1, Math.floor(input.limit))}`,
+    [input.graceMs],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** How long until the next email not yet due falls due, by the database's clock (null: none scheduled). */
+export async function msUntilNextEmailDue(em: EntityManager): Promise<number | null> {
+  const [row] = await em.getConnection().execute<Array<{ ms: number | string | null }>>(
+    `select extract(epoch from min(due_at) - now()) * 1000 as ms from messages where status = 'scheduled' and channel = 'email' and due_at > now()`,
+  );
+  return row?.ms === null || row?.ms === undefined ? null : Math.max(0, Math.ceil(Number(row.ms)));
+}
+
+/** The dispatcher renews the leases of all its sends in flight at once; returns how many it still held. */
+export async function renewAll(em: EntityManager, ids: readonly string[], token: ClaimToken, leaseMs: number): Promise<number> {
+  if (!ids.length) return 0;
+  const renewed = await em.getConnection().execute<Row[]>(
+    `update messages set lease_until = now() + ? * interval '1 millisecond'
+      where id = any(?::uuid[]) and status = 'sending' and claim_holder = ? and claim_attempt = ? returning id`,
+    [leaseMs, `{${ids.join(',')}}`, token.holder, token.attempt],
+  );
+  return renewed.length;
 }
 
 /** A live attempt extends its lease; false when the claim is no longer its own. */

@@ -26,7 +26,8 @@ import { OUT } from './transitions.js';
  *   only after the previous attempt ended); anyone else waits for the lease to run out.
  */
 
-export type SendOutcome = { status: 'sent' | 'already_sent' };
+/** `sentAt`: when a message found already sent went out (the dispatcher sent it before the workflow's check). */
+export type SendOutcome = { status: 'sent' } | { status: 'already_sent'; sentAt?: string };
 
 export interface SendAttempt {
   token: ClaimToken;
@@ -56,12 +57,12 @@ export async function sendMessage(deps: ActivityDeps, messageId: string, attempt
     const clear = attempt.channel === 'email' ? await store.claimIfClear(em, messageId, attempt.token, SEND_LEASE_MS) : null;
     if (clear) {
       claimed = true;
-      await callProvider(deps, em, clear.message, outgoing(deps, clear.center, clear.message), attempt.token);
+      await sendClaimed(deps, em, clear, attempt.token);
       return { status: 'sent' };
     }
     for (;;) {
       const message = await em.findOneOrFail(Message, { id: messageId }, { refresh: true });
-      if (OUT.has(message.status)) return { status: 'already_sent' };
+      if (OUT.has(message.status)) return { status: 'already_sent', ...(message.sentAt ? { sentAt: message.sentAt.toISOString() } : {}) };
       if (message.status === 'skipped' || message.status === 'failed') {
         throw ApplicationFailure.nonRetryable(`message is ${message.status}`, 'not_sendable');
       }
@@ -152,6 +153,14 @@ async function findOrRetry<T>(lookup: () => Promise<T>): Promise<T> {
     // Until the provider answers, the message stays `unknown`: never sent blind.
     throw ApplicationFailure.retryable(`could not look the message up at the provider: ${text}`, 'lookup_failed');
   }
+}
+
+/**
+ * An email claimed on the fast path (store.claimIfClear, store.claimDueEmails) goes out under
+ * `token`: the workflow's send and the dispatcher share this and everything after it.
+ */
+export function sendClaimed(deps: ActivityDeps, em: EntityManager, claimed: store.ClearClaim, token: ClaimToken): Promise<void> {
+  return callProvider(deps, em, claimed.message, outgoing(deps, claimed.center, claimed.message), token);
 }
 
 /** The provider call under a held claim, and what its outcome does to the row. */

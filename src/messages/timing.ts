@@ -25,3 +25,11 @@ export const SEND_RETRY = { initialInterval: '2s', backoffCoefficient: 2, maximu
 export function phoneQueueConcurrency(perSecond: number): number {
   return Math.max(10, Math.ceil(perSecond * PHONE_QUEUE_HOLD_SECONDS));
 }
+
+/**
+ * #13: an email prepared ahead is the dispatcher's (src/messages/dispatcher.ts) from its due time
+ * until this long after; then its appointment's workflow checks it and sends it itself if it is
+ * still `scheduled` (no dispatcher ran), or resolves a dispatcher's claim that died. Longer than
+ * SEND_LEASE_MS, so a dead dispatcher's claims have run out by then.
+ */
+export const DISPATCH_GRACE_MS = 60_000;

@@ -19,7 +19,8 @@ import {
 import { idAttributes } from './booking-attributes.js';
 import { AppointmentStart, AppointmentStatus, NextMessageAt } from './search-attributes.js';
 import { PERMANENT_ERROR_TYPES } from './retry.js';
-import { db, deliverStep, prepareStep, releaseReady, sendReady } from './saga.js';
+import { db, deliverStep, leftToDispatcher, prepareStep, releaseReady, sendReady } from './saga.js';
+import { DISPATCH_GRACE_MS } from '../messages/timing.js';
 
 const callbacks = proxyActivities<EngineActivities>({
   startToCloseTimeout: '30s',
@@ -64,6 +65,16 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
   setHandler(policyChanged, (change) => st.onPolicyChanged(change));
   setHandler(timelineQuery, () => st.timeline());
 
+  /**
+   * When the workflow acts on a step: its due time, or for a step left to the email dispatcher
+   * (#13) the grace period after the due time it was prepared for. The marks come from recorded
+   * activity results, so histories from before the dispatcher replay as they ran.
+   */
+  function actAt(step: Step): number {
+    const ready = st.prepared[stepKey(step)];
+    return ready && leftToDispatcher(ready.messages) ? ready.at + DISPATCH_GRACE_MS : step.at;
+  }
+
   /** The saga of one step: prepare (rules, render, insert) → debit → send → refund on permanent failure. */
   async function deliver(step: Step, now: number): Promise<void> {
     const key = stepKey(step);
@@ -79,13 +90,15 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     const order = { priorityKey: sendPriority(start, new Date(now)), order: start.getTime() };
     const ready = st.prepared[key];
     delete st.prepared[key];
+    // Left to the dispatcher and too late now: releasing skips only rows it did not send.
     const outcomes = ready
       ? await (useful ? sendReady(ready.messages, order) : releaseReady(ready.messages, 'expired'))
       : await deliverStep(prepareInputOf(step, now, useful ? undefined : 'expired'), order);
     const at = new Date(Date.now()).toISOString();
     for (const o of outcomes) {
       if (o.state === 'done_before') continue;
-      st.record({ eventKind: step.eventKind, channel: o.channel, messageId: o.messageId, state: o.state, reason: 'reason' in o ? o.reason : undefined, at });
+      const when = o.state === 'sent' && o.at ? o.at : at;
+      st.record({ eventKind: step.eventKind, channel: o.channel, messageId: o.messageId, state: o.state, reason: 'reason' in o ? o.reason : undefined, at: when });
     }
     state.done[key] = outcomes.length ? 'done' : 'nothing';
   }
@@ -114,7 +127,11 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
   /** Prepared steps the new plan no longer sends as prepared are released (see preparedFate). */
   async function releaseStale(steps: Step[], changed: boolean, now: number): Promise<void> {
     for (const [key, ready] of Object.entries(st.prepared)) {
-      const fate = preparedFate({ preparedAt: ready.at, step: steps.find((s) => stepKey(s) === key), now, changed, cancelled: st.status === 'cancelled' });
+      const step = steps.find((s) => stepKey(s) === key);
+      // #13: due and left to the dispatcher, which may have sent it: a change now does not prepare
+      // it again (the patient would get it twice); it is checked after the grace period as planned.
+      if (leftToDispatcher(ready.messages) && ready.at <= now && step && !step.skip && st.status !== 'cancelled') continue;
+      const fate = preparedFate({ preparedAt: ready.at, step, now, changed, cancelled: st.status === 'cancelled' });
       if (fate.kind === 'keep') continue;
       delete st.prepared[key];
       if (fate.done) state.done[key] = 'done';
@@ -177,11 +194,11 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     for (const step of planned) {
       const key = stepKey(step);
       if (state.done[key]) continue;
-      if (step.skip || step.at <= now) await deliver(step, Date.now());
+      if (step.skip || actAt(step) <= now) await deliver(step, Date.now());
       else if (!st.prepared[key] && step.at - now <= PREPARE_AHEAD_MS) await prepareAhead(step);
     }
     const waiting = planned.filter((s) => !st.isDone(s));
-    const next = waiting.length ? Math.min(...waiting.map((s) => s.at)) : null;
+    const next = waiting.length ? Math.min(...waiting.map(actAt)) : null;
     const toPrepare = waiting.filter((s) => !s.skip && !st.prepared[stepKey(s)]).map((s) => s.at - PREPARE_AHEAD_MS);
     // X6: only real changes, so an idle wake-up adds no history event.
     const idPairs = idAttributes(st.snapshot);
@@ -208,11 +225,11 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     const closeAt = st.status === 'cancelled' ? Date.now() : new Date(st.snapshot.endAt).getTime() + KEEP_OPEN_AFTER_END_MS;
     const wakeAt = next === null ? closeAt : Math.min(next, ...toPrepare);
     // Waking only to send what is prepared needs no fresh policy: changes since arrive as signals.
-    const sendOnly = next !== null && waiting.every((s) => s.at > wakeAt || st.prepared[stepKey(s)]);
+    const sendOnly = next !== null && waiting.every((s) => actAt(s) > wakeAt || st.prepared[stepKey(s)]);
     if (next === null && Date.now() >= closeAt && !st.hasWork()) break;
 
     st.wake = false;
-    const nextStep = waiting.find((s) => s.at === next);
+    const nextStep = waiting.find((s) => actAt(s) === next);
     const signalled = await condition(() => st.wake || st.hasWork(), Math.max(1, wakeAt - Date.now()), {
       summary: nextStep ? `next: ${nextStep.eventKind} to ${nextStep.recipient}` : 'waiting for attendance / late changes',
     });

@@ -27,7 +27,8 @@ const phoneSender = (priorityKey: number) =>
   });
 
 export type MessageOutcome =
-  | { messageId: string; channel: string; state: 'sent' }
+  /** `at`: when it went out, if that was before this check (the dispatcher sent it). */
+  | { messageId: string; channel: string; state: 'sent'; at?: string }
   | { messageId: string; channel: string; state: 'skipped' | 'failed'; reason: string }
   | { messageId: string; channel: string; state: 'done_before' };
 
@@ -56,19 +57,36 @@ export function sendReady(messages: ReadyMessage[], options: SendOrder = {}): Pr
   return Promise.all(messages.map((message) => (message.state === 'ready' ? send(message, options) : message)));
 }
 
+/**
+ * #13: prepared messages left to the email dispatcher (every one still to send was marked so when
+ * prepared): the workflow then only checks them DISPATCH_GRACE_MS after their due time, through
+ * the same send activity (it finds them sent, or sends them itself).
+ */
+export function leftToDispatcher(messages: ReadyMessage[]): boolean {
+  const toSend = messages.filter((m) => m.state === 'ready');
+  return toSend.length > 0 && toSend.every((m) => m.dispatched === true);
+}
+
 /** Prepared messages that will not go out after all (the plan changed, or too late): skipped, refunded. */
 export async function releaseReady(messages: ReadyMessage[], reason: SkipReason): Promise<MessageOutcome[]> {
   const ids = messages.filter((m) => m.state === 'ready').map((m) => m.messageId);
-  if (ids.length) await db.releaseMessages({ messageIds: ids, reason });
-  return messages.map((m): MessageOutcome => (m.state === 'ready' ? { messageId: m.messageId, channel: m.channel, state: 'skipped', reason } : m));
+  const released = ids.length ? await db.releaseMessages({ messageIds: ids, reason }) : [];
+  // A row no longer `scheduled` (the dispatcher has it) was not released: its row says what became
+  // of it. Histories from before #13 recorded no result: then every one counted as released.
+  const skipped = new Set(Array.isArray(released) ? released : ids);
+  return messages.map((m): MessageOutcome =>
+    m.state !== 'ready' ? m : skipped.has(m.messageId) ? { messageId: m.messageId, channel: m.channel, state: 'skipped', reason } : { messageId: m.messageId, channel: m.channel, state: 'done_before' },
+  );
 }
 
 async function send(message: ReadyMessage, options: SendOrder): Promise<MessageOutcome> {
   const base = { messageId: message.messageId, channel: message.channel };
   try {
     const input = { messageId: message.messageId, order: options.order, channel: message.channel };
-    await (message.channel === 'email' ? emailSender : phoneSender(options.priorityKey ?? 3)).sendMessage(input);
-    return { ...base, state: 'sent' };
+    const result = await (message.channel === 'email' ? emailSender : phoneSender(options.priorityKey ?? 3)).sendMessage(input);
+    // Histories recorded before #13's dispatcher have no `sentAt`.
+    const at = result?.status === 'already_sent' ? result.sentAt : undefined;
+    return { ...base, state: 'sent', ...(at ? { at } : {}) };
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
     // Permanent provider failures arrive as non-retryable ApplicationFailures; exhausted retries too.

@@ -190,7 +190,7 @@ describe('Every message once: unknown outcomes, reconciliation, release, fencing
       const settled = await row(messageId);
       expect(settled.status).toBe('delivered');
       expect(settled.providerId).toBe(sid);
-      expect(await attempt(messageId, 2)).toEqual({ status: 'already_sent' });
+      expect(await attempt(messageId, 2)).toMatchObject({ status: 'already_sent' });
       expect(atTwilio(settled.body!)).toHaveLength(1);
     } finally {
       h.twilio.setStatusCallbackDelay(20);

@@ -67,7 +67,7 @@ describe('the send of a due email: checks folded into the claim', () => {
     expect(mail!.parsed.text).toContain(sent.body!.slice(0, 20));
     expect(mail!.parsed.to).toEqual(expect.objectContaining({ text: expect.stringContaining(sent.recipientAddress!) }));
     // A second attempt of a sent message sends nothing more.
-    expect(await send(messageId)).toEqual({ status: 'already_sent' });
+    expect(await send(messageId)).toEqual({ status: 'already_sent', sentAt: sent.sentAt!.toISOString() });
     expect(mailsOf(messageId)).toHaveLength(1);
   });
 

@@ -26,6 +26,7 @@ import type { EngineCommand } from '../../src/engine/commands.js';
 import { policyFanoutWorkflowId } from '../../src/workflows/definitions.js';
 import { createLinks, type Links } from '../../src/links.js';
 import { createWorkers, workflowsPath } from '../../src/worker.js';
+import { startEmailDispatcher } from '../../src/messages/dispatcher.js';
 import { freshDatabase } from './db.js';
 import { startSmtpCapture, type SmtpCapture } from './smtp-capture.js';
 import { snapshotOf } from '../../src/engine/snapshot.js';
@@ -63,7 +64,17 @@ export interface EngineHarness {
  * real workflow bundle and activities, an SMTP server and the Twilio test server with the SDK.
  */
 export async function startEngineHarness(
-  options: { timeSkipping?: boolean; payloadKeys?: readonly SecretKey[]; callbackPolicy?: OutboundPolicy; fanoutPacing?: ActivityDeps['fanoutPacing'] } = {},
+  options: {
+    timeSkipping?: boolean;
+    payloadKeys?: readonly SecretKey[];
+    callbackPolicy?: OutboundPolicy;
+    fanoutPacing?: ActivityDeps['fanoutPacing'];
+    /**
+     * #13: `run`: emails prepared ahead are marked for the email dispatcher and one runs (as in
+     * src/worker.ts); `marked`: they are marked, but no dispatcher runs (the workflow's fallback).
+     */
+    emailDispatch?: 'run' | 'marked';
+  } = {},
 ): Promise<EngineHarness> {
   const db = await freshDatabase();
   const converter = dataConverterOption(options.payloadKeys); // X7: encrypted payloads, as the worker and clients use them
@@ -88,8 +99,10 @@ export async function startEngineHarness(
     orm: db.orm, channels, links, secrets, temporal: env.client, taskQueue, logger: pino({ level: 'silent' }),
     ...(options.callbackPolicy ? { callbackPolicy: options.callbackPolicy } : {}),
     ...(options.fanoutPacing ? { fanoutPacing: options.fanoutPacing } : {}),
+    ...(options.emailDispatch ? { emailDispatch: true } : {}),
   };
   const activities = createActivities(deps);
+  const dispatcher = options.emailDispatch === 'run' ? startEmailDispatcher(deps, { concurrency: 20, identity: 'harness' }) : null;
   const startWorkers = async () => {
     const workers: Worker[] = await createWorkers({
       connection: env.nativeConnection,
@@ -130,6 +143,7 @@ export async function startEngineHarness(
       }
     },
     async stop() {
+      await dispatcher?.stop();
       await relay.stop();
       await stopWorkers();
       await channels.close();

@@ -35,6 +35,8 @@ export interface SmtpCapture {
   dropAfterData(times?: number): void;
   /** Every message fails like this until called with null. */
   failAlways(failure: SmtpFailure | null): void;
+  /** The final reply to each message comes this long after its data was taken (a slow provider); 0 = at once. */
+  delayReplies(ms: number): void;
   /** Resolves with the `count`-th captured mail (1-based), waiting up to `timeoutMs`. */
   waitForMail(count?: number, timeoutMs?: number): Promise<CapturedMail>;
   stop(): Promise<void>;
@@ -51,6 +53,7 @@ export async function startSmtpCapture(options: { failWith?: SmtpFailure } = {})
   const oneShot: SmtpFailure[] = [];
   let always: SmtpFailure | null = options.failWith ?? null;
   let drops = 0;
+  let replyDelayMs = 0;
   let waiters: (() => void)[] = [];
   // One decision per message, taken at its first RCPT and applied at the matching stage.
   const decided = new Map<string, SmtpFailure | null>();
@@ -105,7 +108,8 @@ export async function startSmtpCapture(options: { failWith?: SmtpFailure } = {})
               for (const connection of connections) if (connection.id === session.id) connection._socket.destroy();
               return;
             }
-            callback();
+            if (replyDelayMs > 0) setTimeout(() => callback(), replyDelayMs);
+            else callback();
           },
           (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
         );
@@ -125,6 +129,9 @@ export async function startSmtpCapture(options: { failWith?: SmtpFailure } = {})
     host: '127.0.0.1',
     port,
     mails,
+    delayReplies(ms) {
+      replyDelayMs = ms;
+    },
     failNext(failure, times = 1) {
       for (let i = 0; i < times; i += 1) oneShot.push(failure);
     },
