@@ -63,7 +63,7 @@ const concurrency = envInt('INGEST_CONCURRENCY', 32);
 const poolMax = envInt('INGEST_POOL_MAX', 10);
 const batchSize = envInt('INGEST_BATCH', 500);
 const bulkConcurrency = envInt('INGEST_BULK_CONCURRENCY', 2);
-const diagnostics = envInt('INGEST_DIAGNOSTICS', 1) !== 0;
+const diagnostics = process.env.INGEST_DIAGNOSTICS !== '0';
 const DAY_MS = 24 * 3600_000;
 
 interface Phase {
