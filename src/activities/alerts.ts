@@ -2,7 +2,9 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { endOfLocalDay, startOfLocalDay } from '../domain/local-time.js';
 import { Appointment, Center, ResourceAlert } from '../db/entities/index.js';
 import { appointmentWorkflowId, resourceAlerted } from '../workflows/definitions.js';
+import type { SkipReason } from '../domain/events.js';
 import type { ActivityDeps } from './deps.js';
+import type { PrepareInput, ReadyMessage } from './types.js';
 
 /** B4: the open appointments of a resource on one local day of the center. */
 export function createFindAlertAppointments(deps: ActivityDeps) {
@@ -23,24 +25,54 @@ export function createFindAlertAppointments(deps: ActivityDeps) {
   };
 }
 
-/** B4: signal every affected appointment at once; returns how many were reached. */
-export function createSignalAlert(deps: ActivityDeps) {
-  return async function signalAlert(input: { centerId: string; alertId: string; appointmentIds: string[]; kind: 'delay' | 'absence'; delayMinutes: number | null }): Promise<number> {
-    const results = await Promise.all(
-      input.appointmentIds.map(async (appointmentId) => {
-        try {
-          await deps.temporal.workflow
-            .getHandle(appointmentWorkflowId(input.centerId, appointmentId))
-            .signal(resourceAlerted, { alertId: input.alertId, kind: input.kind, delayMinutes: input.delayMinutes });
-          return 1;
-        } catch (err) {
-          if (err instanceof WorkflowNotFoundError) return 0; // no messages planned for it
-          throw err;
-        }
-      }),
-    );
-    return results.reduce<number>((sum, n) => sum + n, 0);
+/** Patients' alert messages prepared and paid at once by `signalAlert` (the ORM pool is 10). */
+export const ALERT_PREPARE_CONCURRENCY = 8;
+
+type AlertSignal = { centerId: string; alertId: string; appointmentIds: string[]; kind: 'delay' | 'absence'; delayMinutes: number | null };
+
+/**
+ * B4: signal every affected appointment; returns how many were reached. For a delay, each
+ * patient's message is prepared and paid here first (the same `prepareAndDebit` an appointment
+ * runs, same idempotency key), several at a time, and travels in the signal as message ids: the
+ * appointment's workflow task then only sends it. One workflow task and local activity less per
+ * patient at the alert instant, when 200 of them wake together. An absence cancels the
+ * appointment first, so its message is prepared by the workflow after that, as before.
+ */
+export function createSignalAlert(deps: ActivityDeps, steps: { prepareAndDebit: (input: PrepareInput) => Promise<ReadyMessage[]>; releaseMessages: (input: { messageIds: string[]; reason: SkipReason }) => Promise<void> }) {
+  return async function signalAlert(input: AlertSignal): Promise<number> {
+    const signal = async (appointmentId: string, ready?: ReadyMessage[]): Promise<number> => {
+      try {
+        await deps.temporal.workflow
+          .getHandle(appointmentWorkflowId(input.centerId, appointmentId))
+          .signal(resourceAlerted, { alertId: input.alertId, kind: input.kind, delayMinutes: input.delayMinutes, ...(ready ? { ready } : {}) });
+        return 1;
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        // No workflow to send it (nothing planned for it): what was paid is refunded.
+        const paid = (ready ?? []).filter((m) => m.state === 'ready').map((m) => m.messageId);
+        if (paid.length) await steps.releaseMessages({ messageIds: paid, reason: 'superseded' });
+        return 0;
+      }
+    };
+    if (input.kind !== 'delay') return sum(await Promise.all(input.appointmentIds.map((id) => signal(id))));
+    const dueAt = (deps.now?.() ?? new Date()).toISOString();
+    let next = 0;
+    let reached = 0;
+    const lane = async () => {
+      while (next < input.appointmentIds.length) {
+        const appointmentId = input.appointmentIds[next++]!;
+        const ready = await steps.prepareAndDebit({ centerId: input.centerId, appointmentId, eventKind: 'alert.delay', slot: input.alertId, dueAt, recipient: 'patient', delayMinutes: input.delayMinutes });
+        const signalled = await signal(appointmentId, ready); // not `reached += await …`: lanes interleave
+        reached += signalled;
+      }
+    };
+    await Promise.all(Array.from({ length: ALERT_PREPARE_CONCURRENCY }, lane));
+    return reached;
   };
+}
+
+function sum(values: number[]): number {
+  return values.reduce((total, n) => total + n, 0);
 }
 
 export function createRecordAlertProgress(deps: ActivityDeps) {

@@ -23,14 +23,16 @@ export type { ActivityDeps } from './deps.js';
 export function createActivities(deps: ActivityDeps): EngineActivities {
   const prepareMessages = createPrepareMessages(deps);
   const debitCredits = createDebitCredits(deps);
+  const prepareAndDebit = createPrepareAndDebit({ prepareMessages, debitCredits });
+  const releaseMessages = createReleaseMessages(deps);
   return classifyFailures<EngineActivities>({
     loadAppointmentPolicy: createLoadAppointmentPolicy(deps),
     prepareMessages,
     debitCredits,
-    prepareAndDebit: createPrepareAndDebit({ prepareMessages, debitCredits }),
+    prepareAndDebit,
     sendMessage: createSendMessage(deps),
     failMessage: createFailMessage(deps),
-    releaseMessages: createReleaseMessages(deps),
+    releaseMessages,
     recordPatientAnswer: createRecordPatientAnswer(deps),
     recordAttendance: createRecordAttendance(deps),
     markAppointmentCancelled: createMarkAppointmentCancelled(deps),
@@ -38,7 +40,7 @@ export function createActivities(deps: ActivityDeps): EngineActivities {
     scheduleRecall: createScheduleRecall(deps),
     supersedeRecall: createSupersedeRecall(deps),
     findAlertAppointments: createFindAlertAppointments(deps),
-    signalAlert: createSignalAlert(deps),
+    signalAlert: createSignalAlert(deps, { prepareAndDebit, releaseMessages }),
     recordAlertProgress: createRecordAlertProgress(deps),
     retentionBatch: createRetentionBatch(deps),
     signalPolicyChanged: createSignalPolicyChanged(deps),

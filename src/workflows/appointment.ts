@@ -114,6 +114,8 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
   /** Prepared steps the new plan no longer sends as prepared are released (see preparedFate). */
   async function releaseStale(steps: Step[], changed: boolean, now: number): Promise<void> {
     for (const [key, ready] of Object.entries(st.prepared)) {
+      // Prepared by an alert for a step still queued: the queue sends it (onAlert).
+      if (state.pending.some((p) => stepKey(p) === key)) continue;
       const fate = preparedFate({ preparedAt: ready.at, step: steps.find((s) => stepKey(s) === key), now, changed, cancelled: st.status === 'cancelled' });
       if (fate.kind === 'keep') continue;
       delete st.prepared[key];

@@ -54,6 +54,33 @@ describe('alerts, recalls, password messages and what Temporal stores', () => {
       new Date(booked[0]!.startAt.getTime() + 40 * 60_000),
     );
     expect(first.body).toContain(startRome);
+    // B4 in batches: the alert prepared and paid each message and handed it over in its signal,
+    // so after the signal each appointment ran no local activity (no prepare), only the SMS send.
+    for (const appointment of booked) {
+      const history = await h.env.client.workflow.getHandle(appointmentWorkflowId(f.center.id, appointment.id)).fetchHistory();
+      const events = history.events ?? [];
+      const signalled = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'resourceAlerted');
+      const markers = events.slice(signalled).filter((e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_MARKER_RECORDED);
+      const sends = events.slice(signalled).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendMessage');
+      expect([markers.length, sends.length], `appointment ${appointment.id}`).toEqual([0, 1]);
+    }
+      });
+
+  it('B4: an alert for an appointment without a workflow pays nothing: its prepared message is released and refunded', async () => {
+    const f = await createFixture(h);
+    await setEvent(h, f.center.id, 'alert.delay', ['email']);
+    const em = h.db.orm.em.fork();
+    const start = new Date(Date.now() + 2 * DAY);
+    // In the database but never told to the engine (no workflow).
+    const orphan = em.create(Appointment, { centerId: f.center.id, externalId: 'no-workflow', patientId: f.patient.id, resourceId: f.resource.id, startAt: start, endAt: new Date(start.getTime() + HOUR), bookedAt: new Date() });
+    const alert = em.create(ResourceAlert, { centerId: f.center.id, resourceId: f.resource.id, day: start.toISOString().slice(0, 10), kind: 'delay', delayMinutes: 15 });
+    await em.flush();
+    const before = await ledgerSum(h.db.orm.em.fork(), f.center.id);
+    await h.engine.resourceAlert({ centerId: f.center.id, alertId: alert.id, resourceId: f.resource.id, day: alert.day, kind: 'delay', delayMinutes: 15 });
+    const progress = await eventually(() => h.engine.alertProgress(f.center.id, alert.id), (p) => p?.done === true);
+    expect(progress).toMatchObject({ affected: 1, notified: 0 });
+    expect(summary(await messagesOf(h, orphan.id))).toEqual(['alert.delay:email:skipped:superseded']);
+    expect(await ledgerSum(h.db.orm.em.fork(), f.center.id)).toBe(before);
   });
 
   it('B4: an absence cancels the day and tells each patient', async () => {
