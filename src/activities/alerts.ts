@@ -4,7 +4,8 @@ import { Appointment, Center, ResourceAlert } from '../db/entities/index.js';
 import { appointmentWorkflowId, resourceAlerted } from '../workflows/definitions.js';
 import type { SkipReason } from '../domain/events.js';
 import type { ActivityDeps } from './deps.js';
-import type { PrepareInput, ReadyMessage } from './types.js';
+import { debitPrepared } from './ready.js';
+import type { DebitResult, PrepareInput, PreparedMessage, ReadyMessage } from './types.js';
 
 /** B4: the open appointments of a resource on one local day of the center. */
 export function createFindAlertAppointments(deps: ActivityDeps) {
@@ -25,20 +26,28 @@ export function createFindAlertAppointments(deps: ActivityDeps) {
   };
 }
 
-/** Patients' alert messages prepared and paid at once by `signalAlert` (the ORM pool is 10). */
-export const ALERT_PREPARE_CONCURRENCY = 8;
+/** Patients whose alert messages are prepared together (a few statements per chunk, not per patient). */
+export const ALERT_PREPARE_CHUNK = 50;
 
 type AlertSignal = { centerId: string; alertId: string; appointmentIds: string[]; kind: 'delay' | 'absence'; delayMinutes: number | null };
 
 /**
- * B4: signal every affected appointment; returns how many were reached. For a delay, each
- * patient's message is prepared and paid here first (the same `prepareAndDebit` an appointment
- * runs, same idempotency key), several at a time, and travels in the signal as message ids: the
- * appointment's workflow task then only sends it. One workflow task and local activity less per
- * patient at the alert instant, when 200 of them wake together. An absence cancels the
- * appointment first, so its message is prepared by the workflow after that, as before.
+ * B4: signal every affected appointment; returns how many were reached. For a delay, the
+ * patients' messages are prepared here first, ALERT_PREPARE_CHUNK at a time under the rules of
+ * prepareMessages (same idempotency keys as the appointment's own step), each paid, and handed
+ * over in the signal as message ids: the appointment's workflow task then only sends. At the
+ * alert instant, when 200 appointments wake together, that spares each of them a local activity
+ * of a dozen statements. An absence cancels the appointment first, so its message is prepared
+ * by the workflow after that, as before.
  */
-export function createSignalAlert(deps: ActivityDeps, steps: { prepareAndDebit: (input: PrepareInput) => Promise<ReadyMessage[]>; releaseMessages: (input: { messageIds: string[]; reason: SkipReason }) => Promise<void> }) {
+export function createSignalAlert(
+  deps: ActivityDeps,
+  steps: {
+    prepareForAppointments: (inputs: (PrepareInput & { appointmentId: string })[]) => Promise<Map<string, PreparedMessage[]>>;
+    debitCredits: (input: { messageId: string }) => Promise<DebitResult>;
+    releaseMessages: (input: { messageIds: string[]; reason: SkipReason }) => Promise<void>;
+  },
+) {
   return async function signalAlert(input: AlertSignal): Promise<number> {
     const signal = async (appointmentId: string, ready?: ReadyMessage[]): Promise<number> => {
       try {
@@ -56,17 +65,15 @@ export function createSignalAlert(deps: ActivityDeps, steps: { prepareAndDebit: 
     };
     if (input.kind !== 'delay') return sum(await Promise.all(input.appointmentIds.map((id) => signal(id))));
     const dueAt = (deps.now?.() ?? new Date()).toISOString();
-    let next = 0;
     let reached = 0;
-    const lane = async () => {
-      while (next < input.appointmentIds.length) {
-        const appointmentId = input.appointmentIds[next++]!;
-        const ready = await steps.prepareAndDebit({ centerId: input.centerId, appointmentId, eventKind: 'alert.delay', slot: input.alertId, dueAt, recipient: 'patient', delayMinutes: input.delayMinutes });
-        const signalled = await signal(appointmentId, ready); // not `reached += await …`: lanes interleave
-        reached += signalled;
-      }
-    };
-    await Promise.all(Array.from({ length: ALERT_PREPARE_CONCURRENCY }, lane));
+    for (let from = 0; from < input.appointmentIds.length; from += ALERT_PREPARE_CHUNK) {
+      const chunk = input.appointmentIds.slice(from, from + ALERT_PREPARE_CHUNK);
+      const prepared = await steps.prepareForAppointments(
+        chunk.map((appointmentId) => ({ centerId: input.centerId, appointmentId, eventKind: 'alert.delay', slot: input.alertId, dueAt, recipient: 'patient', delayMinutes: input.delayMinutes })),
+      );
+      // Each signalled as soon as it is paid (the debits queue on the center's row anyway).
+      reached += sum(await Promise.all(chunk.map(async (appointmentId) => signal(appointmentId, await debitPrepared(prepared.get(appointmentId) ?? [], steps.debitCredits)))));
+    }
     return reached;
   };
 }

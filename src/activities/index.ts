@@ -11,7 +11,7 @@ import {
 } from './appointments.js';
 import { createDebitCredits, createFailMessage, createReleaseMessages, createSendMessage } from './delivery.js';
 import { createSignalPolicyChanged } from './policy-fanout.js';
-import { createPrepareMessages } from './prepare.js';
+import { createPrepareForAppointments, createPrepareMessages } from './prepare.js';
 import { createPrepareAndDebit } from './ready.js';
 import { createRetentionBatch } from './retention.js';
 import { classifyFailures } from './failures.js';
@@ -40,7 +40,7 @@ export function createActivities(deps: ActivityDeps): EngineActivities {
     scheduleRecall: createScheduleRecall(deps),
     supersedeRecall: createSupersedeRecall(deps),
     findAlertAppointments: createFindAlertAppointments(deps),
-    signalAlert: createSignalAlert(deps, { prepareAndDebit, releaseMessages }),
+    signalAlert: createSignalAlert(deps, { prepareForAppointments: createPrepareForAppointments(deps), debitCredits, releaseMessages }),
     recordAlertProgress: createRecordAlertProgress(deps),
     retentionBatch: createRetentionBatch(deps),
     signalPolicyChanged: createSignalPolicyChanged(deps),
