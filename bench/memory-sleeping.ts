@@ -9,8 +9,18 @@
  * then for MEM_IDLE_SECONDS (default 90) while everything sleeps: first / last / max of each.
  * No booking confirmations (appointment.created channels []), so nothing is sent.
  *
- *   npx tsx bench/memory-sleeping.ts      MEM_K=5000 MEM_IDLE_SECONDS=90
+ * MEM_VIA=bulk books them as an initial import would (#13): `POST /v1/appointments:batch`
+ * through `createApp` (MEM_BATCH per request, default 500, 2 requests in flight) with the
+ * outbox relay an API process runs, so the planning rate is booking → asleep through the API.
+ *
+ *   npx tsx bench/memory-sleeping.ts      MEM_K=5000 MEM_IDLE_SECONDS=90 MEM_VIA=engine|bulk
  */
+import pino from 'pino';
+import { createApp } from '../src/api/app.js';
+import { createApiKey } from '../src/db/api-keys.js';
+import { Appointment } from '../src/db/entities/index.js';
+import { outboxBacklog } from '../src/db/outbox.js';
+import { createOutboxRelay } from '../src/engine/outbox-relay.js';
 import { appointmentWorkflowId } from '../src/workflows/definitions.js';
 import {
   bookAll,
@@ -21,6 +31,7 @@ import {
   envInt,
   finish,
   historyLength,
+  runPool,
   settledQuery,
   setEvent,
   sleep,
@@ -35,6 +46,8 @@ const log = createLog(NAME);
 const k = envInt('MEM_K', 5000);
 const idleSeconds = envInt('MEM_IDLE_SECONDS', 90);
 const sampleMs = envInt('MEM_SAMPLE_MS', 2000);
+const via = process.env.MEM_VIA === 'bulk' ? 'bulk' : 'engine';
+const batchSize = envInt('MEM_BATCH', 500);
 const MiB = 2 ** 20;
 const DAY_MS = 24 * 3600_000;
 
@@ -53,18 +66,47 @@ await withInfra(log, {}, async (infra) => {
   const centerId = f.center.id;
   await setEvent(infra.orm, centerId, 'appointment.created', []);
   const patients = await createPatients(infra.orm, centerId, Math.min(k, 5000), 'mem');
-  const snapshots = await createAppointments(
-    infra.orm,
-    f,
-    Array.from({ length: k }, (_, i) => ({ patient: patients[i % patients.length]!, startAt: new Date(Date.now() + 3 * DAY_MS + (i % 10_000) * 60_000) })),
-    new Date(),
-  );
-  log(`${k} appointments 3 to 10 days ahead`);
+  const starts = Array.from({ length: k }, (_, i) => new Date(Date.now() + 3 * DAY_MS + (i % 10_000) * 60_000));
+  const snapshots = via === 'engine' ? await createAppointments(infra.orm, f, starts.map((startAt, i) => ({ patient: patients[i % patients.length]!, startAt })), new Date()) : [];
+  log(`${k} appointments 3 to 10 days ahead, booked through ${via === 'bulk' ? `POST /v1/appointments:batch (${batchSize} per request)` : 'the engine'}`);
+
+  /** The import as a booking system makes it: batches through the API, its relay starting the workflows after each commit. */
+  async function importThroughApi(): Promise<{ seconds: number; perSecond: number; answeredSeconds: number }> {
+    const { key } = await createApiKey(infra.orm.em.fork(), { centerId, scope: 'booking', name: 'bench import' });
+    const app = createApp({
+      orm: infra.orm,
+      engine: infra.engine,
+      config: { PLATFORM_API_KEY: 'bench-platform-key-0123456789abcdef', PUBLIC_BASE_URL: 'http://127.0.0.1:9' },
+      logger: pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false })),
+      rateLimit: { capacity: 1_000_000, refillPerSecond: 1_000_000 },
+    });
+    const relay = createOutboxRelay({ orm: infra.orm, engine: infra.engine });
+    await relay.start();
+    const started = performance.now();
+    const batches = Array.from({ length: Math.ceil(k / batchSize) }, (_, b) => b);
+    try {
+      await runPool(batches, 2, async (b) => {
+        const items = starts.slice(b * batchSize, (b + 1) * batchSize).map((startAt, j) => {
+          const i = b * batchSize + j;
+          return { id: `mem-a${i}`, revision: 1, patientId: patients[i % patients.length]!.externalId, startAt: startAt.toISOString(), endAt: new Date(startAt.getTime() + 30 * 60_000).toISOString() };
+        });
+        const res = await app.request('/v1/appointments:batch', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
+        if (res.status !== 200) throw new Error(`batch ${b}: ${res.status} ${await res.text()}`);
+      }, (done) => log(`  imported ${Math.min(k, done * batchSize)}/${k}`), Math.max(1, Math.round(batches.length / 10)));
+      const answeredSeconds = (performance.now() - started) / 1000;
+      while ((await outboxBacklog(infra.orm.em.fork())).pending > 0) await sleep(50);
+      const seconds = (performance.now() - started) / 1000;
+      log(`  import answered after ${answeredSeconds.toFixed(1)} s; every workflow started after ${seconds.toFixed(1)} s`);
+      return { seconds, perSecond: k / seconds, answeredSeconds };
+    } finally {
+      await relay.stop();
+    }
+  }
 
   const worker = await startWorkerProcess(infra, log, { memoryIntervalMs: sampleMs });
   try {
     const rampStart = Date.now();
-    const booking = await bookAll(infra.engine, snapshots, 32, log);
+    const booking: { seconds: number; perSecond: number; answeredSeconds?: number } = via === 'bulk' ? await importThroughApi() : await bookAll(infra.engine, snapshots, 32, log);
     log(`booked ${k} in ${booking.seconds.toFixed(0)} s; waiting for every workflow to plan and sleep`);
     const settled = await waitForCount(infra.client, settledQuery([centerId]), k, 3_600_000, log);
     const rampSeconds = (Date.now() - rampStart) / 1000;
@@ -73,11 +115,11 @@ await withInfra(log, {}, async (infra) => {
     await sleep(idleSeconds * 1000);
     const ramp = worker.memory.filter((s) => s.at >= rampStart && s.at < idleFrom);
     const idle = worker.memory.filter((s) => s.at >= idleFrom);
-    const sample = snapshots[Math.floor(k / 2)]!;
-    const events = await historyLength(infra.client, appointmentWorkflowId(centerId, sample.appointmentId));
+    const sampleId = snapshots[Math.floor(k / 2)]?.appointmentId ?? (await infra.orm.em.fork().findOneOrFail(Appointment, { centerId, externalId: `mem-a${Math.floor(k / 2)}` })).id;
+    const events = await historyLength(infra.client, appointmentWorkflowId(centerId, sampleId));
     const result = {
       sleeping: settled,
-      booking: { seconds: Number(booking.seconds.toFixed(1)), perSecond: Number(booking.perSecond.toFixed(1)) },
+      booking: { via, seconds: Number(booking.seconds.toFixed(1)), perSecond: Number(booking.perSecond.toFixed(1)), ...(booking.answeredSeconds !== undefined ? { apiAnsweredSeconds: Number(booking.answeredSeconds.toFixed(1)) } : {}) },
       plannedPerSecond: Number((settled / rampSeconds).toFixed(1)),
       beforeBooking: describe(worker.memory.filter((s) => s.at < rampStart)),
       duringRamp: describe(ramp),
@@ -87,7 +129,7 @@ await withInfra(log, {}, async (infra) => {
     log(`idle worker RSS ${JSON.stringify(result.whileAllSleep.rss)}, heapUsed ${JSON.stringify(result.whileAllSleep.heapUsed)}; history of a sleeping appointment: ${events} events`);
     const idleRss = result.whileAllSleep.rss;
     finish(NAME, {
-      params: { k, idleSeconds, sampleMs, appointmentCreatedChannels: [], workerCache: process.env.WORKER_MAX_CACHED_WORKFLOWS ?? 'WORKER_MAX_CACHED_WORKFLOWS default' },
+      params: { k, via, ...(via === 'bulk' ? { batchSize } : {}), idleSeconds, sampleMs, appointmentCreatedChannels: [], workerCache: process.env.WORKER_MAX_CACHED_WORKFLOWS ?? 'WORKER_MAX_CACHED_WORKFLOWS default' },
       results: result,
       bars: {
         // Flat: the idle phase's last sample within 10 % of its first.

@@ -11,7 +11,7 @@ import {
 } from './appointments.js';
 import { createDebitCredits, createFailMessage, createReleaseMessages, createSendMessage } from './delivery.js';
 import { createSignalPolicyChanged } from './policy-fanout.js';
-import { createPrepareMessages } from './prepare.js';
+import { createPrepareForAppointments, createPrepareMessages } from './prepare.js';
 import { createPrepareAndDebit } from './ready.js';
 import { createRetentionBatch } from './retention.js';
 import { classifyFailures } from './failures.js';
@@ -23,14 +23,16 @@ export type { ActivityDeps } from './deps.js';
 export function createActivities(deps: ActivityDeps): EngineActivities {
   const prepareMessages = createPrepareMessages(deps);
   const debitCredits = createDebitCredits(deps);
+  const prepareAndDebit = createPrepareAndDebit({ prepareMessages, debitCredits, dispatch: deps.emailDispatch === true });
+  const releaseMessages = createReleaseMessages(deps);
   return classifyFailures<EngineActivities>({
     loadAppointmentPolicy: createLoadAppointmentPolicy(deps),
     prepareMessages,
     debitCredits,
-    prepareAndDebit: createPrepareAndDebit({ prepareMessages, debitCredits, dispatch: deps.emailDispatch === true }),
+    prepareAndDebit,
     sendMessage: createSendMessage(deps),
     failMessage: createFailMessage(deps),
-    releaseMessages: createReleaseMessages(deps),
+    releaseMessages,
     recordPatientAnswer: createRecordPatientAnswer(deps),
     recordAttendance: createRecordAttendance(deps),
     markAppointmentCancelled: createMarkAppointmentCancelled(deps),
@@ -38,7 +40,7 @@ export function createActivities(deps: ActivityDeps): EngineActivities {
     scheduleRecall: createScheduleRecall(deps),
     supersedeRecall: createSupersedeRecall(deps),
     findAlertAppointments: createFindAlertAppointments(deps),
-    signalAlert: createSignalAlert(deps),
+    signalAlert: createSignalAlert(deps, { prepareForAppointments: createPrepareForAppointments(deps), debitCredits, releaseMessages }),
     recordAlertProgress: createRecordAlertProgress(deps),
     retentionBatch: createRetentionBatch(deps),
     signalPolicyChanged: createSignalPolicyChanged(deps),

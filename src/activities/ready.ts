@@ -12,20 +12,27 @@ export function createPrepareAndDebit(steps: {
   dispatch?: boolean;
 }) {
   return async function prepareAndDebit(input: PrepareInput): Promise<ReadyMessage[]> {
-    const prepared = await steps.prepareMessages(input);
-    const ready: ReadyMessage[] = [];
-    // One after the other: the debits of one center queue on its row lock anyway.
-    for (const message of prepared) {
-      const base = { messageId: message.messageId, channel: message.channel };
-      if (message.status === 'skipped') ready.push({ ...base, state: 'skipped', reason: message.reason ?? 'skipped' });
-      // `sending` / `unknown`: an earlier run began the send; the send resolves what became of it.
-      else if (!['scheduled', 'sending', 'unknown'].includes(message.status)) ready.push({ ...base, state: 'done_before' });
-      else {
-        const debit = await steps.debitCredits({ messageId: message.messageId });
-        const dispatched = steps.dispatch === true && message.dispatchable === true;
-        ready.push(debit.ok ? { ...base, state: 'ready', ...(dispatched ? { dispatched } : {}) } : { ...base, state: 'skipped', reason: debit.reason ?? 'no_credits' });
-      }
-    }
-    return ready;
+    return debitPrepared(await steps.prepareMessages(input), steps.debitCredits, steps.dispatch === true);
   };
+}
+
+/**
+ * Debits each prepared message still to be sent: what the send is left with. `dispatch`: this
+ * worker runs an email dispatcher, so a dispatchable email is marked as left to it (#13).
+ */
+export async function debitPrepared(prepared: PreparedMessage[], debitCredits: (input: { messageId: string }) => Promise<DebitResult>, dispatch = false): Promise<ReadyMessage[]> {
+  const ready: ReadyMessage[] = [];
+  // One after the other: the debits of one center queue on its row lock anyway.
+  for (const message of prepared) {
+    const base = { messageId: message.messageId, channel: message.channel };
+    if (message.status === 'skipped') ready.push({ ...base, state: 'skipped', reason: message.reason ?? 'skipped' });
+    // `sending` / `unknown`: an earlier run began the send; the send resolves what became of it.
+    else if (!['scheduled', 'sending', 'unknown'].includes(message.status)) ready.push({ ...base, state: 'done_before' });
+    else {
+      const debit = await debitCredits({ messageId: message.messageId });
+      const dispatched = dispatch && message.dispatchable === true;
+      ready.push(debit.ok ? { ...base, state: 'ready', ...(dispatched ? { dispatched } : {}) } : { ...base, state: 'skipped', reason: debit.reason ?? 'no_credits' });
+    }
+  }
+  return ready;
 }

@@ -38,15 +38,38 @@ export async function loadSubject(
     [appointmentId, recipients.patientId ?? null, recipients.resourceId ?? null, centerId],
   );
   if (!row?.center) throw new Error(`Center ${centerId} not found`);
+  return subjectOf(em, row);
+}
+
+type SubjectRow = Record<string, Record<string, unknown> | null>;
+
+function subjectOf(em: EntityManager, row: SubjectRow): MessageSubject {
   const as = <T extends object>(entity: new () => T, data: Record<string, unknown> | null | undefined) => (data ? em.map(entity, data) : null);
   return {
-    center: em.map(Center, row.center),
+    center: em.map(Center, row.center!),
     appointment: as(Appointment, row.appointment),
     patient: as(Patient, row.patient),
     resource: as(Resource, row.resource),
     service: as(Service, row.service),
     location: as(Location, row.location),
   };
+}
+
+/** loadSubject for many appointments of one center in one query (B4: an alert's day); by appointment id. */
+export async function loadSubjects(em: EntityManager, centerId: string, appointmentIds: string[]): Promise<Map<string, MessageSubject>> {
+  const rows = await em.getConnection().execute<Array<SubjectRow & { id: string }>>(
+    `select a.id::text as id, to_jsonb(c) as center, to_jsonb(a) as appointment, to_jsonb(p) as patient, to_jsonb(r) as resource,
+            to_jsonb(s) || jsonb_build_object('price', s.price::text) as service, to_jsonb(l) as location
+       from appointments a
+       join centers c on c.id = a.center_id
+       left join patients p on p.id = a.patient_id and p.center_id = c.id
+       left join resources r on r.id = a.resource_id and r.center_id = c.id
+       left join services s on s.id = a.service_id and s.center_id = c.id
+       left join locations l on l.id = a.location_id and l.center_id = c.id
+      where a.center_id = ? and a.id in (select jsonb_array_elements_text(?::jsonb)::uuid)`,
+    [centerId, JSON.stringify(appointmentIds)],
+  );
+  return new Map(rows.map((row) => [row.id, subjectOf(em, row)]));
 }
 
 export function renderContext(subject: MessageSubject, extra: RenderExtra & { delayMinutes?: number | null }): RenderContext {

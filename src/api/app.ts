@@ -19,6 +19,7 @@ import { documentNoNul, rejectNul } from './input-guard.js';
 import { ApiError, fieldErrors, problemResponse } from './problem.js';
 import { createTokenBuckets, defaultRateLimit, rateLimit, type RateLimitOptions } from './rate-limit.js';
 import { alertRoutes } from './routes/alerts.js';
+import { appointmentBatchRoutes } from './routes/appointment-batch.js';
 import { appointmentRoutes } from './routes/appointments.js';
 import { approvedSenderRoutes } from './routes/approved-senders.js';
 import { centerRoutes } from './routes/center.js';
@@ -191,6 +192,7 @@ export function createApp(deps: AppDeps): App {
     .route('/v1', resourceRoutes(routeDeps))
     .route('/v1', serviceRoutes(routeDeps))
     .route('/v1', locationRoutes(routeDeps))
+    .route('/v1', appointmentBatchRoutes(routeDeps))
     .route('/v1', appointmentRoutes(routeDeps))
     .route('/v1', alertRoutes(routeDeps))
     .route('/v1', messageRoutes(routeDeps))

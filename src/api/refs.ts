@@ -1,7 +1,7 @@
 import type { EntityClass, FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Appointment, Location, Patient, Resource, Service } from '../db/entities/index.js';
-import { ApiError } from './problem.js';
+import { ApiError, type FieldError } from './problem.js';
 
 /**
  * Translation between the booking system's ids (in paths and bodies) and our uuids (in rows
@@ -14,27 +14,58 @@ type Wanted = Record<string, { entity: Directory; externalId: string | null | un
 export type ResolvedRefs<W extends Wanted> = { [F in keyof W]: W[F]['externalId'] extends string ? string : string | null };
 
 /**
- * Several referenced ids of one request resolved in one statement (a UNION ALL of one indexed
- * lookup per field), scoped by center: 422 naming the first field, in the order given, whose id
- * is unknown. An absent (null / undefined) id resolves to null.
+ * Several referenced ids of one request resolved in one statement, scoped by center: 422 naming
+ * the first field, in the order given, whose id is unknown. An absent (null / undefined) id
+ * resolves to null.
  */
 export async function requireRefs<W extends Wanted>(em: EntityManager, centerId: string, wanted: W): Promise<ResolvedRefs<W>> {
-  const fields = Object.entries(wanted);
-  const asked = fields.flatMap(([field, { entity, externalId }], i) =>
-    externalId === null || externalId === undefined ? [] : [{ i, field, entity, externalId }],
-  );
-  const found = new Map<number, string>();
-  if (asked.length > 0) {
-    const tables = em.getMetadata();
-    // Only table names from metadata and literal indexes go into the text; the ids are bound.
-    const sql = asked.map((a) => `select ${a.i}::int as i, id from "${tables.get(a.entity.name).tableName}" where center_id = ? and external_id = ?`).join(' union all ');
-    const rows = await em.execute<{ i: number; id: string }[]>(sql, asked.flatMap((a) => [centerId, a.externalId]));
-    for (const row of rows) found.set(row.i, row.id);
+  const [refs] = await requireRefsOfItems(em, centerId, [{ prefix: '', wanted }]);
+  return refs!;
+}
+
+/**
+ * The same for many items of one request (a batch) in one statement: one indexed lookup per kind
+ * of row, its ids passed as one JSON list. 422 naming, for every item with an unknown id, its
+ * first such field (`prefix` + field, e.g. `items.3.patientId`); nothing is resolved then.
+ */
+export async function requireRefsOfItems<W extends Wanted>(em: EntityManager, centerId: string, items: { prefix: string; wanted: W }[]): Promise<ResolvedRefs<W>[]> {
+  const byTable = new Map<string, Set<string>>();
+  const tables = em.getMetadata();
+  const tableOf = (entity: Directory) => tables.get(entity.name).tableName;
+  for (const { wanted } of items) {
+    for (const { entity, externalId } of Object.values(wanted)) {
+      if (externalId === null || externalId === undefined) continue;
+      const ids = byTable.get(tableOf(entity)) ?? new Set<string>();
+      byTable.set(tableOf(entity), ids.add(externalId));
+    }
   }
-  for (const a of asked) {
-    if (!found.has(a.i)) throw ApiError.unprocessable(a.field, `No ${a.entity.name.toLowerCase()} with id "${a.externalId}" in this center.`);
+  const found = new Map<string, string>();
+  if (byTable.size > 0) {
+    const lookups = [...byTable.entries()];
+    // Only table names from metadata go into the text; the center and the ids are bound.
+    const sql = lookups
+      .map(([table], i) => `select ${i}::int as t, external_id, id from "${table}" where center_id = ? and external_id in (select jsonb_array_elements_text(?::jsonb))`)
+      .join(' union all ');
+    const rows = await em.execute<{ t: number; external_id: string; id: string }[]>(sql, lookups.flatMap(([, ids]) => [centerId, JSON.stringify([...ids])]));
+    for (const row of rows) found.set(`${lookups[row.t]![0]}|${row.external_id}`, row.id);
   }
-  return Object.fromEntries(fields.map(([field], i) => [field, found.get(i) ?? null])) as ResolvedRefs<W>;
+  const errors: FieldError[] = [];
+  const resolved = items.map(({ prefix, wanted }) => {
+    let named = false;
+    const fields = Object.entries(wanted).map(([field, { entity, externalId }]) => {
+      if (externalId === null || externalId === undefined) return [field, null] as const;
+      const id = found.get(`${tableOf(entity)}|${externalId}`);
+      if (id === undefined && !named) {
+        named = true;
+        errors.push({ field: `${prefix}${field}`, message: `No ${entity.name.toLowerCase()} with id "${externalId}" in this center.` });
+      }
+      return [field, id ?? null] as const;
+    });
+    return Object.fromEntries(fields) as ResolvedRefs<W>;
+  });
+  if (errors.length === 1) throw ApiError.unprocessable(errors[0]!.field, errors[0]!.message);
+  if (errors.length > 1) throw new ApiError(422, `${errors.length} references are unknown in this center; nothing was written.`, errors);
+  return resolved;
 }
 
 /** A referenced id that must exist: 422 naming the field otherwise. */

@@ -41,6 +41,8 @@ export interface ComposeInput {
   template?: { subject: string | null; body: string };
   /** Values that replace the computed ones (the preview's examples). */
   values?: RenderExtra;
+  /** Templates already read for other messages of the same batch (B4: an alert's patients), by what selects them. */
+  templates?: Map<string, Promise<{ subject: string | null; body: string }>>;
 }
 
 export interface ComposedText {
@@ -57,8 +59,8 @@ export async function composeText(em: EntityManager, input: ComposeInput): Promi
   const { eventKind, channel, locale, subject, options, links } = input;
   const asksConfirmation = eventKind === 'appointment.reminder' && optionOf(options, 'requestConfirmation') === true;
   const survey = eventKind === 'appointment.post_visit' && optionOf(options, 'kind') === 'survey';
-  const template =
-    input.template ?? (await templateFor(em, { centerId: subject.center.id, eventKind, channel, locale, requestConfirmation: asksConfirmation, survey }));
+  const which = { centerId: subject.center.id, eventKind, channel, locale, requestConfirmation: asksConfirmation, survey };
+  const template = input.template ?? (await (input.templates ? memo(input.templates, JSON.stringify(which), () => templateFor(em, which)) : templateFor(em, which)));
   const surveyUrl = optionOf(options, 'surveyUrl');
   const recallSetupUrl = optionOf(options, 'setupUrl');
   const offerSetup = eventKind === 'recall' && optionOf(options, 'includeSetupLink') === true && subject.patient?.hasPassword === false;
@@ -75,6 +77,12 @@ export async function composeText(em: EntityManager, input: ComposeInput): Promi
   });
   const rendered = renderMessage(template, ctx, { locale, timeZone: subject.center.timeZone, spoken: channel === 'voice', redact: input.redact ?? false });
   return { ...rendered, asksConfirmation };
+}
+
+function memo<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  let value = cache.get(key);
+  if (!value) cache.set(key, (value = load()));
+  return value;
 }
 
 /** The links of the stored message `messageId` (signed with the link secret). */

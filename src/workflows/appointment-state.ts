@@ -154,15 +154,23 @@ export class AppointmentState {
     this.wake = true;
   }
 
-  onAlert(input: { alertId: string; kind: 'delay' | 'absence'; delayMinutes: number | null }): void {
-    if (!this.firstSeen(`alert:${input.alertId}`) || !this.isOpen()) return;
+  onAlert(input: { alertId: string; kind: 'delay' | 'absence'; delayMinutes: number | null; ready?: ReadyMessage[] }): void {
+    if (!this.firstSeen(`alert:${input.alertId}`)) return;
+    const step = input.kind === 'absence'
+      ? { eventKind: 'alert.cancellation' as const, slot: input.alertId, recipient: 'patient' as const }
+      : { eventKind: 'alert.delay' as const, slot: input.alertId, recipient: 'patient' as const, delayMinutes: input.delayMinutes };
+    // Prepared and paid by the alert (B4 in batches): sent as it is, or, for an appointment no
+    // longer open, released (refunded) by the next plan, which has no such step.
+    if (input.ready) {
+      this.prepared[stepKey(step)] = { at: 0, messages: input.ready };
+      this.wake = true;
+    }
+    if (!this.isOpen()) return;
     if (input.kind === 'absence') {
       this.carried.status = 'cancelled';
       this.carried.actions.push({ type: 'cancelled' });
-      this.queue({ eventKind: 'alert.cancellation', slot: input.alertId, recipient: 'patient' });
-    } else {
-      this.queue({ eventKind: 'alert.delay', slot: input.alertId, recipient: 'patient', delayMinutes: input.delayMinutes });
     }
+    this.queue(step);
     this.wake = true;
   }
 

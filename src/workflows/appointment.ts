@@ -128,6 +128,8 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
   async function releaseStale(steps: Step[], changed: boolean, now: number): Promise<void> {
     for (const [key, ready] of Object.entries(st.prepared)) {
       const step = steps.find((s) => stepKey(s) === key);
+      // Prepared by an alert for a step still queued: the queue sends it (onAlert).
+      if (state.pending.some((p) => stepKey(p) === key)) continue;
       // #13: due and left to the dispatcher, which may have sent it: a change now does not prepare
       // it again (the patient would get it twice); it is checked after the grace period as planned.
       if (leftToDispatcher(ready.messages) && ready.at <= now && step && !step.skip && st.status !== 'cancelled') continue;

@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ReadyMessage } from '../activities/types.js';
 import type { AlertProgress, AnswerVia, AppointmentSnapshot, PatientAnswer, TimelineEntry } from '../engine/port.js';
 
 /**
@@ -9,7 +10,8 @@ export const appointmentChanged = defineSignal<[AppointmentSnapshot]>('appointme
 export const appointmentCancelled = defineSignal<[{ eventId: string; reason: 'booking' | 'absence' | 'erased' }]>('appointmentCancelled');
 export const patientAnswered = defineSignal<[{ eventId: string; answer: PatientAnswer; via: AnswerVia }]>('patientAnswered');
 export const attendanceRecorded = defineSignal<[{ eventId: string; attended: boolean }]>('attendanceRecorded');
-export const resourceAlerted = defineSignal<[{ alertId: string; kind: 'delay' | 'absence'; delayMinutes: number | null }]>('resourceAlerted');
+/** B4: `ready` (message ids only) when the alert prepared and paid the patient's message already: the workflow only sends it. */
+export const resourceAlerted = defineSignal<[{ alertId: string; kind: 'delay' | 'absence'; delayMinutes: number | null; ready?: ReadyMessage[] }]>('resourceAlerted');
 /** X3: the center's settings changed; `settingsVersion` is absent only in histories recorded before it existed. */
 export const policyChanged = defineSignal<[{ settingsVersion?: number }?]>('policyChanged');
 export const recallSuperseded = defineSignal<[{ appointmentId: string }]>('recallSuperseded');

@@ -105,4 +105,17 @@ describe('e2e: the engine hears of a change only after it is committed', () => {
     expect(mails.slice(before).map((m) => m.parsed.subject)).toEqual(['Promemoria nuovo per Anna']);
     expect(mails.at(-1)!.parsed.text).toContain('TESTO NUOVO: Anna');
   });
+
+  it('B1: a batch of 25 through POST /v1/appointments:batch: the relay starts every workflow after the commit, each planned from its committed row', async () => {
+    await call(admin, 'PUT', '/v1/event-settings/appointment.reminder', { channels: ['email'], options: { leadMinutes: 1440 } });
+    await policyFanoutDone(h, centerId);
+    const now = (await serverNow(h)).getTime();
+    const starts = Array.from({ length: 25 }, (_, i) => new Date(now + 4 * DAY + i * HOUR));
+    const items = starts.map((start, i) => ({ id: `BATCH-${i}`, revision: 1, patientId: 'P-1', resourceId: 'R-1', startAt: start.toISOString(), endAt: new Date(start.getTime() + 30 * MIN).toISOString() }));
+    const res = await call(booking, 'POST', '/v1/appointments:batch', { items });
+    expect(res.body.created).toBe(25);
+    for (const [i, start] of starts.entries()) {
+      expect(await eventually(() => plannedReminder(`BATCH-${i}`), (at) => at === start.getTime() - DAY), `appointment BATCH-${i}`).toBe(start.getTime() - DAY);
+    }
+  });
 });

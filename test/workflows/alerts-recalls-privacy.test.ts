@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerSum } from '../../src/db/credits.js';
 import { Appointment, Center, Message, MessageSecret, Patient, ResourceAlert, Service } from '../../src/db/entities/index.js';
 import { appointmentWorkflowId } from '../../src/workflows/definitions.js';
+import { createPrepareForAppointments } from '../../src/activities/prepare.js';
 import { readableText } from '../support/history-scan.js';
 import { book, createFixture, eventually, messagesOf, setEvent, startEngineHarness, summary, type EngineHarness } from '../support/engine.js';
 
@@ -54,6 +55,71 @@ describe('alerts, recalls, password messages and what Temporal stores', () => {
       new Date(booked[0]!.startAt.getTime() + 40 * 60_000),
     );
     expect(first.body).toContain(startRome);
+    // B4 in batches: the alert prepared and paid each message and handed it over in its signal,
+    // so after the signal each appointment ran no local activity (no prepare), only the SMS send.
+    for (const appointment of booked) {
+      const history = await h.env.client.workflow.getHandle(appointmentWorkflowId(f.center.id, appointment.id)).fetchHistory();
+      const events = history.events ?? [];
+      const signalled = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'resourceAlerted');
+      const markers = events.slice(signalled).filter((e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_MARKER_RECORDED);
+      const sends = events.slice(signalled).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendMessage');
+      expect([markers.length, sends.length], `appointment ${appointment.id}`).toEqual([0, 1]);
+    }
+      });
+
+  it('B4: an alert for an appointment without a workflow pays nothing: its prepared message is released and refunded', async () => {
+    const f = await createFixture(h);
+    await setEvent(h, f.center.id, 'alert.delay', ['email']);
+    const em = h.db.orm.em.fork();
+    const start = new Date(Date.now() + 2 * DAY);
+    // In the database but never told to the engine (no workflow).
+    const orphan = em.create(Appointment, { centerId: f.center.id, externalId: 'no-workflow', patientId: f.patient.id, resourceId: f.resource.id, startAt: start, endAt: new Date(start.getTime() + HOUR), bookedAt: new Date() });
+    const alert = em.create(ResourceAlert, { centerId: f.center.id, resourceId: f.resource.id, day: start.toISOString().slice(0, 10), kind: 'delay', delayMinutes: 15 });
+    await em.flush();
+    const before = await ledgerSum(h.db.orm.em.fork(), f.center.id);
+    await h.engine.resourceAlert({ centerId: f.center.id, alertId: alert.id, resourceId: f.resource.id, day: alert.day, kind: 'delay', delayMinutes: 15 });
+    const progress = await eventually(() => h.engine.alertProgress(f.center.id, alert.id), (p) => p?.done === true);
+    expect(progress).toMatchObject({ affected: 1, notified: 0 });
+    expect(summary(await messagesOf(h, orphan.id))).toEqual(['alert.delay:email:skipped:superseded']);
+    expect(await ledgerSum(h.db.orm.em.fork(), f.center.id)).toBe(before);
+  });
+
+  it('B4: an alert prepares the messages of 40 patients in the same few statements as of 4, under the rules of a single prepare', async () => {
+    const f = await createFixture(h);
+    await setEvent(h, f.center.id, 'alert.delay', ['email']);
+    const em = h.db.orm.em.fork();
+    const start = new Date(Date.now() + 3 * DAY);
+    const ids: string[] = [];
+    for (let i = 0; i < 44; i++) {
+      const patient = em.create(Patient, { centerId: f.center.id, externalId: `batch-p${i}`, firstName: `P${i}`, email: i === 3 ? null : `p${i}@example.com`, mobile: `+3933311${String(i).padStart(5, '0')}`, privacyConsent: true });
+      const appointment = em.create(Appointment, { centerId: f.center.id, externalId: `batch-a${i}`, patientId: patient.id, resourceId: f.resource.id, startAt: new Date(start.getTime() + i * 600_000), endAt: new Date(start.getTime() + i * 600_000 + 300_000), bookedAt: new Date() });
+      await em.flush();
+      ids.push(appointment.id);
+    }
+    const prepare = createPrepareForAppointments(h.deps);
+    const input = (appointmentId: string) => ({ centerId: f.center.id, appointmentId, eventKind: 'alert.delay' as const, slot: 'batch-alert', dueAt: new Date().toISOString(), recipient: 'patient' as const, delayMinutes: 20 });
+    const connection = h.db.orm.em.getConnection() as unknown as { executeQuery: (...args: unknown[]) => Promise<unknown> };
+    const original = connection.executeQuery;
+    let statements = 0;
+    connection.executeQuery = (...args: unknown[]) => ((statements += 1), original.apply(connection, args));
+    try {
+      const few = await prepare(ids.slice(0, 4).map(input));
+      const small = statements;
+      statements = 0;
+      const many = await prepare(ids.slice(4).map(input));
+      // No statement per patient: about ten for 4 or for 40 (a dozen per patient, one by one).
+      // The count is of the harness's shared pool, so a background activity may add one or two.
+      expect(small).toBeLessThan(16);
+      expect(statements).toBeLessThan(16);
+      expect([...few.values(), ...many.values()].every((m) => m.length === 1)).toBe(true);
+      // Patient 3 has no email address: skipped as a single prepare would.
+      expect(few.get(ids[3]!)!.map((m) => m.status)).toEqual(['skipped']);
+      // Again: the same rows (idempotency keys), nothing new.
+      const again = await prepare(ids.slice(4).map(input));
+      expect([...again.values()].flat().map((m) => m.messageId).sort()).toEqual([...many.values()].flat().map((m) => m.messageId).sort());
+    } finally {
+      connection.executeQuery = original;
+    }
   });
 
   it('B4: an absence cancels the day and tells each patient', async () => {

@@ -25,7 +25,7 @@ import {
   unprocessableResponse,
 } from '../schemas.js';
 import { stamp, timestamps } from './directory.js';
-import { snapshotOf } from '../../engine/snapshot.js';
+import { applyWrite, bodyRefs, CANCELLED_DETAIL, changedCommand, writeOutcome, type AppointmentWrite } from '../appointment-writes.js';
 import { enqueueCommands } from '../../db/outbox.js';
 import { appointmentWorkflowId } from '../../workflows/definitions.js';
 
@@ -62,7 +62,7 @@ interface RefExternalIds {
   locationId: string | null;
 }
 
-function viewOf(a: Appointment, refs: RefExternalIds): AppointmentView {
+export function viewOf(a: Appointment, refs: RefExternalIds): AppointmentView {
   return {
     id: a.externalId,
     ...refs,
@@ -82,7 +82,7 @@ function viewOf(a: Appointment, refs: RefExternalIds): AppointmentView {
   };
 }
 
-async function toViews(em: EntityManager, rows: Appointment[]): Promise<AppointmentView[]> {
+export async function toViews(em: EntityManager, rows: Appointment[]): Promise<AppointmentView[]> {
   // One after the other: inside a write's transaction they share one connection.
   const patients = await externalIds(em, Patient, rows.map((r) => r.patientId));
   const resources = await externalIds(em, Resource, rows.map((r) => r.resourceId));
@@ -113,23 +113,42 @@ async function findAppointment(em: EntityManager, centerId: string, externalIdVa
 }
 
 
+/** The fields of one appointment write: the PUT body, and each item of a batch (with its id). */
+export const appointmentFields = {
+  revision: z.number().int().min(0).max(INT32_MAX).openapi({ description: 'X5: the booking system’s revision; one not above the stored one is ignored.' }),
+  patientId: externalId,
+  resourceId: externalId.nullish(),
+  serviceId: externalId.nullish(),
+  locationId: externalId.nullish(),
+  startAt: isoDateTime,
+  endAt: isoDateTime.openapi({ description: 'Must be after startAt (years 1900–2199).' }),
+  notes: z.string().max(5000).nullish(),
+  group: z.string().max(255).nullish(),
+  priceList: z.string().max(255).nullish(),
+  bookedOnline: z.boolean().default(false).openapi({ description: 'B1: booked by the patient online.' }),
+  bookedAt: isoDateTime.optional().openapi({ description: 'B2-min: when it was booked; default now (kept on later revisions).' }),
+};
+
+/** endAt after startAt, named on endAt. */
+export const endsAfterStart: [(a: { startAt: string; endAt: string }) => boolean, { path: string[]; message: string }] = [
+  (a) => Date.parse(a.endAt) > Date.parse(a.startAt),
+  { path: ['endAt'], message: 'must be after startAt' },
+];
+
 const appointmentInput = z
-  .strictObject({
-    revision: z.number().int().min(0).max(INT32_MAX).openapi({ description: 'X5: the booking system’s revision; one not above the stored one is ignored.' }),
-    patientId: externalId,
-    resourceId: externalId.nullish(),
-    serviceId: externalId.nullish(),
-    locationId: externalId.nullish(),
-    startAt: isoDateTime,
-    endAt: isoDateTime.openapi({ description: 'Must be after startAt (years 1900–2199).' }),
-    notes: z.string().max(5000).nullish(),
-    group: z.string().max(255).nullish(),
-    priceList: z.string().max(255).nullish(),
-    bookedOnline: z.boolean().default(false).openapi({ description: 'B1: booked by the patient online.' }),
-    bookedAt: isoDateTime.optional().openapi({ description: 'B2-min: when it was booked; default now (kept on later revisions).' }),
-  })
-  .refine((a) => Date.parse(a.endAt) > Date.parse(a.startAt), { path: ['endAt'], message: 'must be after startAt' })
+  .strictObject(appointmentFields)
+  .refine(...endsAfterStart)
   .openapi('AppointmentInput');
+
+/** The directory rows a write names, in the order a 422 names the first unknown one. */
+export function refsWanted(body: AppointmentWrite) {
+  return {
+    patientId: { entity: Patient, externalId: body.patientId },
+    resourceId: { entity: Resource, externalId: body.resourceId ?? null },
+    serviceId: { entity: Service, externalId: body.serviceId ?? null },
+    locationId: { entity: Location, externalId: body.locationId ?? null },
+  };
+}
 
 const timelineEntry = z
   .object({
@@ -290,45 +309,14 @@ export function appointmentRoutes(deps: RouteDeps) {
       const externalIdValue = c.req.valid('param').id;
       const body = c.req.valid('json');
       const existing = await em.findOne(Appointment, { centerId, externalId: externalIdValue }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (existing && body.revision <= existing.revision) {
-        return c.json({ status: 'ignored' as const, appointment: await toView(em, existing) }, 200);
-      }
-      if (existing?.status === 'cancelled') {
-        throw new ApiError(409, 'The appointment is cancelled; a cancelled appointment cannot be modified. Book a new one.');
-      }
-      const refs = await requireRefs(em, centerId, {
-        patientId: { entity: Patient, externalId: body.patientId },
-        resourceId: { entity: Resource, externalId: body.resourceId ?? null },
-        serviceId: { entity: Service, externalId: body.serviceId ?? null },
-        locationId: { entity: Location, externalId: body.locationId ?? null },
-      });
-      const row = existing ?? em.create(Appointment, { centerId, externalId: externalIdValue, ...refs, startAt: new Date(body.startAt), endAt: new Date(body.endAt), bookedAt: deps.now() });
-      const startAt = new Date(body.startAt);
-      // A confirmation was for the old time: a moved appointment asks again (B2-confirm).
-      if (existing && existing.startAt.getTime() !== startAt.getTime() && existing.status === 'confirmed') {
-        row.status = 'booked';
-        row.confirmedAt = null;
-      }
-      Object.assign(row, refs);
-      row.startAt = startAt;
-      row.endAt = new Date(body.endAt);
-      row.notes = body.notes ?? null;
-      row.groupName = body.group ?? null;
-      row.priceList = body.priceList ?? null;
-      row.bookedOnline = body.bookedOnline;
-      if (body.bookedAt !== undefined) row.bookedAt = new Date(body.bookedAt);
-      row.revision = body.revision;
+      const outcome = writeOutcome(existing, body.revision);
+      if (outcome === 'ignored') return c.json({ status: outcome, appointment: await toView(em, existing!) }, 200);
+      if (outcome === 'cancelled') throw new ApiError(409, CANCELLED_DETAIL);
+      const refs = await requireRefs(em, centerId, refsWanted(body));
+      const row = applyWrite(em, { centerId, externalId: externalIdValue, existing }, body, refs, deps.now());
       await em.flush();
-      const snapshot = snapshotOf(row, { patient: body.patientId, resource: body.resourceId ?? null });
-      await enqueueCommands(em, [{ type: 'appointmentChanged', snapshot, created: !existing }]);
-      // Every reference was just resolved from the body's ids: the answer needs no lookup back.
-      const appointment = viewOf(row, {
-        patientId: body.patientId,
-        resourceId: body.resourceId ?? null,
-        serviceId: body.serviceId ?? null,
-        locationId: body.locationId ?? null,
-      });
-      return c.json({ status: existing ? ('updated' as const) : ('created' as const), appointment }, existing ? 200 : 201);
+      await enqueueCommands(em, [changedCommand(row, body, outcome === 'created')]);
+      return c.json({ status: outcome, appointment: viewOf(row, bodyRefs(body)) }, outcome === 'created' ? 201 : 200);
     })
     .openapi(cancelAppointment, async (c) => {
       const em = c.var.em;
