@@ -190,7 +190,19 @@ describe('API appointments', () => {
       expect.objectContaining({ eventKind: 'appointment.reminder', state: 'planned', source: 'engine', channel: 'sms' }),
     ]);
     const none = await h.call('GET', '/v1/appointments/a1/timeline', { key: a.adminKey });
-    expect(none.body).toMatchObject({ appointmentId: 'a1', hasWorkflow: false, entries: [] });
+    expect(none.body).toMatchObject({ appointmentId: 'a1', hasWorkflow: false, plannedUnavailable: false, entries: [] });
+
+    // The workflow's worker just died: the query fails, the sent messages are still shown.
+    const timeline = h.engine.timeline;
+    h.engine.timeline = () => Promise.reject(new Error('query timed out'));
+    try {
+      const down = await h.call('GET', '/v1/appointments/a6/timeline', { key: a.adminKey });
+      expect(down.status).toBe(200);
+      expect(down.body).toMatchObject({ hasWorkflow: true, plannedUnavailable: true });
+      expect(down.body.entries).toEqual([expect.objectContaining({ eventKind: 'appointment.created', state: 'sent', source: 'message', messageId: sent.id })]);
+    } finally {
+      h.engine.timeline = timeline;
+    }
   });
 
   it('lists appointments newest first, optionally of one patient', async () => {

@@ -277,6 +277,7 @@ const getTimeline = createRoute({
         workflowId: z.string().openapi({ description: 'X6: the appointment workflow in Temporal (also findable there by `AppointmentId = "<this id>"`).' }),
         webUiUrl: z.string().nullable().openapi({ description: 'The workflow in the Temporal Web UI; null when TEMPORAL_UI_URL is not configured.' }),
         hasWorkflow: z.boolean().openapi({ description: 'false when the engine has no workflow for it (finished, or its start is still in the outbox).' }),
+        plannedUnavailable: z.boolean().openapi({ description: 'true when the engine could not answer just now (e.g. the worker holding the workflow died and another has not taken it over yet): the entries are the messages only, without what is still planned. Ask again shortly.' }),
         entries: z.array(timelineEntry),
       }),
       'The timeline',
@@ -354,13 +355,21 @@ export function appointmentRoutes(deps: RouteDeps) {
       const em = c.var.em;
       const centerId = callerCenterId(c.var.caller);
       const row = await findAppointment(em, centerId, c.req.valid('param').id, false);
+      // The messages are ours; what is still planned is the workflow's. A workflow whose worker just
+      // died may not answer its query until another worker takes it over: the page still shows
+      // what was sent and says the plan is missing, rather than failing as a whole.
+      let plannedUnavailable = false;
       const [planned, messages] = await Promise.all([
-        deps.engine.timeline(centerId, row.id),
+        deps.engine.timeline(centerId, row.id).catch((err: unknown) => {
+          deps.logger?.warn({ workflowId: appointmentWorkflowId(centerId, row.id), error: err instanceof Error ? err.name : 'error' }, 'timeline: the engine did not answer');
+          plannedUnavailable = true;
+          return null;
+        }),
         em.find(Message, { centerId, appointmentId: row.id }, { orderBy: { createdAt: 'asc', id: 'asc' } }),
       ]);
       const workflowId = appointmentWorkflowId(centerId, row.id);
       const ui = deps.config.TEMPORAL_UI_URL;
       const webUiUrl = ui ? `${ui.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.config.TEMPORAL_NAMESPACE ?? 'default')}/workflows/${encodeURIComponent(workflowId)}` : null;
-      return c.json({ appointmentId: row.externalId, workflowId, webUiUrl, hasWorkflow: planned !== null, entries: mergeTimeline(planned ?? [], messages) }, 200);
+      return c.json({ appointmentId: row.externalId, workflowId, webUiUrl, hasWorkflow: planned !== null || plannedUnavailable, plannedUnavailable, entries: mergeTimeline(planned ?? [], messages) }, 200);
     });
 }
