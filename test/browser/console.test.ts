@@ -37,7 +37,7 @@ const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-describe.skipIf(!haveChromium)('console (#14) in a real browser', () => {
+describe.skipIf(!haveChromium)('X8 console (#14) in a real browser', () => {
   let h: EngineHarness;
   let app: App;
   let call: ReturnType<typeof apiOnHarness>['call'];
