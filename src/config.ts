@@ -64,8 +64,6 @@ export const configSchema = z.object({
   WORKER_HEALTH_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Per-sender limit of SMS + voice sends, all workers together (X9); they run on the queue `{TEMPORAL_TASK_QUEUE}-phone`. */
   PHONE_MESSAGES_PER_SECOND: z.coerce.number().positive().default(10),
-  /** Fraction of that limit kept unused, room for jitter between a send's slot and the provider's clock (src/channels/pacer.ts). */
-  PHONE_PACE_HEADROOM: z.coerce.number().min(0).max(0.5).default(0.04),
 
   API_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   /** The address the API listens on: all interfaces (a container), or 127.0.0.1 (the local stack). */

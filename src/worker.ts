@@ -13,7 +13,7 @@ import type { EngineActivities } from './activities/types.js';
 import { channelSettingsFromConfig, createChannels } from './channels/index.js';
 import { linkSigningKeys, loadConfig, messageSecretKeys, type Config } from './config.js';
 import { openOrm } from './db/orm.js';
-import { createSenderSlots } from './db/sender-paces.js';
+import { createSenderGate, createSenderSlots } from './db/sender-paces.js';
 import { createSecretStash } from './db/secret-stash.js';
 import { dataConverterOption } from './engine/data-converter.js';
 import { ensureRetentionSchedule } from './engine/retention-schedule.js';
@@ -158,7 +158,11 @@ export async function runWorker(deps: {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     logger,
     // X9: one pace per sender for all workers together, its slots in the database.
-    phonePacer: createPacer({ perSecond: phoneRate, headroom: config.PHONE_PACE_HEADROOM, slots: (spacingMs) => createSenderSlots(orm, spacingMs) }),
+    phonePacer: createPacer({
+      perSecond: phoneRate,
+      slots: (spacingMs) => createSenderSlots(orm, spacingMs),
+      gate: (rule) => createSenderGate(orm, rule),
+    }),
     callbackPolicy: { allowLoopback: config.CALLBACK_ALLOW_LOOPBACK },
     observer: metrics.observer,
     emailDispatch: dispatch,

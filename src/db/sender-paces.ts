@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { SlotSource } from '../channels/pacer.js';
+import type { SendGate, SlotSource } from '../channels/pacer.js';
+import type { GateRule } from '../domain/rate-window.js';
 
 /**
  * Slots of the shared per-sender pace (X9), one statement per slot: the sender's row moves its
@@ -18,6 +19,28 @@ export function createSenderSlots(orm: MikroORM, spacingMs: number): SlotSource 
         [sender, seconds, seconds, spacingMs],
       );
       return Number(row!.wait_ms);
+    },
+  };
+}
+
+/**
+ * The gate shared by every worker (`gateVerdict`'s rule, one statement each way): a call is a
+ * `sender_sends` row from its admission until a window after it ended. `sender_gate_enter`
+ * (migration 20261204180000) counts and admits under one advisory lock per sender, on the
+ * database's clock; old rows are deleted as it goes.
+ */
+export function createSenderGate(orm: MikroORM, rule: GateRule): SendGate {
+  const connection = () => orm.em.getConnection();
+  return {
+    async enter(sender) {
+      const [row] = await connection().execute<Array<{ ticket: string | null; wait_ms: number; in_flight: number }>>(
+        'select ticket, wait_ms, in_flight from sender_gate_enter(?, ?, ?, ?)',
+        [sender, rule.limit, rule.windowMs, rule.inFlightMs],
+      );
+      return row!.ticket !== null ? { ticket: String(row!.ticket) } : { waitMs: Number(row!.wait_ms), inFlight: Number(row!.in_flight) };
+    },
+    async leave(ticket) {
+      await connection().execute('update sender_sends set ended_at = clock_timestamp() where id = ?', [ticket]);
     },
   };
 }

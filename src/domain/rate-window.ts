@@ -24,13 +24,61 @@ export function windowCounts(times: readonly number[], windowMs = 1000, limit = 
   return { max, over };
 }
 
+/** The even spacing of a sender's slots under a per-second limit. */
+export function paceSpacingMs(perSecond: number): number {
+  return 1000 / perSecond;
+}
+
 /**
- * The even spacing of sends under a per-second limit, kept `headroom` (a fraction) below it so
- * that what happens between the release and the provider's clock (timer lateness, the HTTP
- * path) has `10 × spacing − 1000` ms of room before an 11th send could fall in a second.
+ * The hard bound on what the provider counts (#13): a call is let through only while fewer
+ * than `limit` of the sender's calls are in flight or ended within the last `windowMs`.
+ *
+ * Why it holds whatever the delays: say `limit + 1` calls reached the provider inside one
+ * window, and take the one let through last, at time t. Each of the others reached the provider
+ * inside that window, so it ended (its answer came after it arrived) no earlier than t − window,
+ * and it was let through before t: at t it was in flight or had ended within the window, so
+ * `limit` were counted and the last one could not have been let through. Stalls between the
+ * admission and the provider, or between the provider's answer and its record, only make the
+ * count more cautious. `marginMs` covers the rounding between the provider's clock readings and
+ * ours; a call counts as in flight at most `inFlightMs` (its HTTP timeout plus the window: a
+ * request cannot reach the provider after its timeout, so a dead worker's calls expire).
  */
-export function paceSpacingMs(perSecond: number, headroom: number): number {
-  return 1000 / (perSecond * (1 - headroom));
+export interface GateRule {
+  limit: number;
+  windowMs: number;
+  inFlightMs: number;
+}
+
+export const GATE_MARGIN_MS = 10;
+
+/** The gate's rule for a limit per second (a limit under 1/s: one call per 1 / limit seconds). */
+export function gateRule(perSecond: number, httpTimeoutMs: number): GateRule {
+  const limit = Math.max(1, Math.floor(perSecond));
+  const windowMs = (perSecond >= 1 ? 1000 : 1000 / perSecond) + GATE_MARGIN_MS;
+  return { limit, windowMs, inFlightMs: httpTimeoutMs + windowMs };
+}
+
+export interface GateCall {
+  startedAt: number;
+  endedAt: number | null;
+}
+
+/** The gate's answer at `now`: admit, or how long until an ended call stops counting (∞ if none). */
+export function gateVerdict(calls: readonly GateCall[], now: number, rule: GateRule): { admit: true } | { admit: false; waitMs: number; inFlight: number } {
+  let counted = 0;
+  let inFlight = 0;
+  let freed = Infinity;
+  for (const call of calls) {
+    if (call.endedAt === null) {
+      if (call.startedAt <= now - rule.inFlightMs) continue;
+      counted += 1;
+      inFlight += 1;
+    } else if (call.endedAt > now - rule.windowMs) {
+      counted += 1;
+      freed = Math.min(freed, call.endedAt + rule.windowMs);
+    }
+  }
+  return counted < rule.limit ? { admit: true } : { admit: false, waitMs: Math.max(0, freed - now), inFlight };
 }
 
 /**

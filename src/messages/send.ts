@@ -99,13 +99,13 @@ export async function sendMessage(deps: ActivityDeps, messageId: string, attempt
         return { status: 'already_sent' };
       }
       const from = message.status;
-      const call = async (slot?: () => Promise<void>): Promise<boolean> => {
+      const call = async (slot?: () => Promise<() => void>): Promise<boolean> => {
         if (!(await store.claim(em, messageId, attempt.token, { from: [from], leaseMs: SEND_LEASE_MS, possibleDuplicate, sender }))) return false;
         claimed = true;
-        // Claimed first, then the sender's slot: only the HTTP request is left between the
-        // slot and the provider, so the limit holds at the provider's clock (A3, X9).
-        await slot?.();
-        await callProvider(deps, em, message, out, attempt.token);
+        // Claimed first, then the sender's slot and gate: only the HTTP request is left between
+        // them and the provider (A3, X9); the gate counts the call until the provider answered.
+        const answered = await slot?.();
+        await callProvider(deps, em, message, out, attempt.token, answered);
         return true;
       };
       const paced = message.channel !== 'email' && deps.phonePacer;
@@ -163,11 +163,18 @@ export function sendClaimed(deps: ActivityDeps, em: EntityManager, claimed: stor
   return callProvider(deps, em, claimed.message, outgoing(deps, claimed.center, claimed.message), token);
 }
 
-/** The provider call under a held claim, and what its outcome does to the row. */
-async function callProvider(deps: ActivityDeps, em: EntityManager, message: Message, out: OutgoingMessage, token: ClaimToken): Promise<void> {
+/**
+ * The provider call under a held claim, and what its outcome does to the row. `answered` is
+ * told the moment the provider's call is over, before the row is written (the pace's gate).
+ */
+async function callProvider(deps: ActivityDeps, em: EntityManager, message: Message, out: OutgoingMessage, token: ClaimToken, answered?: () => void): Promise<void> {
   let providerId: string;
   try {
-    providerId = (await deps.channels[message.channel].send(out)).providerId;
+    try {
+      providerId = (await deps.channels[message.channel].send(out)).providerId;
+    } finally {
+      answered?.();
+    }
   } catch (err) {
     const error = err instanceof ChannelError ? err : new ChannelError(err instanceof Error ? err.message : String(err), true, null, 'unknown');
     const detail = `${error.code ?? 'error'}: ${error.message}`.slice(0, 500);

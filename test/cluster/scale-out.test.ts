@@ -79,8 +79,6 @@ describe.skipIf(!binaries)('issue 12: scale-out on a Temporal cluster on Postgre
       LINK_SIGNING_SECRET: 'cluster-test-link-secret-0123456789abcdef',
       ...providerEnv(smtp, twilio),
       PHONE_MESSAGES_PER_SECOND: String(PHONE_RATE),
-      // As test/integration/sms-pace-workers: room for a shared, loaded test machine's timer lateness.
-      PHONE_PACE_HEADROOM: '0.2',
       DATABASE_POOL_MAX: '8', // 4 processes + the cluster + other test files on one PostgreSQL
       API_RATE_LIMIT_BURST: '10000',
       API_RATE_LIMIT_PER_SECOND: '10000',

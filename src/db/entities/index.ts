@@ -5,7 +5,7 @@ import { CenterSchema, EventSettingSchema, TemplateSchema } from './center.js';
 import { LocationSchema, PatientSchema, ResourceSchema, ServiceSchema } from './directory.js';
 import { CreditEntrySchema, MessageEventSchema, MessageSchema, OptOutSchema, SenderOptOutSchema } from './message.js';
 import { OutboxCommandSchema } from './outbox.js';
-import { SenderPaceSchema } from './pace.js';
+import { SenderPaceSchema, SenderSendSchema } from './pace.js';
 import { ConsentChangeSchema, PatientErasureSchema } from './privacy.js';
 
 export * from './access.js';
@@ -46,4 +46,5 @@ export const entities = [
   ConsoleSessionSchema,
   PolicyFanoutSchema,
   SenderPaceSchema,
+  SenderSendSchema,
 ];

@@ -19,3 +19,28 @@ export const SenderPaceSchema = new EntitySchema<SenderPace>({
     nextSlot: { type: 'Date', columnType: 'timestamptz' },
   },
 });
+
+/**
+ * One SMS / voice provider call of a sender, from the moment it was let through until one
+ * window after it ended (src/db/sender-paces.ts, `createSenderGate`): what the provider may
+ * still be counting. Ids and times only.
+ */
+export class SenderSend {
+  id!: string;
+  sender!: string;
+  startedAt!: Date;
+  /** When the call ended (answered, failed or timed out); null while it may still be on its way. */
+  endedAt: Date | null = null;
+}
+
+export const SenderSendSchema = new EntitySchema<SenderSend>({
+  class: SenderSend,
+  tableName: 'sender_sends',
+  indexes: [{ properties: ['sender', 'startedAt'] }],
+  properties: {
+    id: { type: 'bigint', primary: true, autoincrement: true },
+    sender: { type: 'string', length: 64 },
+    startedAt: { type: 'Date', columnType: 'timestamptz' },
+    endedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
+  },
+});

@@ -13,6 +13,7 @@ import { Migration20261203182000 } from './Migration20261203182000.js';
 import { Migration20261203200000 } from './Migration20261203200000.js';
 import { Migration20261203201500 } from './Migration20261203201500.js';
 import { Migration20261204142757 } from './Migration20261204142757.js';
+import { Migration20261204180000 } from './Migration20261204180000.js';
 
 /** Committed migrations, in order. `npm run migration:create` writes new files; list them here. */
 export const migrationsList = [
@@ -31,4 +32,5 @@ export const migrationsList = [
   { name: 'Migration20261203200000', class: Migration20261203200000 },
   { name: 'Migration20261203201500', class: Migration20261203201500 },
   { name: 'Migration20261204142757', class: Migration20261204142757 },
+  { name: 'Migration20261204180000', class: Migration20261204180000 },
 ];
