@@ -10,11 +10,15 @@ const DAY = 24 * HOUR;
 const PLATFORM_KEY = 'platform-key-for-the-outbox-test-0123456789';
 /** Every write stays uncommitted this long after its handler returned: the race made certain. */
 const SLOW_COMMIT_MS = 400;
+/** B1: how long the move stays uncommitted at most, waiting for the engine to act on it meanwhile. */
+const NOTICE_WINDOW_MS = 10_000;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Commit first, then the engine (issue #8): each write request waits SLOW_COMMIT_MS between its
- * handler and its commit. Had the engine been told before the commit (as it was), the workflows
- * would wake during that wait and read the old rows; through the outbox they are told only after.
+ * handler and its commit (B1's move waits until the engine acted on it, at most NOTICE_WINDOW_MS).
+ * Had the engine been told before the commit (as it was), the workflows would wake during that
+ * wait and read the old rows; through the outbox they are told only after.
  */
 describe('e2e: the engine hears of a change only after it is committed', () => {
   let h: EngineHarness;
@@ -22,6 +26,8 @@ describe('e2e: the engine hears of a change only after it is committed', () => {
   let admin: string;
   let booking: string;
   let centerId: string;
+  /** What every write request waits for before its commit; a test may hold its commit longer. */
+  let holdCommit = () => sleep(SLOW_COMMIT_MS);
 
   beforeAll(async () => {
     h = await startEngineHarness();
@@ -29,7 +35,7 @@ describe('e2e: the engine hears of a change only after it is committed', () => {
       orm: h.db.orm,
       engine: h.engine,
       config: { PLATFORM_API_KEY: PLATFORM_KEY, PUBLIC_BASE_URL: 'http://127.0.0.1:9' },
-      beforeCommit: () => new Promise((r) => setTimeout(r, SLOW_COMMIT_MS)),
+      beforeCommit: () => holdCommit(),
     });
     const created = await call(PLATFORM_KEY, 'POST', '/v1/centers', { name: 'Centro Lento' });
     admin = created.body.keys.admin.key;
@@ -62,6 +68,15 @@ describe('e2e: the engine hears of a change only after it is committed', () => {
 
   const mailsTo = (address: string) => h.smtp.mails.filter((m) => m.envelope.to.includes(address));
 
+  /** Anna got a mail after the first `before`, or some statement waits for a lock (a request's uncommitted row). */
+  const engineActed = (before: number) => async () => {
+    if (mailsTo('anna.riva@example.com').length > before) return true;
+    const [waiting] = await h.db.orm.em.fork().execute<{ n: number }[]>(
+      `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+    );
+    return waiting!.n > 0;
+  };
+
   it('X3: a new reminder lead reaches every one of 12 booked appointments, re-planned at the new time', async () => {
     await call(admin, 'PUT', '/v1/event-settings/appointment.reminder', { channels: ['email'], options: { leadMinutes: 1440 } });
     const now = (await serverNow(h)).getTime();
@@ -82,7 +97,16 @@ describe('e2e: the engine hears of a change only after it is committed', () => {
     const start = DateTime.fromMillis((await serverNow(h)).getTime() + 5 * DAY, { zone: 'Europe/Rome' }).set({ hour: 9, minute: 0, second: 0, millisecond: 0 });
     await bookAt('MOD-1', start.toJSDate());
     const before = mailsTo('anna.riva@example.com').length;
-    await bookAt('MOD-1', start.plus({ hours: 2 }).toJSDate(), 2);
+    // The move stays uncommitted until the engine has acted on it (its notice sent, or a statement
+    // of the workflow's waiting on the move's locked row, i.e. rendered already), or NOTICE_WINDOW_MS
+    // passed. A workflow told before the commit renders the notice in that window from the row
+    // still at 09:00; one told after the commit cannot act before it, so the window runs out.
+    holdCommit = async () => void (await eventually(engineActed(before), (acted) => acted, NOTICE_WINDOW_MS));
+    try {
+      await bookAt('MOD-1', start.plus({ hours: 2 }).toJSDate(), 2);
+    } finally {
+      holdCommit = () => sleep(SLOW_COMMIT_MS);
+    }
     const mails = await eventually(async () => mailsTo('anna.riva@example.com'), (m) => m.length > before);
     const notice = mails.at(-1)!;
     expect(notice.parsed.subject).toContain('11:00');

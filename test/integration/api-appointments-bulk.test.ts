@@ -2,12 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outboxBacklog } from '../../src/db/outbox.js';
 import type { AppointmentSnapshot } from '../../src/engine/port.js';
 import { apiHarness, expectProblem, type ApiHarness } from '../support/api.js';
+import { twoBookingCenters, type BookingCenter } from '../support/booking-centers.js';
+import { statementsOf } from '../support/statements.js';
 
 /** B1 for imports: `POST /v1/appointments:batch`, the rules of a single PUT per item, all or nothing. */
 describe('API appointments in batches (B1, X5)', () => {
   let h: ApiHarness;
-  let a: Awaited<ReturnType<ApiHarness['newCenter']>>;
-  let b: Awaited<ReturnType<ApiHarness['newCenter']>>;
+  let a: BookingCenter;
+  let b: BookingCenter;
   const item = (id: string, over: Record<string, unknown> = {}) => ({
     id,
     revision: 1,
@@ -21,35 +23,9 @@ describe('API appointments in batches (B1, X5)', () => {
   });
   const batch = (items: unknown[], key = a.bookingKey, headers: Record<string, string> = {}) => h.call('POST', '/v1/appointments:batch', { key, body: { items }, headers });
 
-  /** Every statement the app sends through the ORM while `work` runs. */
-  async function statementsOf(work: () => Promise<unknown>): Promise<number> {
-    const connection = h.db.orm.em.getConnection() as unknown as { executeQuery: (...args: unknown[]) => Promise<unknown> };
-    const original = connection.executeQuery;
-    let count = 0;
-    connection.executeQuery = (...args: unknown[]) => {
-      count += 1;
-      return original.apply(connection, args);
-    };
-    try {
-      await work();
-    } finally {
-      connection.executeQuery = original;
-    }
-    return count;
-  }
-
   beforeAll(async () => {
     h = await apiHarness();
-    a = await h.newCenter('Centro A');
-    b = await h.newCenter('Centro B');
-    for (const c of [a, b]) {
-      await h.call('PUT', '/v1/patients/p1', { key: c.bookingKey, body: { firstName: 'Maria' } });
-      await h.call('PUT', '/v1/patients/p2', { key: c.bookingKey, body: { firstName: 'Luca' } });
-      await h.call('PUT', '/v1/resources/r1', { key: c.bookingKey, body: { name: 'Dott. Bianchi' } });
-      await h.call('PUT', '/v1/services/s1', { key: c.bookingKey, body: { name: 'Visita' } });
-      await h.call('PUT', '/v1/locations/l1', { key: c.bookingKey, body: { site: 'Prati' } });
-    }
-    await h.call('PUT', '/v1/resources/only-in-b', { key: b.bookingKey, body: { name: 'Dott. Verdi' } });
+    ({ a, b } = await twoBookingCenters(h));
   });
   afterAll(() => h?.close());
 
@@ -147,8 +123,9 @@ describe('API appointments in batches (B1, X5)', () => {
 
   it('B1: a batch of 300 costs the same few statements as a batch of 3 (one lock, one lookup of every reference, one insert, one outbox write)', async () => {
     const at = (i: number) => ({ startAt: new Date(Date.UTC(2027, 0, 1) + i * 900_000).toISOString(), endAt: new Date(Date.UTC(2027, 0, 1) + i * 900_000 + 600_000).toISOString() });
-    const small = await statementsOf(async () => h.app.request('/v1/appointments:batch', post(Array.from({ length: 3 }, (_, i) => item(`cost-s${i}`, at(i))))));
-    const large = await statementsOf(async () => h.app.request('/v1/appointments:batch', post(Array.from({ length: 300 }, (_, i) => item(`cost-l${i}`, { ...at(i), patientId: i % 2 ? 'p1' : 'p2' })))));
+    const statementsFor = async (items: unknown[]) => (await statementsOf(h.db.orm, async () => h.app.request('/v1/appointments:batch', post(items)))).length;
+    const small = await statementsFor(Array.from({ length: 3 }, (_, i) => item(`cost-s${i}`, at(i))));
+    const large = await statementsFor(Array.from({ length: 300 }, (_, i) => item(`cost-l${i}`, { ...at(i), patientId: i % 2 ? 'p1' : 'p2' })));
     expect(large).toBe(small);
     expect(small).toBeLessThanOrEqual(5);
     expect((await h.call('GET', '/v1/appointments/cost-l299', { key: a.bookingKey })).status).toBe(200);

@@ -8,23 +8,8 @@ import { Appointment } from '../../src/db/entities/index.js';
 import type { AppointmentSnapshot } from '../../src/engine/port.js';
 import { buildApi } from '../../src/server.js';
 import { apiHarness, expectProblem, PLATFORM_KEY, type ApiHarness } from '../support/api.js';
-
-/** Every statement the app sends through the ORM while `work` runs (BEGIN / COMMIT go through knex and are not counted). */
-async function statementsOf(h: ApiHarness, work: () => Promise<unknown>): Promise<string[]> {
-  const connection = h.db.orm.em.getConnection() as unknown as { executeQuery: (...args: unknown[]) => Promise<unknown> };
-  const original = connection.executeQuery;
-  const seen: string[] = [];
-  connection.executeQuery = (...args: unknown[]) => {
-    seen.push(String(args[0]));
-    return original.apply(connection, args);
-  };
-  try {
-    await work();
-  } finally {
-    connection.executeQuery = original;
-  }
-  return seen;
-}
+import { twoBookingCenters, type BookingCenter } from '../support/booking-centers.js';
+import { statementsOf } from '../support/statements.js';
 
 const validEnv = {
   DATABASE_URL: 'postgres://comms:pw@db.internal:5432/comms',
@@ -41,28 +26,19 @@ const validEnv = {
 
 describe('API appointment ingestion (B1, X5): cost per PUT, API-key cache, rate limit from config', () => {
   let h: ApiHarness;
-  let a: Awaited<ReturnType<ApiHarness['newCenter']>>;
-  let b: Awaited<ReturnType<ApiHarness['newCenter']>>;
+  let a: BookingCenter;
+  let b: BookingCenter;
   const booking = { revision: 1, patientId: 'p1', resourceId: 'r1', serviceId: 's1', locationId: 'l1', startAt: '2026-12-01T09:00:00Z', endAt: '2026-12-01T09:30:00Z' };
 
   beforeAll(async () => {
     h = await apiHarness();
-    a = await h.newCenter('Centro A');
-    b = await h.newCenter('Centro B');
-    for (const c of [a, b]) {
-      await h.call('PUT', '/v1/patients/p1', { key: c.bookingKey, body: { firstName: 'Maria' } });
-      await h.call('PUT', '/v1/resources/r1', { key: c.bookingKey, body: { name: 'Dott. Bianchi' } });
-      await h.call('PUT', '/v1/resources/r2', { key: c.bookingKey, body: { name: 'Dott.ssa Neri' } });
-      await h.call('PUT', '/v1/services/s1', { key: c.bookingKey, body: { name: 'Visita' } });
-      await h.call('PUT', '/v1/locations/l1', { key: c.bookingKey, body: { site: 'Prati' } });
-    }
-    await h.call('PUT', '/v1/resources/only-in-b', { key: b.bookingKey, body: { name: 'Dott. Verdi' } });
+    ({ a, b } = await twoBookingCenters(h));
   });
   afterAll(() => h?.close());
 
   it('B1: a new appointment costs 4 statements (row lock, one lookup of the 4 references, insert, its engine command) and answers what GET answers', async () => {
     let res: Awaited<ReturnType<ApiHarness['call']>> | undefined;
-    const statements = await statementsOf(h, async () => {
+    const statements = await statementsOf(h.db.orm, async () => {
       res = await h.call('PUT', '/v1/appointments/cost-1', { key: a.bookingKey, body: booking, deliver: false });
     });
     await h.relay.drain();
@@ -141,7 +117,7 @@ describe('API appointment ingestion (B1, X5): cost per PUT, API-key cache, rate 
     const get = async (key: string) => (await app.request('/v1/patients', { headers: { authorization: `Bearer ${key}` } })).status;
     const center = await h.newCenter('Cache');
     expect(await get(center.bookingKey)).toBe(200);
-    const lookups = await statementsOf(h, () => get(center.bookingKey));
+    const lookups = await statementsOf(h.db.orm, () => get(center.bookingKey));
     expect(lookups.filter((s) => s.includes('api_keys'))).toEqual([]);
 
     const keys = await h.call('GET', `/v1/centers/${center.id}/api-keys`, { key: PLATFORM_KEY });

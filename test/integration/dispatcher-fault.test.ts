@@ -1,23 +1,14 @@
-import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerSum } from '../../src/db/credits.js';
-import { Appointment, Center, CreditEntry, EventSetting, Message } from '../../src/db/entities/index.js';
-import { startTwilioTestServer, type TwilioTestServer } from '../../src/dev/twilio-server.js';
-import { registerSearchAttributes } from '../../src/engine/register-search-attributes.js';
-import { snapshotOf } from '../../src/engine/snapshot.js';
+import { Center, CreditEntry, EventSetting, Message } from '../../src/db/entities/index.js';
 import { createTemporalEngine } from '../../src/engine/temporal-engine.js';
 import { DISPATCH_GRACE_MS } from '../../src/messages/timing.js';
-import { burstCenter } from '../support/burst-center.js';
+import { bookBurst, burstCenter } from '../support/burst-center.js';
 import { freshDatabase } from '../support/db.js';
-import { testBundle, TWILIO_SID, TWILIO_TOKEN } from '../support/engine.js';
 import { until } from '../support/processes/service-process.js';
-import { killProcess, startWorkerProcess } from '../support/processes/worker-process.js';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
+import { killProcess } from '../support/processes/worker-process.js';
+import { startWorkerRig, type WorkerRig } from '../support/processes/worker-rig.js';
 
 const REMINDERS = 200;
 /** The worker's default EMAIL_DISPATCH_CONCURRENCY: the most a dead dispatcher can hold. */
@@ -33,55 +24,31 @@ const IN_FLIGHT = 50;
  */
 describe('#13 a dispatcher killed mid-burst', () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;
-  let env: TestWorkflowEnvironment;
-  let smtp: SmtpCapture;
-  let twilio: TwilioTestServer;
-  let bundlePath: string;
-  const children = new Set<ChildProcess>();
+  let rig: WorkerRig;
 
   beforeAll(async () => {
     db = await freshDatabase();
-    env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: inject('temporalCli') }, log: { format: 'pretty', level: 'error' } } });
-    await registerSearchAttributes(env.connection);
-    smtp = await startSmtpCapture();
-    twilio = await startTwilioTestServer({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN });
-    bundlePath = join(tmpdir(), `comms-dispatch-bundle-${randomUUID()}.js`);
-    writeFileSync(bundlePath, (await testBundle()).code);
+    rig = await startWorkerRig(db.url);
   }, 180_000);
 
   afterAll(async () => {
-    for (const child of children) child.kill('SIGKILL');
-    await env?.teardown();
-    await Promise.all([smtp?.stop(), twilio?.stop()]);
+    await rig?.stop();
     await db?.close();
-    rmSync(bundlePath, { force: true });
   });
 
-  async function startWorker(taskQueue: string): Promise<ChildProcess> {
-    const child = await startWorkerProcess({ databaseUrl: db.url, temporalAddress: env.address, taskQueue, bundlePath, smtp, twilio }, (gone) => children.delete(gone));
-    children.add(child);
-    return child;
-  }
-
   it('every reminder sent; duplicates only among the sends the dead dispatcher held, all marked; ledger exact', async () => {
+    const { smtp } = rig;
     const taskQueue = `dispatch-${randomUUID()}`;
     const f = await burstCenter(db.orm, { name: 'Dispatch Fault', patients: REMINDERS, channels: [] });
     const em = db.orm.em.fork();
     await em.nativeUpdate(EventSetting, { centerId: f.center.id, eventKind: 'appointment.reminder' }, { channels: ['email'], options: { leadMinutes: 15 } });
-    const [victim] = await Promise.all([startWorker(taskQueue), startWorker(taskQueue)]);
+    const [victim] = await Promise.all([rig.startWorker(taskQueue), rig.startWorker(taskQueue)]);
 
     // Booked so that every reminder falls due at D, inside the preparation window.
     const dueAt = Date.now() + 75_000;
     const start = dueAt + 15 * 60_000;
-    const rows = f.patients.map((patient) =>
-      em.create(Appointment, {
-        centerId: f.center.id, externalId: `a-${randomUUID()}`, patientId: patient.id, resourceId: f.resource.id, serviceId: f.service.id,
-        locationId: f.location.id, startAt: new Date(start), endAt: new Date(start + 1800_000), bookedAt: new Date(), revision: 1,
-      }),
-    );
-    await em.flush();
-    const engine = createTemporalEngine({ client: env.client, taskQueue, orm: db.orm });
-    await Promise.all(rows.map((row) => engine.appointmentChanged(snapshotOf(row, { patient: f.patients.find((p) => p.id === row.patientId)!.externalId, resource: f.resource.externalId }), { created: true })));
+    const engine = createTemporalEngine({ client: rig.env.client, taskQueue, orm: db.orm });
+    await bookBurst(db.orm, engine, f, () => ({ startAt: start, endAt: start + 1800_000 }));
     const reminders = () => db.orm.em.fork().find(Message, { centerId: f.center.id, eventKind: 'appointment.reminder' });
     expect(await until(async () => (await reminders()).length === REMINDERS, 60_000)).toBe(true);
     expect(Date.now()).toBeLessThan(dueAt); // all prepared ahead

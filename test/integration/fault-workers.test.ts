@@ -1,24 +1,18 @@
-import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerSum } from '../../src/db/credits.js';
-import { Appointment, Center, CreditEntry, Message } from '../../src/db/entities/index.js';
+import { Center, CreditEntry, Message } from '../../src/db/entities/index.js';
 import { freePort } from '../../src/dev/ports.js';
 import { startLocalPostgres, type LocalPostgres } from '../../src/dev/postgres.js';
-import { startTwilioTestServer, type TwilioTestServer } from '../../src/dev/twilio-server.js';
-import { registerSearchAttributes } from '../../src/engine/register-search-attributes.js';
-import { snapshotOf } from '../../src/engine/snapshot.js';
 import { createTemporalEngine } from '../../src/engine/temporal-engine.js';
 import { migrateUp, openOrm, type MikroORM } from '../../src/db/orm.js';
 import { until } from '../support/processes/service-process.js';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
-import { burstCenter as centerForBurst } from '../support/burst-center.js';
-import { testBundle, TWILIO_SID, TWILIO_TOKEN } from '../support/engine.js';
-import { killProcess, startWorkerProcess } from '../support/processes/worker-process.js';
+import { bookBurst, burstCenter as centerForBurst, type BurstCenter } from '../support/burst-center.js';
+import { killProcess } from '../support/processes/worker-process.js';
+import { startWorkerRig, type WorkerRig } from '../support/processes/worker-rig.js';
 
 /** 50 patients × email + SMS = a burst of 100 sends (enough to be mid-burst at the fault; light enough for `npm test` on 2 cores). */
 const PATIENTS = 50;
@@ -38,11 +32,7 @@ describe('issue 10: every message once with real worker processes (dev server)',
   let pgServer: LocalPostgres;
   let databaseUrl: string;
   let orm: MikroORM;
-  let env: TestWorkflowEnvironment;
-  let smtp: SmtpCapture;
-  let twilio: TwilioTestServer;
-  let bundlePath: string;
-  const children = new Set<ChildProcess>();
+  let rig: WorkerRig;
 
   beforeAll(async () => {
     pgDir = mkdtempSync(join(tmpdir(), 'comms-faults-pg-'));
@@ -51,38 +41,18 @@ describe('issue 10: every message once with real worker processes (dev server)',
     databaseUrl = await pgServer.createDatabase('faults');
     orm = await openOrm(databaseUrl);
     await migrateUp(orm);
-    // The dev server's own warnings (tasks timing out on a killed worker) are this test's point, not noise for the run.
-    env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: inject('temporalCli') }, log: { format: 'pretty', level: 'error' } } });
-    await registerSearchAttributes(env.connection);
-    smtp = await startSmtpCapture();
-    twilio = await startTwilioTestServer({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN });
-    bundlePath = join(pgDir, '..', `comms-faults-bundle-${randomUUID()}.js`);
-    writeFileSync(bundlePath, (await testBundle()).code);
+    rig = await startWorkerRig(databaseUrl);
   }, 180_000);
 
   afterAll(async () => {
-    for (const child of children) child.kill('SIGKILL');
+    await rig?.stop();
     await orm?.close();
-    await env?.teardown();
-    await Promise.all([smtp?.stop(), twilio?.stop()]);
     await pgServer?.stop();
     rmSync(pgDir, { recursive: true, force: true });
-    rmSync(bundlePath, { force: true });
   });
 
   /** A worker process as deployed (`tsx src/worker.ts`); resolves once it polls. */
-  async function startWorker(taskQueue: string): Promise<ChildProcess> {
-    const child = await startWorkerProcess(
-      {
-        databaseUrl, temporalAddress: env.address, taskQueue, bundlePath,
-        smtp, twilio,
-        env: { PHONE_MESSAGES_PER_SECOND: '40' },
-      },
-      (gone) => children.delete(gone),
-    );
-    children.add(child);
-    return child;
-  }
+  const startWorker = (taskQueue: string) => rig.startWorker(taskQueue, { PHONE_MESSAGES_PER_SECOND: '40' });
 
   const kill = killProcess;
 
@@ -90,24 +60,14 @@ describe('issue 10: every message once with real worker processes (dev server)',
   const burstCenter = () => centerForBurst(orm, { name: 'Fault Test', patients: PATIENTS, channels: ['email', 'sms'] });
 
   /** Books one appointment per patient, as the API does (a new row, then the engine). */
-  async function book(taskQueue: string, fixture: Awaited<ReturnType<typeof burstCenter>>) {
-    const em = orm.em.fork();
-    const engine = createTemporalEngine({ client: env.client, taskQueue, orm });
+  async function book(taskQueue: string, fixture: BurstCenter) {
+    const engine = createTemporalEngine({ client: rig.env.client, taskQueue, orm });
     const start = Date.now() + 3 * 24 * 3600_000;
-    const rows = fixture.patients.map((patient) =>
-      em.create(Appointment, {
-        centerId: fixture.center.id, externalId: `a-${randomUUID()}`, patientId: patient.id, resourceId: fixture.resource.id,
-        serviceId: fixture.service.id, locationId: fixture.location.id, startAt: new Date(start), endAt: new Date(start + 1800_000),
-        bookedAt: new Date(), bookedOnline: false, revision: 1,
-      }),
-    );
-    await em.flush();
     // Committed first, then told (the order the outbox keeps); this test is about the sends.
-    const ids = new Map(fixture.patients.map((p) => [p.id, p.externalId]));
-    await Promise.all(rows.map((row) => engine.appointmentChanged(snapshotOf(row, { patient: ids.get(row.patientId)!, resource: fixture.resource.externalId }), { created: true })));
+    await bookBurst(orm, engine, fixture, () => ({ startAt: start, endAt: start + 1800_000 }));
   }
 
-  const sendsSoFar = () => smtp.mails.length + twilio.messages.length;
+  const sendsSoFar = () => rig.smtp.mails.length + rig.twilio.messages.length;
   const rowsOf = (centerId: string) => orm.em.fork().find(Message, { centerId, eventKind: 'appointment.created' });
   const allOut = async (centerId: string) => {
     const rows = await rowsOf(centerId);
@@ -116,6 +76,7 @@ describe('issue 10: every message once with real worker processes (dev server)',
 
   /** The guarantees of the README, checked over one burst. */
   async function expectEveryMessageOnce(centerId: string, options: { emailDuplicatesAllowed: boolean }) {
+    const { smtp, twilio } = rig;
     const rows = await rowsOf(centerId);
     expect(rows).toHaveLength(2 * PATIENTS);
     expect(rows.filter((m) => !['sent', 'delivered'].includes(m.status)).map((m) => `${m.channel}:${m.status}`)).toEqual([]);

@@ -1,24 +1,14 @@
-import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerSum } from '../../src/db/credits.js';
-import { Appointment, CreditEntry, Message } from '../../src/db/entities/index.js';
+import { CreditEntry, Message } from '../../src/db/entities/index.js';
 import type { MikroORM } from '../../src/db/orm.js';
-import { startTwilioTestServer, type TwilioTestServer } from '../../src/dev/twilio-server.js';
 import { maxInWindow } from '../../src/domain/rate-window.js';
-import { registerSearchAttributes } from '../../src/engine/register-search-attributes.js';
-import { snapshotOf } from '../../src/engine/snapshot.js';
 import { createTemporalEngine } from '../../src/engine/temporal-engine.js';
 import { appointmentWorkflowId } from '../../src/workflows/definitions.js';
 import { freshDatabase } from '../support/db.js';
-import { burstCenter } from '../support/burst-center.js';
-import { testBundle, TWILIO_SID, TWILIO_TOKEN } from '../support/engine.js';
-import { killProcess, startWorkerProcess } from '../support/processes/worker-process.js';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
+import { bookBurst, burstCenter } from '../support/burst-center.js';
+import { startWorkerRig, type WorkerRig } from '../support/processes/worker-rig.js';
 
 const LIMIT = 5;
 const PATIENTS = 40;
@@ -33,58 +23,33 @@ const PATIENTS = 40;
 describe('X9: the SMS limit per sender holds across two worker processes', () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;
   let orm: MikroORM;
-  let env: TestWorkflowEnvironment;
-  let smtp: SmtpCapture;
-  let twilio: TwilioTestServer;
-  let bundlePath: string;
-  const children = new Set<ChildProcess>();
+  let rig: WorkerRig;
 
   beforeAll(async () => {
     db = await freshDatabase();
     orm = db.orm;
-    env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: inject('temporalCli') }, log: { format: 'pretty', level: 'error' } } });
-    await registerSearchAttributes(env.connection);
-    smtp = await startSmtpCapture();
-    twilio = await startTwilioTestServer({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN });
-    bundlePath = join(tmpdir(), `comms-pace-bundle-${randomUUID()}.js`);
-    writeFileSync(bundlePath, (await testBundle()).code);
+    rig = await startWorkerRig(db.url);
   }, 180_000);
 
   afterAll(async () => {
-    await Promise.all([...children].map(killProcess));
+    await rig?.stop();
     await db?.close();
-    await env?.teardown();
-    await Promise.all([smtp?.stop(), twilio?.stop()]);
-    rmSync(bundlePath, { force: true });
   });
 
   it(`a burst of ${PATIENTS} SMS from one sender, limit ${LIMIT}/s, two workers: never more than ${LIMIT} in any second at the provider, every SMS once, ledger exact, both workers sent`, async () => {
+    const { env, twilio } = rig;
     const taskQueue = `pace-${randomUUID()}`;
     const f = await burstCenter(orm, { name: 'Pace Test', patients: PATIENTS, channels: ['sms'] });
-    const setup = {
-      databaseUrl: db.url, temporalAddress: env.address, taskQueue, bundlePath,
-      smtp, twilio,
-      // 20 % headroom: room for 250 ms of jitter between a slot and the Twilio server's clock on a
-      // machine shared by many test runs (the default 4 % leaves 42 ms; bench/sms-rate.ts
-      // measures that). Two per-process paces would still send 2 × 4 = 8 a second.
-      env: { PHONE_MESSAGES_PER_SECOND: String(LIMIT), PHONE_PACE_HEADROOM: '0.2' },
-    };
-    for (const child of await Promise.all([startWorkerProcess(setup), startWorkerProcess(setup)])) children.add(child);
+    // 20 % headroom: room for 250 ms of jitter between a slot and the Twilio server's clock on a
+    // machine shared by many test runs (the default 4 % leaves 42 ms; bench/sms-rate.ts
+    // measures that). Two per-process paces would still send 2 × 4 = 8 a second.
+    const workerEnv = { PHONE_MESSAGES_PER_SECOND: String(LIMIT), PHONE_PACE_HEADROOM: '0.2' };
+    await Promise.all([rig.startWorker(taskQueue, workerEnv), rig.startWorker(taskQueue, workerEnv)]);
 
     // Booked as the API books (row first, then the engine); each booking's notice is due at once.
-    const em = orm.em.fork();
     const start = Date.now() + 3 * 24 * 3600_000;
-    const rows = f.patients.map((patient, i) =>
-      em.create(Appointment, {
-        centerId: f.center.id, externalId: `a-${randomUUID()}`, patientId: patient.id, resourceId: f.resource.id,
-        serviceId: f.service.id, locationId: f.location.id, startAt: new Date(start + i * 600_000), endAt: new Date(start + i * 600_000 + 600_000),
-        bookedAt: new Date(), bookedOnline: false, revision: 1,
-      }),
-    );
-    await em.flush();
     const engine = createTemporalEngine({ client: env.client, taskQueue, orm });
-    const externalIds = new Map(f.patients.map((p) => [p.id, p.externalId]));
-    await Promise.all(rows.map((row) => engine.appointmentChanged(snapshotOf(row, { patient: externalIds.get(row.patientId)!, resource: f.resource.externalId }), { created: true })));
+    const rows = await bookBurst(orm, engine, f, (i) => ({ startAt: start + i * 600_000, endAt: start + i * 600_000 + 600_000 }));
 
     const messages = () => orm.em.fork().find(Message, { centerId: f.center.id, eventKind: 'appointment.created' });
     const deadline = Date.now() + 120_000;
