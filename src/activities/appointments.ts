@@ -14,13 +14,18 @@ import type { AppointmentPolicy, KnownVersions } from './types.js';
 
 type Ids = { centerId: string; appointmentId: string };
 
-/** X3: the center's current policy, read at every wake-up so changes reach booked appointments. */
+/**
+ * X3: the center's current policy, read at every wake-up so changes reach booked appointments.
+ * `supersedeRecall`: a new appointment's first read also does B2-recall's supersedeRecall (#13:
+ * one local activity in the first workflow task instead of an extra activity round trip).
+ */
 export function createLoadAppointmentPolicy(deps: ActivityDeps) {
-  return async function loadAppointmentPolicy({ centerId, appointmentId, ...known }: Ids & KnownVersions): Promise<AppointmentPolicy> {
+  return async function loadAppointmentPolicy({ centerId, appointmentId, supersedeRecall, ...known }: Ids & KnownVersions & { supersedeRecall?: boolean }): Promise<AppointmentPolicy> {
     const em = deps.orm.em.fork();
     const center = await em.findOneOrFail(Center, { id: centerId });
     const appointment = await em.findOneOrFail(Appointment, { id: appointmentId, centerId });
     requireFresh({ revision: appointment.revision, settingsVersion: center.settingsVersion }, known);
+    if (supersedeRecall) await signalRecallSuperseded(deps, appointment);
     const setting = await loadEventSettings(em, centerId, ['appointment.reminder', 'appointment.second_reminder', 'appointment.post_visit', 'resource.reminder']);
     const past = await em.find(
       Appointment,
@@ -128,16 +133,20 @@ export function createScheduleRecall(deps: ActivityDeps) {
 export function createSupersedeRecall(deps: ActivityDeps) {
   return async function supersedeRecall(input: Ids): Promise<void> {
     const em = deps.orm.em.fork();
-    const appointment = await em.findOneOrFail(Appointment, { id: input.appointmentId, centerId: input.centerId });
-    if (!appointment.serviceId) return;
-    const handle = deps.temporal.workflow.getHandle(recallWorkflowId(input.centerId, appointment.patientId, appointment.serviceId));
-    try {
-      await handle.signal(recallSuperseded, { appointmentId: appointment.id });
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return; // nothing pending
-      throw err;
-    }
+    await signalRecallSuperseded(deps, await em.findOneOrFail(Appointment, { id: input.appointmentId, centerId: input.centerId }));
   };
+}
+
+/** Tells the recall of this patient and service, if one is pending, that it is superseded. */
+async function signalRecallSuperseded(deps: ActivityDeps, appointment: Appointment): Promise<void> {
+  if (!appointment.serviceId) return;
+  const handle = deps.temporal.workflow.getHandle(recallWorkflowId(appointment.centerId, appointment.patientId, appointment.serviceId));
+  try {
+    await handle.signal(recallSuperseded, { appointmentId: appointment.id });
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return; // nothing pending
+    throw err;
+  }
 }
 
 /**

@@ -68,7 +68,7 @@ export type { SendOutcome };
 export interface EngineActivities {
   /** X7: one batch of one retention step; returns the rows changed. */
   retentionBatch(input: { step: RetentionStep; batchSize: number }): Promise<number>;
-  loadAppointmentPolicy(input: { centerId: string; appointmentId: string } & KnownVersions): Promise<AppointmentPolicy>;
+  loadAppointmentPolicy(input: { centerId: string; appointmentId: string; supersedeRecall?: boolean } & KnownVersions): Promise<AppointmentPolicy>;
   prepareMessages(input: PrepareInput): Promise<PreparedMessage[]>;
   debitCredits(input: { messageId: string }): Promise<DebitResult>;
   /** prepareMessages then debitCredits for each message to send: one local activity, one round. */

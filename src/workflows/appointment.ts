@@ -1,4 +1,5 @@
-import { condition, continueAsNew, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { condition, continueAsNew, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { EngineActivities, PrepareInput } from '../activities/types.js';
 import { planAppointment, stepKey, type Step } from '../domain/appointment-plan.js';
 import type { SkipReason } from '../domain/events.js';
@@ -32,6 +33,13 @@ const control = proxyActivities<EngineActivities>({ startToCloseTimeout: '30s', 
 /** How long a finished appointment's workflow stays open for late attendance reports. */
 const KEEP_OPEN_AFTER_END_MS = 30 * 24 * 3600_000;
 const MAX_HISTORY_EVENTS = 2_000;
+/**
+ * #13: a new appointment is planned in one workflow task: the recall check rides on the first
+ * policy load (a local activity) instead of an activity of its own (a server round trip and a
+ * second workflow task), and the search attributes go in one upsert. Histories without this
+ * patch replay the old way.
+ */
+const ONE_TASK_PLAN = 'one-task-plan';
 
 export interface AppointmentWorkflowInput {
   snapshot: AppointmentSnapshot;
@@ -161,12 +169,17 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
   }
 
   const { snapshot } = st;
-  const firstIds = idAttributes(snapshot);
-  let lastIds = JSON.stringify(firstIds);
-  upsertSearchAttributes(firstIds);
-
+  const oneTask = patched(ONE_TASK_PLAN);
+  let lastIds = '';
   // B2-recall: booking this service again supersedes a pending recall.
-  if (!input.carried) await control.supersedeRecall({ centerId: snapshot.centerId, appointmentId: snapshot.appointmentId });
+  let supersedeRecall = !input.carried;
+  if (!oneTask) {
+    const firstIds = idAttributes(snapshot);
+    lastIds = JSON.stringify(firstIds);
+    upsertSearchAttributes(firstIds);
+    if (supersedeRecall) await control.supersedeRecall({ centerId: snapshot.centerId, appointmentId: snapshot.appointmentId });
+    supersedeRecall = false;
+  }
 
   for (;;) {
     // Record what happened (actions) before telling anyone about it (pending messages), also for
@@ -177,7 +190,11 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     }
 
     // An alert, an answer or attendance changes no policy: only timers and changes read it again.
-    st.policy ??= await db.loadAppointmentPolicy({ centerId: st.snapshot.centerId, appointmentId: st.snapshot.appointmentId, ...st.known() });
+    if (!st.policy) {
+      const { centerId, appointmentId } = st.snapshot;
+      st.policy = await db.loadAppointmentPolicy({ centerId, appointmentId, ...st.known(), ...(supersedeRecall ? { supersedeRecall } : {}) });
+      supersedeRecall = false;
+    }
     const now = Date.now();
     const current = st.snapshot;
     const planned = planAppointment({
@@ -203,11 +220,12 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     const next = waiting.length ? Math.min(...waiting.map(actAt)) : null;
     const toPrepare = waiting.filter((s) => !s.skip && !st.prepared[stepKey(s)]).map((s) => s.at - PREPARE_AHEAD_MS);
     // X6: only real changes, so an idle wake-up adds no history event.
+    const upserts: SearchAttributeUpdatePair[][] = [];
     const idPairs = idAttributes(st.snapshot);
     const ids = JSON.stringify(idPairs);
     if (ids !== lastIds) {
-      lastIds = ids; // a new resource
-      upsertSearchAttributes(idPairs);
+      lastIds = ids; // the first plan, or a new resource
+      upserts.push(idPairs);
     }
     // NextMessageAt: the next message not yet prepared. A prepared message is known to the
     // database already, so sending it at its due time changes no attribute: no upsert (no
@@ -217,12 +235,14 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     const attributes = `${st.snapshot.startAt}|${st.status}|${nextUnprepared}`;
     if (attributes !== lastAttributes) {
       lastAttributes = attributes;
-      upsertSearchAttributes([
+      upserts.push([
         { key: AppointmentStart, value: new Date(st.snapshot.startAt) },
         { key: AppointmentStatus, value: st.status },
         { key: NextMessageAt, value: nextUnprepared === null ? null : new Date(nextUnprepared) },
       ]);
     }
+    if (oneTask && upserts.length) upsertSearchAttributes(upserts.flat());
+    else for (const pairs of upserts) upsertSearchAttributes(pairs);
 
     const closeAt = st.status === 'cancelled' ? Date.now() : new Date(st.snapshot.endAt).getTime() + KEEP_OPEN_AFTER_END_MS;
     const wakeAt = next === null ? closeAt : Math.min(next, ...toPrepare);
