@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/activity';
+import { BOOKING_EVENTS } from '../domain/events.js';
 import { isUnreliable } from '../domain/reliability.js';
 import { recallDueAt, recallIntervalDays } from '../domain/schedule.js';
 import { OutboundRefused, safePost } from '../channels/safe-post.js';
@@ -16,17 +17,18 @@ type Ids = { centerId: string; appointmentId: string };
 
 /**
  * X3: the center's current policy, read at every wake-up so changes reach booked appointments.
- * `supersedeRecall`: a new appointment's first read also does B2-recall's supersedeRecall (#13:
- * one local activity in the first workflow task instead of an extra activity round trip).
+ * `newAppointment` (#13: the first workflow task plans a new appointment with this one local
+ * activity): also B2-recall's supersedeRecall, and which booking events have no channels, so the
+ * workflow skips their prepare (which would find no channels either, reading the same rows).
  */
 export function createLoadAppointmentPolicy(deps: ActivityDeps) {
-  return async function loadAppointmentPolicy({ centerId, appointmentId, supersedeRecall, ...known }: Ids & KnownVersions & { supersedeRecall?: boolean }): Promise<AppointmentPolicy> {
+  return async function loadAppointmentPolicy({ centerId, appointmentId, newAppointment, ...known }: Ids & KnownVersions & { newAppointment?: boolean }): Promise<AppointmentPolicy> {
     const em = deps.orm.em.fork();
     const center = await em.findOneOrFail(Center, { id: centerId });
     const appointment = await em.findOneOrFail(Appointment, { id: appointmentId, centerId });
     requireFresh({ revision: appointment.revision, settingsVersion: center.settingsVersion }, known);
-    if (supersedeRecall) await signalRecallSuperseded(deps, appointment);
-    const setting = await loadEventSettings(em, centerId, ['appointment.reminder', 'appointment.second_reminder', 'appointment.post_visit', 'resource.reminder']);
+    if (newAppointment) await signalRecallSuperseded(deps, appointment);
+    const setting = await loadEventSettings(em, centerId, ['appointment.reminder', 'appointment.second_reminder', 'appointment.post_visit', 'resource.reminder', ...(newAppointment ? BOOKING_EVENTS : [])]);
     const past = await em.find(
       Appointment,
       { centerId, patientId: appointment.patientId, id: { $ne: appointmentId }, status: { $in: ['attended', 'no_show'] } },
@@ -44,6 +46,7 @@ export function createLoadAppointmentPolicy(deps: ActivityDeps) {
       postVisit: { delayMinutes: postVisit.options.delayMinutes, channels: postVisit.channels },
       resourceReminder: { leadMinutes: resourceReminder.options.leadMinutes, channels: resourceReminder.channels },
       unreliable: isUnreliable({ pastAppointments: past.length, noShows: past.filter((a) => a.status === 'no_show').length }),
+      ...(newAppointment ? { silentBookingEvents: BOOKING_EVENTS.filter((kind) => setting(kind).channels.length === 0) } : {}),
     };
   };
 }

@@ -34,10 +34,11 @@ const control = proxyActivities<EngineActivities>({ startToCloseTimeout: '30s', 
 const KEEP_OPEN_AFTER_END_MS = 30 * 24 * 3600_000;
 const MAX_HISTORY_EVENTS = 2_000;
 /**
- * #13: a new appointment is planned in one workflow task: the recall check rides on the first
- * policy load (a local activity) instead of an activity of its own (a server round trip and a
- * second workflow task), and the search attributes go in one upsert. Histories without this
- * patch replay the old way.
+ * #13: a new appointment is planned in one workflow task with one local activity: the first
+ * policy load also supersedes a pending recall (was an activity of its own: a server round trip
+ * and a second workflow task) and says which booking events have no channels (their prepare, a
+ * local activity each, is skipped); the search attributes go in one upsert. Histories without
+ * this patch replay the old way.
  */
 const ONE_TASK_PLAN = 'one-task-plan';
 
@@ -171,14 +172,24 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
   const { snapshot } = st;
   const oneTask = patched(ONE_TASK_PLAN);
   let lastIds = '';
-  // B2-recall: booking this service again supersedes a pending recall.
-  let supersedeRecall = !input.carried;
   if (!oneTask) {
     const firstIds = idAttributes(snapshot);
     lastIds = JSON.stringify(firstIds);
     upsertSearchAttributes(firstIds);
-    if (supersedeRecall) await control.supersedeRecall({ centerId: snapshot.centerId, appointmentId: snapshot.appointmentId });
-    supersedeRecall = false;
+    // B2-recall: booking this service again supersedes a pending recall.
+    if (!input.carried) await control.supersedeRecall({ centerId: snapshot.centerId, appointmentId: snapshot.appointmentId });
+  } else if (!input.carried) {
+    const known = st.known();
+    const policy = await db.loadAppointmentPolicy({ centerId: snapshot.centerId, appointmentId: snapshot.appointmentId, ...known, newAppointment: true });
+    // A change or policy signal that arrived meanwhile wants a newer read: the loop and the
+    // prepares make it (X3). Otherwise a booking event without channels is done: its prepare
+    // would find none.
+    if (JSON.stringify(st.known()) === JSON.stringify(known)) {
+      st.policy = policy;
+      const silent: string[] = policy.silentBookingEvents ?? [];
+      for (const step of state.pending.filter((p) => silent.includes(p.eventKind))) state.done[stepKey(step)] = 'nothing';
+      state.pending = state.pending.filter((p) => !silent.includes(p.eventKind));
+    }
   }
 
   for (;;) {
@@ -190,11 +201,7 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     }
 
     // An alert, an answer or attendance changes no policy: only timers and changes read it again.
-    if (!st.policy) {
-      const { centerId, appointmentId } = st.snapshot;
-      st.policy = await db.loadAppointmentPolicy({ centerId, appointmentId, ...st.known(), ...(supersedeRecall ? { supersedeRecall } : {}) });
-      supersedeRecall = false;
-    }
+    st.policy ??= await db.loadAppointmentPolicy({ centerId: st.snapshot.centerId, appointmentId: st.snapshot.appointmentId, ...st.known() });
     const now = Date.now();
     const current = st.snapshot;
     const planned = planAppointment({

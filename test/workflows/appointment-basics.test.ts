@@ -132,7 +132,7 @@ describe('appointment workflow: reminders and changes (time-skipping server)', (
     expect(await settled(appointment.id, (l) => l.includes('appointment.modified:email:sent'))).toEqual(['appointment.created:email:sent', 'appointment.modified:email:sent']);
   });
 
-  it('#13: a new appointment is planned and asleep after one workflow task, with no activity round trip and its ids upserted once', async () => {
+  it('#13: a new appointment with no booking messages to send is planned and asleep after one workflow task with one local activity, its ids upserted once', async () => {
     const f = await createFixture(h);
     await setEvent(h, f.center.id, 'appointment.created', []); // an import: no confirmations
     const { appointment } = await book(h, f, { startInMs: 10 * DAY });
@@ -142,6 +142,9 @@ describe('appointment workflow: reminders and changes (time-skipping server)', (
     const { EVENT_TYPE_WORKFLOW_TASK_COMPLETED, EVENT_TYPE_ACTIVITY_TASK_SCHEDULED } = temporal.api.enums.v1.EventType;
     expect(events.filter((e) => e.eventType === EVENT_TYPE_WORKFLOW_TASK_COMPLETED)).toHaveLength(1);
     expect(events.filter((e) => e.eventType === EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)).toHaveLength(0);
+    // The policy read; no prepare for the confirmation (off) nor the resource's notice (off by default).
+    expect(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(1);
+    expect(await messagesOf(h, appointment.id)).toEqual([]);
     const idUpserts = events.filter((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}).includes('AppointmentId'));
     expect(idUpserts).toHaveLength(1);
     const attributes = (await handle.describe()).typedSearchAttributes;
