@@ -4,8 +4,10 @@
  *
  * Phases, each INGEST_N requests (default 1000) with INGEST_CONCURRENCY in flight (default 32):
  *   raw     `client.workflow.start` of a trivial workflow (no search attributes, no signal)
- *   engine  `engine.appointmentChanged` directly (signal-with-start + 4 search attributes), for
- *           telling the API's own cost from the heavier Temporal call
+ *   engine  `engine.appointmentChanged` directly (signal-with-start, no search attributes: the
+ *           workflow's first task sets them), for telling the API's own cost from the Temporal call
+ *   start with attributes  the start the relay made until 2026-12-04 (the 5 search attributes at
+ *           the start), for comparison with what it makes now
  *   api     `PUT /v1/appointments/{id}` through `createApp` (`app.request()`, no sockets): API
  *           key (cached after its first lookup), transaction, row lock, one lookup of the 4
  *           directory references, insert, outbox row + NOTIFY, commit; a pino logger at info
@@ -242,7 +244,7 @@ await withInfra(log, { poolMax }, async (infra) => {
   );
   phases.push(await measure('engine', n, async (i) => (await parkedEngine.appointmentChanged(engineSnapshots[i]!), true)));
   phases.push(await measure('raw #2', n, raw));
-  // The start the relay makes for a new appointment (its search attributes), without the API: what the raw rate leaves out.
+  // The start the relay made for a new appointment until the attributes were left to the workflow's first task (#8), without the API.
   phases.push(
     await measure('start with attributes', n, async (i) => {
       const snapshot = engineSnapshots[i]!;
