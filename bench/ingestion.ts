@@ -4,8 +4,10 @@
  *
  * Phases, each INGEST_N requests (default 1000) with INGEST_CONCURRENCY in flight (default 32):
  *   raw     `client.workflow.start` of a trivial workflow (no search attributes, no signal)
- *   engine  `engine.appointmentChanged` directly (signal-with-start + 4 search attributes), for
- *           telling the API's own cost from the heavier Temporal call
+ *   engine  `engine.appointmentChanged` directly (signal-with-start, no search attributes: the
+ *           workflow's first task sets them), for telling the API's own cost from the Temporal call
+ *   start with attributes  the start the relay made until 2026-12-04 (the 5 search attributes at
+ *           the start), for comparison with what it makes now
  *   api     `PUT /v1/appointments/{id}` through `createApp` (`app.request()`, no sockets): API
  *           key (cached after its first lookup), transaction, row lock, one lookup of the 4
  *           directory references, insert, outbox row + NOTIFY, commit; a pino logger at info
@@ -26,6 +28,8 @@
  * appointments are 30 days ahead, so reminders only plan and sleep: what is measured is the
  * intake, not email. The API's per-key rate limit (default 50/s sustained) is raised for the
  * bench; with the default, one booking key could not go above 50/s.
+ *
+ * INGEST_RELAY_LANES / INGEST_RELAY_BATCH set the relay's lanes and batch (default: the relay's own, 4 × 32).
  *
  *   npx tsx bench/ingestion.ts      INGEST_N=1000 INGEST_CONCURRENCY=32 INGEST_POOL_MAX=10 INGEST_BATCH=500
  */
@@ -66,6 +70,9 @@ const poolMax = envInt('INGEST_POOL_MAX', 10);
 const batchSize = envInt('INGEST_BATCH', 500);
 const bulkConcurrency = envInt('INGEST_BULK_CONCURRENCY', 2);
 const diagnostics = process.env.INGEST_DIAGNOSTICS !== '0';
+/** The relay's settings for the api and bulk phases (0: its defaults, as production runs it). */
+const relayLanes = envInt('INGEST_RELAY_LANES', 0);
+const relayBatch = envInt('INGEST_RELAY_BATCH', 0);
 const DAY_MS = 24 * 3600_000;
 
 interface Phase {
@@ -158,9 +165,9 @@ await withInfra(log, { poolMax }, async (infra) => {
   const app = appWith(parkedEngine);
   let relay = null as OutboxRelay | null;
   /** This process's outbox relay, as `src/server.ts` runs one, delivering to `engine` from now on. */
-  const relayTo = async (engine: Engine, lanes?: number) => {
+  const relayTo = async (engine: Engine, lanes = relayLanes) => {
     await relay?.stop();
-    relay = createOutboxRelay({ orm: infra.orm, engine, ...(lanes ? { lanes } : {}) });
+    relay = createOutboxRelay({ orm: infra.orm, engine, ...(lanes ? { lanes } : {}), ...(relayBatch ? { batchSize: relayBatch } : {}) });
     await relay.start();
   };
   /** Resolves once the outbox is empty: every accepted command delivered (its workflow started). */
@@ -170,20 +177,24 @@ await withInfra(log, { poolMax }, async (infra) => {
 
   const base = Date.now() + 30 * DAY_MS;
   let booked = 0;
-  const put = (tag: string) => async (i: number) => {
+  /** Appointment `i`'s body, as the single PUT and the batch item carry it; each one at the next 15-minute slot. */
+  const appointmentBody = (i: number) => {
     const startAt = new Date(base + (booked++ % 5000) * 15 * 60_000);
+    return {
+      revision: 1,
+      patientId: `ing-p${i % patientCount}`,
+      resourceId: 'r-1',
+      serviceId: 's-1',
+      locationId: 'l-1',
+      startAt: startAt.toISOString(),
+      endAt: new Date(startAt.getTime() + 30 * 60_000).toISOString(),
+    };
+  };
+  const put = (tag: string) => async (i: number) => {
     const res = await app.request(`/v1/appointments/${tag}-${i}`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        revision: 1,
-        patientId: `ing-p${i % patientCount}`,
-        resourceId: 'r-1',
-        serviceId: 's-1',
-        locationId: 'l-1',
-        startAt: startAt.toISOString(),
-        endAt: new Date(startAt.getTime() + 30 * 60_000).toISOString(),
-      }),
+      body: JSON.stringify(appointmentBody(i)),
     });
     await res.arrayBuffer();
     return res.status === 201;
@@ -191,20 +202,7 @@ await withInfra(log, { poolMax }, async (infra) => {
   /** Batch `b` of `tag`: appointments b × batchSize … as one POST /v1/appointments:batch; its result is the count created. */
   const bulk = (tag: string) => async (b: number) => {
     const from = b * batchSize;
-    const items = Array.from({ length: Math.min(batchSize, n - from) }, (_, k) => {
-      const i = from + k;
-      const startAt = new Date(base + (booked++ % 5000) * 15 * 60_000);
-      return {
-        id: `${tag}-${i}`,
-        revision: 1,
-        patientId: `ing-p${i % patientCount}`,
-        resourceId: 'r-1',
-        serviceId: 's-1',
-        locationId: 'l-1',
-        startAt: startAt.toISOString(),
-        endAt: new Date(startAt.getTime() + 30 * 60_000).toISOString(),
-      };
-    });
+    const items = Array.from({ length: Math.min(batchSize, n - from) }, (_, k) => ({ id: `${tag}-${from + k}`, ...appointmentBody(from + k) }));
     const res = await app.request('/v1/appointments:batch', {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
@@ -246,7 +244,7 @@ await withInfra(log, { poolMax }, async (infra) => {
   );
   phases.push(await measure('engine', n, async (i) => (await parkedEngine.appointmentChanged(engineSnapshots[i]!), true)));
   phases.push(await measure('raw #2', n, raw));
-  // The start the relay makes for a new appointment (its search attributes), without the API: what the raw rate leaves out.
+  // The start the relay made for a new appointment until the attributes were left to the workflow's first task (#8), without the API.
   phases.push(
     await measure('start with attributes', n, async (i) => {
       const snapshot = engineSnapshots[i]!;
@@ -315,6 +313,7 @@ await withInfra(log, { poolMax }, async (infra) => {
       concurrency,
       bulkBatch: batchSize,
       bulkConcurrency,
+      relay: { lanes: relayLanes || 'default (4)', batch: relayBatch || 'default (32)' },
       ormPoolMax: poolMax,
       via: 'app.request()',
       apiClockStops: 'when the outbox is empty (every accepted appointment delivered to Temporal by the relay in this process)',

@@ -12,6 +12,8 @@
  * MEM_VIA=bulk books them as an initial import would (#13): `POST /v1/appointments:batch`
  * through `createApp` (MEM_BATCH per request, default 500, 2 requests in flight) with the
  * outbox relay an API process runs, so the planning rate is booking → asleep through the API.
+ * The CPU of each process tree (bench, PostgreSQL, Temporal, worker) during the ramp says which
+ * one limits that rate.
  *
  *   npx tsx bench/memory-sleeping.ts      MEM_K=5000 MEM_IDLE_SECONDS=90 MEM_VIA=engine|bulk
  */
@@ -28,6 +30,9 @@ import {
   createCenter,
   createLog,
   createPatients,
+  cpuGroups,
+  cpuMark,
+  cpuPercent,
   envInt,
   finish,
   historyLength,
@@ -106,10 +111,15 @@ await withInfra(log, {}, async (infra) => {
   const worker = await startWorkerProcess(infra, log, { memoryIntervalMs: sampleMs });
   try {
     const rampStart = Date.now();
+    const groups = cpuGroups(infra, worker.pid);
+    const cpuAtStart = cpuMark(groups);
     const booking: { seconds: number; perSecond: number; answeredSeconds?: number } = via === 'bulk' ? await importThroughApi() : await bookAll(infra.engine, snapshots, 32, log);
     log(`booked ${k} in ${booking.seconds.toFixed(0)} s; waiting for every workflow to plan and sleep`);
     const settled = await waitForCount(infra.client, settledQuery([centerId]), k, 3_600_000, log);
     const rampSeconds = (Date.now() - rampStart) / 1000;
+    // What the 2 cores did while planning: which process tree limits the rate.
+    const cpuDuringRamp = cpuPercent(cpuAtStart, cpuMark(groups), rampSeconds);
+    log(`CPU during the ramp (% of one core): ${JSON.stringify(cpuDuringRamp)}`);
     log(`${settled}/${k} asleep after ${rampSeconds.toFixed(0)} s; sampling the idle worker for ${idleSeconds} s`);
     const idleFrom = Date.now();
     await sleep(idleSeconds * 1000);
@@ -121,6 +131,7 @@ await withInfra(log, {}, async (infra) => {
       sleeping: settled,
       booking: { via, seconds: Number(booking.seconds.toFixed(1)), perSecond: Number(booking.perSecond.toFixed(1)), ...(booking.answeredSeconds !== undefined ? { apiAnsweredSeconds: Number(booking.answeredSeconds.toFixed(1)) } : {}) },
       plannedPerSecond: Number((settled / rampSeconds).toFixed(1)),
+      cpuDuringRampPercent: cpuDuringRamp,
       beforeBooking: describe(worker.memory.filter((s) => s.at < rampStart)),
       duringRamp: describe(ramp),
       whileAllSleep: describe(idle),

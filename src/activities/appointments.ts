@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/activity';
+import { BOOKING_EVENTS } from '../domain/events.js';
 import { isUnreliable } from '../domain/reliability.js';
 import { recallDueAt, recallIntervalDays } from '../domain/schedule.js';
 import { OutboundRefused, safePost } from '../channels/safe-post.js';
@@ -14,14 +15,20 @@ import type { AppointmentPolicy, KnownVersions } from './types.js';
 
 type Ids = { centerId: string; appointmentId: string };
 
-/** X3: the center's current policy, read at every wake-up so changes reach booked appointments. */
+/**
+ * X3: the center's current policy, read at every wake-up so changes reach booked appointments.
+ * `newAppointment` (#13: the first workflow task plans a new appointment with this one local
+ * activity): also B2-recall's supersedeRecall, and which booking events have no channels, so the
+ * workflow skips their prepare (which would find no channels either, reading the same rows).
+ */
 export function createLoadAppointmentPolicy(deps: ActivityDeps) {
-  return async function loadAppointmentPolicy({ centerId, appointmentId, ...known }: Ids & KnownVersions): Promise<AppointmentPolicy> {
+  return async function loadAppointmentPolicy({ centerId, appointmentId, newAppointment, ...known }: Ids & KnownVersions & { newAppointment?: boolean }): Promise<AppointmentPolicy> {
     const em = deps.orm.em.fork();
     const center = await em.findOneOrFail(Center, { id: centerId });
     const appointment = await em.findOneOrFail(Appointment, { id: appointmentId, centerId });
     requireFresh({ revision: appointment.revision, settingsVersion: center.settingsVersion }, known);
-    const setting = await loadEventSettings(em, centerId, ['appointment.reminder', 'appointment.second_reminder', 'appointment.post_visit', 'resource.reminder']);
+    if (newAppointment) await signalRecallSuperseded(deps, appointment);
+    const setting = await loadEventSettings(em, centerId, ['appointment.reminder', 'appointment.second_reminder', 'appointment.post_visit', 'resource.reminder', ...(newAppointment ? BOOKING_EVENTS : [])]);
     const past = await em.find(
       Appointment,
       { centerId, patientId: appointment.patientId, id: { $ne: appointmentId }, status: { $in: ['attended', 'no_show'] } },
@@ -39,6 +46,7 @@ export function createLoadAppointmentPolicy(deps: ActivityDeps) {
       postVisit: { delayMinutes: postVisit.options.delayMinutes, channels: postVisit.channels },
       resourceReminder: { leadMinutes: resourceReminder.options.leadMinutes, channels: resourceReminder.channels },
       unreliable: isUnreliable({ pastAppointments: past.length, noShows: past.filter((a) => a.status === 'no_show').length }),
+      ...(newAppointment ? { silentBookingEvents: BOOKING_EVENTS.filter((kind) => setting(kind).channels.length === 0) } : {}),
     };
   };
 }
@@ -128,16 +136,20 @@ export function createScheduleRecall(deps: ActivityDeps) {
 export function createSupersedeRecall(deps: ActivityDeps) {
   return async function supersedeRecall(input: Ids): Promise<void> {
     const em = deps.orm.em.fork();
-    const appointment = await em.findOneOrFail(Appointment, { id: input.appointmentId, centerId: input.centerId });
-    if (!appointment.serviceId) return;
-    const handle = deps.temporal.workflow.getHandle(recallWorkflowId(input.centerId, appointment.patientId, appointment.serviceId));
-    try {
-      await handle.signal(recallSuperseded, { appointmentId: appointment.id });
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return; // nothing pending
-      throw err;
-    }
+    await signalRecallSuperseded(deps, await em.findOneOrFail(Appointment, { id: input.appointmentId, centerId: input.centerId }));
   };
+}
+
+/** Tells the recall of this patient and service, if one is pending, that it is superseded. */
+async function signalRecallSuperseded(deps: ActivityDeps, appointment: Appointment): Promise<void> {
+  if (!appointment.serviceId) return;
+  const handle = deps.temporal.workflow.getHandle(recallWorkflowId(appointment.centerId, appointment.patientId, appointment.serviceId));
+  try {
+    await handle.signal(recallSuperseded, { appointmentId: appointment.id });
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return; // nothing pending
+    throw err;
+  }
 }
 
 /**

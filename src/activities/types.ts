@@ -16,6 +16,8 @@ export interface AppointmentPolicy {
   resourceReminder: { leadMinutes: number; channels: Channel[] };
   /** B2-second: no-show ratio ≥ 30 % over past appointments. */
   unreliable: boolean;
+  /** Only for a new appointment's first read: which of BOOKING_EVENTS the center sends on no channel. */
+  silentBookingEvents?: EventKind[];
 }
 
 export type Recipient = 'patient' | 'resource';
@@ -68,7 +70,7 @@ export type { SendOutcome };
 export interface EngineActivities {
   /** X7: one batch of one retention step; returns the rows changed. */
   retentionBatch(input: { step: RetentionStep; batchSize: number }): Promise<number>;
-  loadAppointmentPolicy(input: { centerId: string; appointmentId: string } & KnownVersions): Promise<AppointmentPolicy>;
+  loadAppointmentPolicy(input: { centerId: string; appointmentId: string; newAppointment?: boolean } & KnownVersions): Promise<AppointmentPolicy>;
   prepareMessages(input: PrepareInput): Promise<PreparedMessage[]>;
   debitCredits(input: { messageId: string }): Promise<DebitResult>;
   /** prepareMessages then debitCredits for each message to send: one local activity, one round. */

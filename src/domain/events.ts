@@ -16,6 +16,9 @@ export const EVENT_KINDS = [
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
+/** What a new appointment sends at once: the patient's confirmation and the resource's notice. */
+export const BOOKING_EVENTS = ['appointment.created', 'resource.new_appointment'] as const satisfies readonly EventKind[];
+
 export const CHANNELS = ['email', 'sms', 'voice'] as const;
 export type Channel = (typeof CHANNELS)[number];
 

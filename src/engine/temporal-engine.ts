@@ -14,8 +14,7 @@ import {
   timelineQuery,
 } from '../workflows/definitions.js';
 import type { appointmentWorkflow, bookingCallbackWorkflow, passwordMessageWorkflow, policyFanoutWorkflow, resourceAlertWorkflow } from '../workflows/index.js';
-import { idAttributes } from '../workflows/booking-attributes.js';
-import { AppointmentStart, CenterId } from '../workflows/search-attributes.js';
+import { CenterId } from '../workflows/search-attributes.js';
 import type { AlertProgress, Engine } from './port.js';
 
 /** Ignores "no such workflow": an appointment without a running workflow has nothing to change. */
@@ -44,11 +43,14 @@ export function createTemporalEngine(deps: { client: Client; taskQueue: string; 
 
   return {
     async appointmentChanged(snapshot, options = {}) {
+      // No search attributes here: the workflow's first task upserts them (ids, start, status), so
+      // setting them at the start too made Temporal write them twice, and cost the start ~15 %
+      // of its rate (bench/README, #8). Operators find a new workflow by its attributes once that
+      // first task has run; by its id (center and appointment) at once.
       const start = {
         workflowId: appointmentWorkflowId(snapshot.centerId, snapshot.appointmentId),
         taskQueue,
         args: [{ snapshot }] as [{ snapshot: typeof snapshot }],
-        typedSearchAttributes: [...idAttributes(snapshot), { key: AppointmentStart, value: new Date(snapshot.startAt) }],
       };
       if (options.created) {
         try {

@@ -1,4 +1,5 @@
-import { condition, continueAsNew, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { condition, continueAsNew, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { EngineActivities, PrepareInput } from '../activities/types.js';
 import { planAppointment, stepKey, type Step } from '../domain/appointment-plan.js';
 import type { SkipReason } from '../domain/events.js';
@@ -32,6 +33,14 @@ const control = proxyActivities<EngineActivities>({ startToCloseTimeout: '30s', 
 /** How long a finished appointment's workflow stays open for late attendance reports. */
 const KEEP_OPEN_AFTER_END_MS = 30 * 24 * 3600_000;
 const MAX_HISTORY_EVENTS = 2_000;
+/**
+ * #13: a new appointment is planned in one workflow task with one local activity: the first
+ * policy load also supersedes a pending recall (was an activity of its own: a server round trip
+ * and a second workflow task) and says which booking events have no channels (their prepare, a
+ * local activity each, is skipped); the search attributes go in one upsert. Histories without
+ * this patch replay the old way.
+ */
+const ONE_TASK_PLAN = 'one-task-plan';
 
 export interface AppointmentWorkflowInput {
   snapshot: AppointmentSnapshot;
@@ -161,12 +170,27 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
   }
 
   const { snapshot } = st;
-  const firstIds = idAttributes(snapshot);
-  let lastIds = JSON.stringify(firstIds);
-  upsertSearchAttributes(firstIds);
-
-  // B2-recall: booking this service again supersedes a pending recall.
-  if (!input.carried) await control.supersedeRecall({ centerId: snapshot.centerId, appointmentId: snapshot.appointmentId });
+  const oneTask = patched(ONE_TASK_PLAN);
+  let lastIds = '';
+  if (!oneTask) {
+    const firstIds = idAttributes(snapshot);
+    lastIds = JSON.stringify(firstIds);
+    upsertSearchAttributes(firstIds);
+    // B2-recall: booking this service again supersedes a pending recall.
+    if (!input.carried) await control.supersedeRecall({ centerId: snapshot.centerId, appointmentId: snapshot.appointmentId });
+  } else if (!input.carried) {
+    const known = st.known();
+    const policy = await db.loadAppointmentPolicy({ centerId: snapshot.centerId, appointmentId: snapshot.appointmentId, ...known, newAppointment: true });
+    // A change or policy signal that arrived meanwhile wants a newer read: the loop and the
+    // prepares make it (X3). Otherwise a booking event without channels is done: its prepare
+    // would find none.
+    if (JSON.stringify(st.known()) === JSON.stringify(known)) {
+      st.policy = policy;
+      const silent: string[] = policy.silentBookingEvents ?? [];
+      for (const step of state.pending.filter((p) => silent.includes(p.eventKind))) state.done[stepKey(step)] = 'nothing';
+      state.pending = state.pending.filter((p) => !silent.includes(p.eventKind));
+    }
+  }
 
   for (;;) {
     // Record what happened (actions) before telling anyone about it (pending messages), also for
@@ -203,11 +227,12 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     const next = waiting.length ? Math.min(...waiting.map(actAt)) : null;
     const toPrepare = waiting.filter((s) => !s.skip && !st.prepared[stepKey(s)]).map((s) => s.at - PREPARE_AHEAD_MS);
     // X6: only real changes, so an idle wake-up adds no history event.
+    const upserts: SearchAttributeUpdatePair[][] = [];
     const idPairs = idAttributes(st.snapshot);
     const ids = JSON.stringify(idPairs);
     if (ids !== lastIds) {
-      lastIds = ids; // a new resource
-      upsertSearchAttributes(idPairs);
+      lastIds = ids; // the first plan, or a new resource
+      upserts.push(idPairs);
     }
     // NextMessageAt: the next message not yet prepared. A prepared message is known to the
     // database already, so sending it at its due time changes no attribute: no upsert (no
@@ -217,12 +242,14 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     const attributes = `${st.snapshot.startAt}|${st.status}|${nextUnprepared}`;
     if (attributes !== lastAttributes) {
       lastAttributes = attributes;
-      upsertSearchAttributes([
+      upserts.push([
         { key: AppointmentStart, value: new Date(st.snapshot.startAt) },
         { key: AppointmentStatus, value: st.status },
         { key: NextMessageAt, value: nextUnprepared === null ? null : new Date(nextUnprepared) },
       ]);
     }
+    if (oneTask && upserts.length) upsertSearchAttributes(upserts.flat());
+    else for (const pairs of upserts) upsertSearchAttributes(pairs);
 
     const closeAt = st.status === 'cancelled' ? Date.now() : new Date(st.snapshot.endAt).getTime() + KEEP_OPEN_AFTER_END_MS;
     const wakeAt = next === null ? closeAt : Math.min(next, ...toPrepare);

@@ -1,5 +1,9 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { temporal } from '@temporalio/proto';
 import { DateTime } from 'luxon';
 import { Appointment, Center } from '../../src/db/entities/index.js';
+import { appointmentWorkflowId } from '../../src/workflows/definitions.js';
+import { AppointmentId, AppointmentStart, CenterId } from '../../src/workflows/search-attributes.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   book,
@@ -126,6 +130,29 @@ describe('appointment workflow: reminders and changes (time-skipping server)', (
       return [{ type: 'appointmentChanged', snapshot: moved, created: true }];
     });
     expect(await settled(appointment.id, (l) => l.includes('appointment.modified:email:sent'))).toEqual(['appointment.created:email:sent', 'appointment.modified:email:sent']);
+  });
+
+  it('#13: a new appointment with no booking messages to send is planned and asleep after one workflow task with one local activity, its ids upserted once', async () => {
+    const f = await createFixture(h);
+    await setEvent(h, f.center.id, 'appointment.created', []); // an import: no confirmations
+    const { appointment } = await book(h, f, { startInMs: 10 * DAY });
+    const handle = h.env.client.workflow.getHandle(appointmentWorkflowId(f.center.id, appointment.id));
+    const history = await eventually(() => handle.fetchHistory(), (hist) => (hist.events ?? []).some((e) => e.timerStartedEventAttributes));
+    const events = history.events ?? [];
+    const { EVENT_TYPE_WORKFLOW_TASK_COMPLETED, EVENT_TYPE_ACTIVITY_TASK_SCHEDULED } = temporal.api.enums.v1.EventType;
+    expect(events.filter((e) => e.eventType === EVENT_TYPE_WORKFLOW_TASK_COMPLETED)).toHaveLength(1);
+    expect(events.filter((e) => e.eventType === EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)).toHaveLength(0);
+    // The policy read; no prepare for the confirmation (off) nor the resource's notice (off by default).
+    expect(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(1);
+    expect(await messagesOf(h, appointment.id)).toEqual([]);
+    const idUpserts = events.filter((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}).includes('AppointmentId'));
+    expect(idUpserts).toHaveLength(1);
+    const attributes = (await handle.describe()).typedSearchAttributes;
+    expect([attributes.get(CenterId), attributes.get(AppointmentId), attributes.get(AppointmentStart)]).toEqual([f.center.id, appointment.externalId, appointment.startAt]);
+    if (process.env.UPDATE_HISTORIES) {
+      mkdirSync('test/histories', { recursive: true });
+      writeFileSync('test/histories/appointment-one-task-plan.binpb', temporal.api.history.v1.History.encode(history).finish());
+    }
   });
 
   it('X3: an activity told of newer settings or a newer revision than it can read fails retryably (StaleRead), never plans from the old rows', async () => {
