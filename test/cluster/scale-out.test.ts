@@ -177,8 +177,11 @@ describe.skipIf(!binaries)('issue 12: scale-out on a Temporal cluster on Postgre
 
     // Visibility on PostgreSQL: the custom search attributes find the center's appointments, and
     // the Web UI (its HTTP API, as the browser calls it) finds one by the booking system's id.
-    const counted = await client.workflow.count(`CenterId = "${centerId}" AND WorkflowType = "appointmentWorkflow"`);
-    expect(counted.count).toBe(PATIENTS);
+    // A workflow carries them from its first task on, and SQL visibility indexes that upsert
+    // asynchronously: every appointment is counted within seconds, not necessarily at once.
+    const countByCenter = async () => (await client.workflow.count(`CenterId = "${centerId}" AND WorkflowType = "appointmentWorkflow"`)).count;
+    await until(async () => (await countByCenter()) === PATIENTS, 30_000);
+    expect(await countByCenter()).toBe(PATIENTS);
     if (cluster.uiUrl) {
       const query = encodeURIComponent(`AppointmentId = "A-7"`);
       const found = (await (await fetch(`${cluster.uiUrl}/api/v1/namespaces/${cluster.namespace}/workflows?query=${query}`)).json()) as { executions?: { execution: { workflowId: string } }[] };

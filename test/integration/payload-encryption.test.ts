@@ -16,15 +16,17 @@ const k2: SecretKey = { id: 'p2', secret: 'second-payload-key-0123456789abcdef01
 
 /**
  * Every payload of a raw history, except search attributes (the server indexes those: ids only)
- * and the SDK's own local-activity marker record (`details.data`: sequence, attempt, activity id
- * and type, times), which the SDK writes without the codec.
+ * and the SDK's own marker records, which it writes without the codec: a local activity's
+ * (`details.data`: sequence, attempt, activity id and type, times) and a patch's
+ * (`details.patch-data`: the patch's name).
  */
+const SDK_MARKER_RECORDS = new Set(['data', 'patch-data']);
 function payloadsOf(value: unknown, found: Payload[] = [], parentKey = ''): Payload[] {
   if (value === null || typeof value !== 'object') return found;
   const record = value as Record<string, unknown>;
   if (record.data instanceof Uint8Array && record.metadata && typeof record.metadata === 'object') found.push(record as Payload);
   for (const [key, child] of Object.entries(record)) {
-    if (key === 'searchAttributes' || (parentKey === 'details' && key === 'data')) continue;
+    if (key === 'searchAttributes' || (parentKey === 'details' && SDK_MARKER_RECORDS.has(key))) continue;
     payloadsOf(child, found, key);
   }
   return found;
@@ -66,6 +68,9 @@ describe('X7: encrypted Temporal payloads', () => {
     }
     // The workflow input (the appointment snapshot) names the appointment: not readable in any payload.
     expect(payloads.map((p) => text(p.data)).join('\n')).not.toContain(appointment.id);
+    // A patch marker stays readable (Temporal's own record) and holds the patch's name only.
+    const patchRecords = (history.events ?? []).flatMap((e) => e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads ?? []);
+    expect(patchRecords.map((p) => Object.keys(JSON.parse(text(p.data)) as object).sort())).toEqual(patchRecords.map(() => ['deprecated', 'id']));
     const failures = (history.events ?? []).flatMap((e) => (e.activityTaskFailedEventAttributes?.failure ? [e.activityTaskFailedEventAttributes.failure] : []));
     expect(failures.length).toBeGreaterThan(0);
     for (const failure of failures) {
