@@ -101,6 +101,18 @@ export function FieldError(props: { id: string; message: string | undefined }) {
   ) : null;
 }
 
+/**
+ * A data table that scrolls inside its own region when it is wider than the screen (a tablet), so
+ * the page itself never scrolls sideways; focusable, so the keyboard can scroll it too.
+ */
+export function TableRegion(props: { label: string; children: Child }) {
+  return (
+    <div class="table-scroll" role="region" aria-label={props.label} tabindex={0}>
+      {props.children}
+    </div>
+  );
+}
+
 /** JSON for the client script, in a non-executable script element. */
 export function JsonData(props: { id: string; data: unknown }) {
   const json = JSON.stringify(props.data).replace(/</g, '\\u003c');

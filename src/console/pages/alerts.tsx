@@ -4,7 +4,7 @@ import { alertMessageCounts } from '../../db/console-stats.js';
 import { problemsOf } from '../api.js';
 import type { PageDeps } from '../app.js';
 import type { Words } from '../i18n.js';
-import { Csrf, FieldError, Layout, Notice, type PageContext } from '../layout.js';
+import { Csrf, FieldError, Layout, Notice, TableRegion, type PageContext } from '../layout.js';
 import type { ConsoleContext, ConsoleEnv } from '../session.js';
 import type { Outcome } from './settings.js';
 
@@ -83,32 +83,34 @@ function AlertsPage(props: { ctx: PageContext; alerts: AlertRow[]; progress: Map
         {latest?.text ?? ''}
       </p>
       <h2>{w.t('recentAlerts')}</h2>
-      <table id="alerts">
-        <thead>
-          <tr>
-            <th scope="col">{w.t('day')}</th>
-            <th scope="col">{w.t('resource')}</th>
-            <th scope="col">{w.t('kind')}</th>
-            <th scope="col">{w.t('progress')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.alerts.map((a) => {
-            const p = props.progress.get(a.id);
-            return (
-              <tr data-alert={a.id}>
-                <td>{a.day}</td>
-                <td>{a.resourceId}</td>
-                <td>{a.kind === 'delay' ? `${w.t('delay')} ${a.delayMinutes} min` : w.t('absence')}</td>
-                <td>
-                  <progress max={Math.max(a.progress.affected, 1)} value={a.progress.notified} aria-label={`${w.t('progress')} ${a.day}`}></progress>{' '}
-                  <span class="alert-text">{p?.text ?? ''}</span>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <TableRegion label={w.t('recentAlerts')}>
+        <table id="alerts">
+          <thead>
+            <tr>
+              <th scope="col">{w.t('day')}</th>
+              <th scope="col">{w.t('resource')}</th>
+              <th scope="col">{w.t('kind')}</th>
+              <th scope="col">{w.t('progress')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.alerts.map((a) => {
+              const p = props.progress.get(a.id);
+              return (
+                <tr data-alert={a.id}>
+                  <td>{a.day}</td>
+                  <td>{a.resourceId}</td>
+                  <td>{a.kind === 'delay' ? `${w.t('delay')} ${a.delayMinutes} min` : w.t('absence')}</td>
+                  <td>
+                    <progress max={Math.max(a.progress.affected, 1)} value={a.progress.notified} aria-label={`${w.t('progress')} ${a.day}`}></progress>{' '}
+                    <span class="alert-text">{p?.text ?? ''}</span>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </TableRegion>
     </Layout>
   );
 }

@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import type { LedgerKind } from '../../domain/events.js';
 import type { PageDeps } from '../app.js';
-import { formatWhen, JsonData, Layout, type PageContext } from '../layout.js';
+import { formatWhen, JsonData, Layout, TableRegion, type PageContext } from '../layout.js';
 import type { ConsoleEnv } from '../session.js';
 
 interface LedgerRow {
@@ -32,26 +32,28 @@ function CreditsPage(props: { ctx: PageContext; timeZone: string; credits: { bal
       <div id="credit-chart" class="charts"></div>
       <JsonData id="credit-chart-data" data={{ points, label: w.t('balance'), when: w.t('when'), timeZone: props.timeZone }} />
       <h2>{w.t('ledger')}</h2>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">{w.t('when')}</th>
-            <th scope="col">{w.t('kind')}</th>
-            <th scope="col">{w.t('amount')}</th>
-            <th scope="col">{w.t('note')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.ledger.map((r) => (
+      <TableRegion label={w.t('ledger')}>
+        <table>
+          <thead>
             <tr>
-              <td>{formatWhen(w, r.createdAt, props.timeZone)}</td>
-              <td>{w.ledgerKind(r.kind)}</td>
-              <td class="num">{r.amount}</td>
-              <td>{r.note ?? ''}</td>
+              <th scope="col">{w.t('when')}</th>
+              <th scope="col">{w.t('kind')}</th>
+              <th scope="col">{w.t('amount')}</th>
+              <th scope="col">{w.t('note')}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {props.ledger.map((r) => (
+              <tr>
+                <td>{formatWhen(w, r.createdAt, props.timeZone)}</td>
+                <td>{w.ledgerKind(r.kind)}</td>
+                <td class="num">{r.amount}</td>
+                <td>{r.note ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableRegion>
     </Layout>
   );
 }

@@ -7,7 +7,7 @@ import { CHANNELS, EVENT_KINDS, MESSAGE_STATUSES, SKIP_REASONS, type Channel, ty
 import { problemsOf } from '../api.js';
 import type { PageDeps } from '../app.js';
 import type { Words } from '../i18n.js';
-import { Csrf, JsonData, Layout, Notice, SelectField, formatWhen, type PageContext } from '../layout.js';
+import { Csrf, JsonData, Layout, Notice, SelectField, TableRegion, formatWhen, type PageContext } from '../layout.js';
 import type { ConsoleContext, ConsoleEnv } from '../session.js';
 
 const CHART_DAYS = 30;
@@ -89,34 +89,36 @@ function MessagesPage(props: {
       {props.rows.length === 0 ? (
         <p>{w.t('noMessages')}</p>
       ) : (
-        <table class="messages">
-          <thead>
-            <tr>
-              <th scope="col">{w.t('due')}</th>
-              <th scope="col">{w.t('event')}</th>
-              <th scope="col">{w.t('channel')}</th>
-              <th scope="col">{w.t('recipient')}</th>
-              <th scope="col">{w.t('appointment')}</th>
-              <th scope="col">{w.t('status')}</th>
-              <th scope="col">{w.t('reason')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.rows.map((m) => (
-              <tr data-message={m.id}>
-                <td>{formatWhen(w, m.dueAt, props.timeZone)}</td>
-                <td>{w.event(m.eventKind)}</td>
-                <td>{w.channel(m.channel)}</td>
-                <td>{m.recipient.id ?? m.recipient.kind}</td>
-                <td>{m.appointmentId ?? ''}</td>
-                <td>
-                  <span class={`badge status-${m.status}`}>{w.status(m.status)}</span>
-                </td>
-                <td>{reasonOf(w, m)}</td>
+        <TableRegion label={w.t('messages')}>
+          <table class="messages">
+            <thead>
+              <tr>
+                <th scope="col">{w.t('due')}</th>
+                <th scope="col">{w.t('event')}</th>
+                <th scope="col">{w.t('channel')}</th>
+                <th scope="col">{w.t('recipient')}</th>
+                <th scope="col">{w.t('appointment')}</th>
+                <th scope="col">{w.t('status')}</th>
+                <th scope="col">{w.t('reason')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {props.rows.map((m) => (
+                <tr data-message={m.id}>
+                  <td>{formatWhen(w, m.dueAt, props.timeZone)}</td>
+                  <td>{w.event(m.eventKind)}</td>
+                  <td>{w.channel(m.channel)}</td>
+                  <td>{m.recipient.id ?? m.recipient.kind}</td>
+                  <td>{m.appointmentId ?? ''}</td>
+                  <td>
+                    <span class={`badge status-${m.status}`}>{w.status(m.status)}</span>
+                  </td>
+                  <td>{reasonOf(w, m)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableRegion>
       )}
     </Layout>
   );
