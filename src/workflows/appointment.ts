@@ -37,8 +37,8 @@ const MAX_HISTORY_EVENTS = 2_000;
  * #13: a new appointment is planned in one workflow task with one local activity: the first
  * policy load also supersedes a pending recall (was an activity of its own: a server round trip
  * and a second workflow task) and says which booking events have no channels (their prepare, a
- * local activity each, is skipped); the search attributes go in one upsert. Histories without
- * this patch replay the old way.
+ * local activity each, is skipped); the search attributes go in one upsert (two when booking
+ * notices are to be sent: the ids before them). Histories without this patch replay the old way.
  */
 const ONE_TASK_PLAN = 'one-task-plan';
 
@@ -189,6 +189,14 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
       const silent: string[] = policy.silentBookingEvents ?? [];
       for (const step of state.pending.filter((p) => silent.includes(p.eventKind))) state.done[stepKey(step)] = 'nothing';
       state.pending = state.pending.filter((p) => !silent.includes(p.eventKind));
+    }
+    // Booking notices go out before the first plan, and a slow or failing provider can hold them
+    // for long: the ids are upserted first, so the Web UI finds the appointment meanwhile. With
+    // nothing to send, the plan's single upsert below carries them.
+    if (st.hasWork()) {
+      const firstIds = idAttributes(snapshot);
+      lastIds = JSON.stringify(firstIds);
+      upsertSearchAttributes(firstIds);
     }
   }
 

@@ -155,6 +155,23 @@ describe('appointment workflow: reminders and changes (time-skipping server)', (
     }
   });
 
+  it('X6: a new appointment whose booking confirmation cannot go out yet (the mail server refuses it for now) is found by its ids meanwhile', async () => {
+    const f = await createFixture(h);
+    h.smtp.failAlways({ code: 451, stage: 'rcpt', message: 'Try again later' });
+    try {
+      const { appointment } = await book(h, f, { startInMs: 10 * DAY });
+      const handle = h.env.client.workflow.getHandle(appointmentWorkflowId(f.center.id, appointment.id));
+      // The send retries inside the workflow task; the ids reach the server with its next heartbeat at the latest.
+      const attributes = await eventually(async () => (await handle.describe()).typedSearchAttributes, (a) => a.get(CenterId) === f.center.id, 30_000);
+      expect(attributes.get(AppointmentId)).toBe(appointment.externalId);
+      expect(summary(await messagesOf(h, appointment.id)).filter((l) => l.endsWith(':sent'))).toEqual([]);
+      h.smtp.failAlways(null);
+      await settled(appointment.id, (l) => l.includes('appointment.created:email:sent'));
+    } finally {
+      h.smtp.failAlways(null);
+    }
+  }, 90_000);
+
   it('X3: an activity told of newer settings or a newer revision than it can read fails retryably (StaleRead), never plans from the old rows', async () => {
     const f = await createFixture(h);
     const { appointment } = await book(h, f, { startInMs: 4 * DAY });
