@@ -97,6 +97,11 @@ export async function burstReport(infra: Infra, burst: Burst, m: number, timeout
     `select count(*)::int as debits, count(distinct message_id)::int as messages from credit_ledger where kind = 'debit' and center_id in (${placeholders})`,
     burst.centerIds,
   );
+  // Made at or after D: not prepared ahead, so its workflow sends it, not the dispatcher (README "Reminder bursts").
+  const [late] = await conn.execute<{ n: number }[]>(
+    `select count(*)::int as n from messages where event_kind = 'appointment.reminder' and created_at >= due_at and center_id in (${placeholders})`,
+    burst.centerIds,
+  );
   const mails = mailCounts(infra, new Set(rows.map((r) => r.id)), due);
   const result = {
     complete,
@@ -107,12 +112,13 @@ export async function burstReport(infra: Infra, burst: Burst, m: number, timeout
     rowsSent: rows.filter((r) => r.status === 'sent').length,
     debits: ledger?.debits ?? 0,
     debitedTwice: (ledger?.debits ?? 0) - (ledger?.messages ?? 0),
+    preparedLate: late?.n ?? 0,
     cpuDuringBurst,
     sagaSteps: await sagaBreakdown(infra.orm, { centerIds: burst.centerIds, eventKind: 'appointment.reminder', sinceMs: 0 }, due),
   };
   log(
     `${result.distinctMessages}/${m} sent (${result.sentTwice} twice, ${result.debitedTwice} debited twice); lateness p50 ${result.latenessMs.p50} ms, ` +
-      `p95 ${result.latenessMs.p95} ms, p99 ${result.latenessMs.p99} ms, max ${result.latenessMs.max} ms; CPU % ${JSON.stringify(cpuDuringBurst)}`,
+      `p95 ${result.latenessMs.p95} ms, p99 ${result.latenessMs.p99} ms, max ${result.latenessMs.max} ms; prepared after D ${result.preparedLate}; CPU % ${JSON.stringify(cpuDuringBurst)}`,
   );
   return result;
 }
