@@ -172,10 +172,14 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
   const { snapshot } = st;
   const oneTask = patched(ONE_TASK_PLAN);
   let lastIds = '';
+  /** The ids on their own, before anything else is known; the plan's upsert skips them while unchanged. */
+  const upsertIds = () => {
+    const pairs = idAttributes(snapshot);
+    lastIds = JSON.stringify(pairs);
+    upsertSearchAttributes(pairs);
+  };
   if (!oneTask) {
-    const firstIds = idAttributes(snapshot);
-    lastIds = JSON.stringify(firstIds);
-    upsertSearchAttributes(firstIds);
+    upsertIds();
     // B2-recall: booking this service again supersedes a pending recall.
     if (!input.carried) await control.supersedeRecall({ centerId: snapshot.centerId, appointmentId: snapshot.appointmentId });
   } else if (!input.carried) {
@@ -193,11 +197,7 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
     // Booking notices go out before the first plan, and a slow or failing provider can hold them
     // for long: the ids are upserted first, so the Web UI finds the appointment meanwhile. With
     // nothing to send, the plan's single upsert below carries them.
-    if (st.hasWork()) {
-      const firstIds = idAttributes(snapshot);
-      lastIds = JSON.stringify(firstIds);
-      upsertSearchAttributes(firstIds);
-    }
+    if (st.hasWork()) upsertIds();
   }
 
   for (;;) {
