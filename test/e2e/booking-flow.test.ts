@@ -42,9 +42,13 @@ describe('e2e: a booking system books, the patient is reminded and confirms', ()
     });
     expect(put.status).toBeLessThan(300);
 
-    // X6: operators find the workflow by the booking system's ids, not by internal uuids.
+    // X6: operators find the workflow by the booking system's ids, not by internal uuids, once its
+    // first workflow task has upserted them (the start carries none: README, "Seeing what the system did").
     const { workflowId } = (await call(admin, 'GET', '/v1/appointments/A-1/timeline')).body;
-    const described = await eventually(() => h.env.client.workflow.getHandle(workflowId).describe().catch(() => null), (d) => d !== null);
+    const described = await eventually(
+      () => h.env.client.workflow.getHandle(workflowId).describe().catch(() => null),
+      (d) => d?.typedSearchAttributes.get(CenterId) !== undefined,
+    );
     expect([AppointmentId, PatientId, ResourceId, CenterId].map((key) => described?.typedSearchAttributes.get(key))).toEqual(['A-1', 'P-1', 'R-1', centerId]);
 
     // B1: the confirmation email arrives at the SMTP server.
