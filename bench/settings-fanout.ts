@@ -11,7 +11,7 @@
  *
  * "Last" comes from visibility: the workflow upserts `NextMessageAt` in the workflow task that
  * re-plans, and every start lies in [S, S + 50 min), so each lead puts all N reminders in a band
- * of its own (leads 60 min apart): the count in the new band reaching N, polled every 250 ms,
+ * of its own (leads 60 min apart): the count in the new band reaching N, polled every FANOUT_POLL_MS,
  * is the moment the last one re-planned, and the old band's count must reach 0. FANOUT_SAMPLE
  * appointments (default 10; the one with the highest id, which the fan-out pages to last, and
  * random others) are watched through the `timeline` query at the same time. After the last
@@ -19,6 +19,9 @@
  * start − 240 min, none left on an older plan.
  *
  *   npx tsx bench/settings-fanout.ts     FANOUT_APPOINTMENTS=5000 FANOUT_CONCURRENCY=16 FANOUT_SAMPLE=10
+ *                                        FANOUT_CHANGES=3 FANOUT_ROUND_SECONDS=600 FANOUT_POLL_MS=250 FANOUT_SAMPLE_POLL_MS=250
+ *
+ * With BENCH_WORKER_CPU_PROF=<dir> the worker writes its CPU profiles (one per thread) there.
  */
 import os from 'node:os';
 import type { Client } from '@temporalio/client';
@@ -49,12 +52,20 @@ const log = createLog(NAME);
 const n = envInt('FANOUT_APPOINTMENTS', 5000);
 const concurrency = envInt('FANOUT_CONCURRENCY', 16);
 const sampleSize = Math.min(n, envInt('FANOUT_SAMPLE', 10));
-/** The booking lead, then one measured change per later entry. */
-const LEADS: readonly [number, ...number[]] = [1440, 120, 180, 240];
+/**
+ * How often the visibility count (FANOUT_POLL_MS, default 250) and each sampled timeline
+ * (FANOUT_SAMPLE_POLL_MS, default 250) are read. Both load the stack being measured: a count scans
+ * the dev server's visibility rows (grows with N), a query is a workflow task on the worker.
+ */
+const pollMs = envInt('FANOUT_POLL_MS', 250);
+const samplePollMs = envInt('FANOUT_SAMPLE_POLL_MS', 250);
+/** The booking lead, then one measured change per later entry (FANOUT_CHANGES of them, at most 3). */
+const LEADS: readonly [number, ...number[]] = [1440, ...[120, 180, 240].slice(0, Math.min(3, envInt('FANOUT_CHANGES', 3)))];
 const MIN = 60_000;
 /** Every start lies in [S, S + WINDOW): narrower than the 60 min between leads, so bands never touch. */
 const WINDOW_MS = 50 * MIN;
-const ROUND_TIMEOUT_MS = 10 * MIN;
+/** How long one change is followed before the next (FANOUT_ROUND_SECONDS, default 600). */
+const ROUND_TIMEOUT_MS = envInt('FANOUT_ROUND_SECONDS', 600) * 1000;
 
 interface Round {
   change: string;
@@ -246,7 +257,7 @@ await withInfra(log, {}, async (infra) => {
           const due = new Date(a.startAt - to * MIN).toISOString();
           while (Date.now() < deadline) {
             if (plannedReminder(await timelineOf(a))?.at === due) return void sampleMs.set(a.id, Date.now() - sentAt);
-            await sleep(250);
+            await sleep(samplePollMs);
           }
         }),
       );
@@ -268,7 +279,7 @@ await withInfra(log, {}, async (infra) => {
           const state = fanoutCompletedMs !== null ? 'completed' : fanoutStartedMs !== null ? 'running' : 'not started';
           log(`  +${((Date.now() - sentAt) / 1000).toFixed(1)} s: fan-out ${state}; ${replanned}/${n} re-planned; sample ${sampleMs.size}/${sample.length} (load ${loadNow()})`);
         }
-        await sleep(250);
+        await sleep(pollMs);
       }
       await watched;
       const [newBand, oldBand] = [await inBand(to), await inBand(from)];
@@ -332,6 +343,8 @@ await withInfra(log, {}, async (infra) => {
         channel: 'email',
         temporal: infra.temporal.store,
         workerCache: process.env.WORKER_MAX_CACHED_WORKFLOWS ?? 'config default',
+        pollMs,
+        samplePollMs,
       },
       results: {
         booking: { seconds: Number(bookingSeconds.toFixed(1)), perSecond: Number((n / bookingSeconds).toFixed(1)), allPlannedSeconds: Number(plannedSeconds.toFixed(1)) },
