@@ -60,7 +60,7 @@ const sampleSize = Math.min(n, envInt('FANOUT_SAMPLE', 10));
 const pollMs = envInt('FANOUT_POLL_MS', 250);
 const samplePollMs = envInt('FANOUT_SAMPLE_POLL_MS', 250);
 /** The booking lead, then one measured change per later entry (FANOUT_CHANGES of them, at most 3). */
-const LEADS: readonly [number, ...number[]] = [1440, ...[120, 180, 240].slice(0, Math.min(3, envInt('FANOUT_CHANGES', 3)))];
+const LEADS: readonly [number, ...number[]] = [1440, ...[120, 180, 240].slice(0, envInt('FANOUT_CHANGES', 3))];
 const MIN = 60_000;
 /** Every start lies in [S, S + WINDOW): narrower than the 60 min between leads, so bands never touch. */
 const WINDOW_MS = 50 * MIN;
