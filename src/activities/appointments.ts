@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/activity';
-import { BOOKING_EVENTS } from '../domain/events.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { BOOKING_EVENTS, type EventKind } from '../domain/events.js';
 import { isUnreliable } from '../domain/reliability.js';
 import { recallDueAt, recallIntervalDays } from '../domain/schedule.js';
 import { OutboundRefused, safePost } from '../channels/safe-post.js';
@@ -11,9 +12,29 @@ import { recallSuperseded, recallWorkflowId, type RecallInput } from '../workflo
 import type { ActivityDeps } from './deps.js';
 import { notifyCenter } from './notices.js';
 import { requireFresh } from './freshness.js';
-import type { AppointmentPolicy, KnownVersions } from './types.js';
+import type { AppointmentPolicy, CenterPolicy, KnownVersions } from './types.js';
 
 type Ids = { centerId: string; appointmentId: string };
+
+/** The event settings an appointment's plan reads (BOOKING_EVENTS only for a new appointment's first read). */
+const PLANNED_EVENTS = ['appointment.reminder', 'appointment.second_reminder', 'appointment.post_visit', 'resource.reminder'] as const;
+
+/** The center's part of the policy, from its settings (see CenterPolicy). */
+export async function readCenterPolicy(em: EntityManager, center: Center, extraKinds: readonly EventKind[] = []) {
+  const setting = await loadEventSettings(em, center.id, [...PLANNED_EVENTS, ...extraKinds]);
+  const reminder = setting('appointment.reminder');
+  const second = setting('appointment.second_reminder');
+  const postVisit = setting('appointment.post_visit');
+  const resourceReminder = setting('resource.reminder');
+  const policy: CenterPolicy = {
+    timeZone: center.timeZone,
+    reminder: { ...reminder.options, channels: reminder.channels },
+    secondReminder: { ...second.options, channels: second.channels },
+    postVisit: { delayMinutes: postVisit.options.delayMinutes, channels: postVisit.channels },
+    resourceReminder: { leadMinutes: resourceReminder.options.leadMinutes, channels: resourceReminder.channels },
+  };
+  return { policy, setting };
+}
 
 /**
  * X3: the center's current policy, read at every wake-up so changes reach booked appointments.
@@ -28,23 +49,16 @@ export function createLoadAppointmentPolicy(deps: ActivityDeps) {
     const appointment = await em.findOneOrFail(Appointment, { id: appointmentId, centerId });
     requireFresh({ revision: appointment.revision, settingsVersion: center.settingsVersion }, known);
     if (newAppointment) await signalRecallSuperseded(deps, appointment);
-    const setting = await loadEventSettings(em, centerId, ['appointment.reminder', 'appointment.second_reminder', 'appointment.post_visit', 'resource.reminder', ...(newAppointment ? BOOKING_EVENTS : [])]);
+    const { policy, setting } = await readCenterPolicy(em, center, newAppointment ? BOOKING_EVENTS : []);
     const past = await em.find(
       Appointment,
       { centerId, patientId: appointment.patientId, id: { $ne: appointmentId }, status: { $in: ['attended', 'no_show'] } },
       { fields: ['status'] },
     );
-    const reminder = setting('appointment.reminder');
-    const second = setting('appointment.second_reminder');
-    const postVisit = setting('appointment.post_visit');
-    const resourceReminder = setting('resource.reminder');
     return {
-      timeZone: center.timeZone,
+      ...policy,
+      settingsVersion: center.settingsVersion,
       appointmentStatus: appointment.status,
-      reminder: { ...reminder.options, channels: reminder.channels },
-      secondReminder: { ...second.options, channels: second.channels },
-      postVisit: { delayMinutes: postVisit.options.delayMinutes, channels: postVisit.channels },
-      resourceReminder: { leadMinutes: resourceReminder.options.leadMinutes, channels: resourceReminder.channels },
       unreliable: isUnreliable({ pastAppointments: past.length, noShows: past.filter((a) => a.status === 'no_show').length }),
       ...(newAppointment ? { silentBookingEvents: BOOKING_EVENTS.filter((kind) => setting(kind).channels.length === 0) } : {}),
     };

@@ -1,8 +1,13 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { openAppointmentIds, recordFanoutProgress, startFanoutProgress } from '../db/policy-fanouts.js';
+import { Center } from '../db/entities/index.js';
 import { appointmentWorkflowId, policyChanged } from '../workflows/definitions.js';
+import { readCenterPolicy } from './appointments.js';
 import type { ActivityDeps } from './deps.js';
+import { requireFresh } from './freshness.js';
+import type { CenterPolicy } from './types.js';
 
 /** Appointments signalled per page; a retried attempt resumes after the last page it finished. */
 const PAGE = 500;
@@ -23,7 +28,9 @@ const PROGRESS_EVERY_MS = 1000;
 /**
  * X3: tells every appointment of the center that can still send something that the settings
  * changed (version `settingsVersion`), page by page. The cursor is heartbeated, so a retry after
- * a worker crash goes on where the last attempt stopped instead of starting over.
+ * a worker crash goes on where the last attempt stopped instead of starting over. The center's
+ * policy is read once and goes with each signal, so an appointment re-plans without reading it
+ * (one workflow task, no database round trip, at any center size).
  */
 export function createSignalPolicyChanged(deps: ActivityDeps) {
   const { concurrency, ahead } = deps.fanoutPacing ?? FANOUT_PACING;
@@ -36,6 +43,7 @@ export function createSignalPolicyChanged(deps: ActivityDeps) {
     /** The last appointment reached in each chunk, oldest first: pacing probes. */
     const probes: string[] = [];
     const em = () => deps.orm.em.fork();
+    const change = await readChange(em(), input);
     if (!resumed) await startFanoutProgress(em(), input.centerId, input.settingsVersion, new Date());
     // The progress row is written after each page and at most once a second within one.
     let recordedAt = Date.now();
@@ -51,7 +59,7 @@ export function createSignalPolicyChanged(deps: ActivityDeps) {
       }
       for (let i = 0; i < ids.length; i += concurrency) {
         const chunk = ids.slice(i, i + concurrency);
-        const reached = await Promise.all(chunk.map((id) => signalOne(deps, input.centerId, id, input.settingsVersion)));
+        const reached = await Promise.all(chunk.map((id) => signalOne(deps, input.centerId, id, change)));
         signalled += reached.filter(Boolean).length;
         const last = chunk.findLast((_, j) => reached[j]);
         if (last) probes.push(last);
@@ -66,9 +74,16 @@ export function createSignalPolicyChanged(deps: ActivityDeps) {
   };
 }
 
-async function signalOne(deps: ActivityDeps, centerId: string, appointmentId: string, settingsVersion: number): Promise<boolean> {
+/** The center's policy at `settingsVersion` or newer (a later change may have committed meanwhile). */
+async function readChange(em: EntityManager, input: { centerId: string; settingsVersion: number }): Promise<{ settingsVersion: number; policy: CenterPolicy }> {
+  const center = await em.findOneOrFail(Center, { id: input.centerId });
+  requireFresh({ revision: null, settingsVersion: center.settingsVersion }, { minSettingsVersion: input.settingsVersion });
+  return { settingsVersion: center.settingsVersion, policy: (await readCenterPolicy(em, center)).policy };
+}
+
+async function signalOne(deps: ActivityDeps, centerId: string, appointmentId: string, change: { settingsVersion: number; policy: CenterPolicy }): Promise<boolean> {
   try {
-    await deps.temporal.workflow.getHandle(appointmentWorkflowId(centerId, appointmentId)).signal(policyChanged, { settingsVersion });
+    await deps.temporal.workflow.getHandle(appointmentWorkflowId(centerId, appointmentId)).signal(policyChanged, change);
     return true;
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return false; // finished: nothing left to re-plan

@@ -5,15 +5,24 @@ import type { RetentionStep } from '../domain/retention.js';
 
 export type { KnownVersions };
 
-/** What an appointment workflow needs to plan, read fresh at every wake-up (X3). No patient data. */
-export interface AppointmentPolicy {
+/**
+ * The center's part of an appointment's policy: the same for all its appointments, so a settings
+ * fan-out reads it once and hands it over in the signal (#8). Settings only, no patient data.
+ */
+export interface CenterPolicy {
   timeZone: string;
-  /** The row still exists and is not cancelled on the booking side. */
-  appointmentStatus: string;
   reminder: ReminderOptions & { channels: Channel[] };
   secondReminder: SecondReminderOptions & { channels: Channel[] };
   postVisit: { delayMinutes: number; channels: Channel[] };
   resourceReminder: { leadMinutes: number; channels: Channel[] };
+}
+
+/** What an appointment workflow needs to plan, read fresh at every wake-up (X3). No patient data. */
+export interface AppointmentPolicy extends CenterPolicy {
+  /** The center's settings version it was read at; absent in results recorded before it existed. */
+  settingsVersion?: number;
+  /** The row still exists and is not cancelled on the booking side. */
+  appointmentStatus: string;
   /** B2-second: no-show ratio ≥ 30 % over past appointments. */
   unreliable: boolean;
   /** Only for a new appointment's first read: which of BOOKING_EVENTS the center sends on no channel. */

@@ -1,8 +1,9 @@
-import type { AppointmentPolicy, ReadyMessage } from '../activities/types.js';
+import type { AppointmentPolicy, CenterPolicy, ReadyMessage } from '../activities/types.js';
 import { stepKey, type Step, type WorkflowStatus } from '../domain/appointment-plan.js';
 import type { EventKind } from '../domain/events.js';
 import type { KnownVersions } from '../domain/freshness.js';
 import type { AnswerVia, AppointmentSnapshot, PatientAnswer, TimelineEntry } from '../engine/port.js';
+import type { PolicyChange } from './definitions.js';
 
 export type Action =
   | { type: 'answer'; eventId: string; answer: PatientAnswer; via: string }
@@ -174,10 +175,27 @@ export class AppointmentState {
     this.wake = true;
   }
 
-  onPolicyChanged(change: { settingsVersion?: number } | undefined): void {
-    this.carried.settingsVersion = Math.max(this.carried.settingsVersion ?? 0, change?.settingsVersion ?? 0);
-    this.policy = null;
+  /**
+   * `carriedPolicyAllowed`: whether this run may plan with the policy the signal carries (a patch
+   * check, so histories recorded before it replay with their policy read).
+   */
+  onPolicyChanged(change: PolicyChange | undefined, carriedPolicyAllowed: () => boolean): void {
+    const version = change?.settingsVersion ?? 0;
+    this.carried.settingsVersion = Math.max(this.carried.settingsVersion ?? 0, version);
+    this.policy = change?.policy ? this.withCenterPolicy(version, change.policy, carriedPolicyAllowed) : null;
     this.changed = true;
     this.wake = true;
+  }
+
+  /**
+   * The last policy read with the center's part from a signal: the appointment's own part (status,
+   * attendance record) is not what a settings change changes. Null (read it all again) when the
+   * last read has no version to compare; the last read itself when it is newer than the signal (a
+   * late signal of an earlier change).
+   */
+  private withCenterPolicy(version: number, center: CenterPolicy, carriedPolicyAllowed: () => boolean): AppointmentPolicy | null {
+    const last = this.policy;
+    if (last?.settingsVersion === undefined || !carriedPolicyAllowed()) return null;
+    return version >= last.settingsVersion ? { ...last, ...center, settingsVersion: version } : last;
   }
 }

@@ -41,6 +41,12 @@ const MAX_HISTORY_EVENTS = 2_000;
  * notices are to be sent: the ids before them). Histories without this patch replay the old way.
  */
 const ONE_TASK_PLAN = 'one-task-plan';
+/**
+ * #8: a settings fan-out hands the center's policy over in its signal, and the appointment
+ * re-plans with it in the signal's own workflow task: no local activity, no database read, one
+ * activation instead of two. Histories without this patch read the policy as they did.
+ */
+const POLICY_IN_SIGNAL = 'policy-in-signal';
 
 export interface AppointmentWorkflowInput {
   snapshot: AppointmentSnapshot;
@@ -71,7 +77,7 @@ export async function appointmentWorkflow(input: AppointmentWorkflowInput): Prom
   setHandler(patientAnswered, (answer) => st.onAnswered(answer));
   setHandler(attendanceRecorded, (report) => st.onAttendance(report));
   setHandler(resourceAlerted, (alert) => st.onAlert(alert));
-  setHandler(policyChanged, (change) => st.onPolicyChanged(change));
+  setHandler(policyChanged, (change) => st.onPolicyChanged(change, () => patched(POLICY_IN_SIGNAL)));
   setHandler(timelineQuery, () => st.timeline());
 
   /**

@@ -1,10 +1,10 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ReadyMessage } from '../activities/types.js';
+import type { CenterPolicy, ReadyMessage } from '../activities/types.js';
 import type { AlertProgress, AnswerVia, AppointmentSnapshot, PatientAnswer, TimelineEntry } from '../engine/port.js';
 
 /**
  * Messages into the workflows, typed once and used by the engine client (API side) through
- * `getHandle(...).signal(...)`. Payloads are ids, times and flags only.
+ * `getHandle(...).signal(...)`. Payloads are ids, times, flags and center settings: no patient data.
  */
 export const appointmentChanged = defineSignal<[AppointmentSnapshot]>('appointmentChanged');
 export const appointmentCancelled = defineSignal<[{ eventId: string; reason: 'booking' | 'absence' | 'erased' }]>('appointmentCancelled');
@@ -12,8 +12,15 @@ export const patientAnswered = defineSignal<[{ eventId: string; answer: PatientA
 export const attendanceRecorded = defineSignal<[{ eventId: string; attended: boolean }]>('attendanceRecorded');
 /** B4: `ready` (message ids only) when the alert prepared and paid the patient's message already: the workflow only sends it. */
 export const resourceAlerted = defineSignal<[{ alertId: string; kind: 'delay' | 'absence'; delayMinutes: number | null; ready?: ReadyMessage[] }]>('resourceAlerted');
-/** X3: the center's settings changed; `settingsVersion` is absent only in histories recorded before it existed. */
-export const policyChanged = defineSignal<[{ settingsVersion?: number }?]>('policyChanged');
+/**
+ * X3: the center's settings changed; `settingsVersion` is absent only in histories recorded before
+ * it existed. `policy`: the center's settings at that version (no patient data), from the fan-out.
+ */
+export const policyChanged = defineSignal<[PolicyChange?]>('policyChanged');
+export interface PolicyChange {
+  settingsVersion?: number;
+  policy?: CenterPolicy;
+}
 export const recallSuperseded = defineSignal<[{ appointmentId: string }]>('recallSuperseded');
 
 export const timelineQuery = defineQuery<TimelineEntry[]>('timeline');

@@ -1,4 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import { tsToMs } from '@temporalio/common/lib/time.js';
+import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/api/app.js';
 import { Center } from '../../src/db/entities/index.js';
@@ -31,7 +33,7 @@ describe('e2e: the settings fan-out keeps pace with the worker', () => {
 
   const call = (key: string, method: string, path: string, body?: unknown) => callOk(app, key, method, path, body);
 
-  it('X3 paced: the fan-out signals the next chunk only once the appointments signalled before it have re-planned', async () => {
+  it('X3 paced: the fan-out signals the next chunk only once the appointments signalled before it have re-planned, each in one task without a policy read', async () => {
     const other = await call(PLATFORM_KEY, 'POST', '/v1/centers', { name: 'Centro Passo' });
     const [otherAdmin, otherBooking, otherId] = [other.body.keys.admin.key, other.body.keys.booking.key, other.body.center.id as string];
     await call(PLATFORM_KEY, 'POST', '/v1/credits/top-ups', { centerId: otherId, amount: 100, note: 'test' });
@@ -64,7 +66,11 @@ describe('e2e: the settings fan-out keeps pace with the worker', () => {
       ids.map(async (id) => {
         const events = (await h.env.client.workflow.getHandle(appointmentWorkflowId(otherId, id)).fetchHistory()).events ?? [];
         const at = events.findLastIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'policyChanged');
-        const done = events.slice(at + 1).find((e) => e.workflowTaskCompletedEventAttributes);
+        const after = events.slice(at + 1);
+        const done = after.find((e) => e.workflowTaskCompletedEventAttributes);
+        // #8: the signal carries the center's policy: re-planned in one task, without reading it.
+        expect(after.filter((e) => e.workflowTaskCompletedEventAttributes), id).toHaveLength(1);
+        expect(after.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity'), id).toEqual([]);
         return { signalledAt: tsToMs(events[at]!.eventTime!), actedAt: tsToMs(done!.eventTime!) };
       }),
     );
@@ -72,6 +78,12 @@ describe('e2e: the settings fan-out keeps pace with the worker', () => {
     for (let c = PACING.ahead + 1; c < chunks.length; c++) {
       const probe = chunks[c - PACING.ahead - 1]!.at(-1)!; // the last of the chunk `ahead + 1` before
       expect(Math.min(...chunks[c]!.map((x) => x.signalledAt)), `chunk ${c}`).toBeGreaterThanOrEqual(probe.actedAt);
+    }
+    if (process.env.UPDATE_HISTORIES) {
+      // The replay test's guard for the policy-in-signal patch (test/workflows/replay.test.ts);
+      // appointment-policy-read.binpb was recorded so by the code before it (UPDATE_HISTORIES_AS).
+      const history = await h.env.client.workflow.getHandle(appointmentWorkflowId(otherId, ids[0]!)).fetchHistory();
+      writeFileSync(process.env.UPDATE_HISTORIES_AS ?? 'test/histories/appointment-policy-in-signal.binpb', temporal.api.history.v1.History.encode(history).finish());
     }
   });
 });
