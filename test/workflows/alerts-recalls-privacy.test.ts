@@ -6,6 +6,7 @@ import { ledgerSum } from '../../src/db/credits.js';
 import { Appointment, Center, Message, MessageSecret, Patient, ResourceAlert, Service } from '../../src/db/entities/index.js';
 import { appointmentWorkflowId } from '../../src/workflows/definitions.js';
 import { createPrepareForAppointments } from '../../src/activities/prepare.js';
+import { localDayKey } from '../../src/domain/local-time.js';
 import { readableText } from '../support/history-scan.js';
 import { book, createFixture, eventually, messagesOf, setEvent, startEngineHarness, summary, type EngineHarness } from '../support/engine.js';
 
@@ -74,7 +75,7 @@ describe('alerts, recalls, password messages and what Temporal stores', () => {
     const start = new Date(Date.now() + 2 * DAY);
     // In the database but never told to the engine (no workflow).
     const orphan = em.create(Appointment, { centerId: f.center.id, externalId: 'no-workflow', patientId: f.patient.id, resourceId: f.resource.id, startAt: start, endAt: new Date(start.getTime() + HOUR), bookedAt: new Date() });
-    const alert = em.create(ResourceAlert, { centerId: f.center.id, resourceId: f.resource.id, day: start.toISOString().slice(0, 10), kind: 'delay', delayMinutes: 15 });
+    const alert = em.create(ResourceAlert, { centerId: f.center.id, resourceId: f.resource.id, day: localDayKey(start, f.center.timeZone), kind: 'delay', delayMinutes: 15 });
     await em.flush();
     const before = await ledgerSum(h.db.orm.em.fork(), f.center.id);
     await h.engine.resourceAlert({ centerId: f.center.id, alertId: alert.id, resourceId: f.resource.id, day: alert.day, kind: 'delay', delayMinutes: 15 });
@@ -127,7 +128,7 @@ describe('alerts, recalls, password messages and what Temporal stores', () => {
     await setEvent(h, f.center.id, 'alert.cancellation', ['email']);
     const { appointment } = await book(h, f, { startInMs: DAY });
     const em = h.db.orm.em.fork();
-    const alert = em.create(ResourceAlert, { centerId: f.center.id, resourceId: f.resource.id, day: appointment.startAt.toISOString().slice(0, 10), kind: 'absence' });
+    const alert = em.create(ResourceAlert, { centerId: f.center.id, resourceId: f.resource.id, day: localDayKey(appointment.startAt, f.center.timeZone), kind: 'absence' });
     await em.flush();
     await h.engine.resourceAlert({ centerId: f.center.id, alertId: alert.id, resourceId: f.resource.id, day: alert.day, kind: 'absence', delayMinutes: null });
     const lines = await eventually(async () => summary(await messagesOf(h, appointment.id)), (l) => l.includes('alert.cancellation:email:sent'));
