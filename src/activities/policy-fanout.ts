@@ -3,11 +3,10 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { openAppointmentIds, recordFanoutProgress, startFanoutProgress } from '../db/policy-fanouts.js';
 import { Center } from '../db/entities/index.js';
-import { appointmentWorkflowId, policyChanged } from '../workflows/definitions.js';
+import { appointmentWorkflowId, policyChanged, type PolicyChange } from '../workflows/definitions.js';
 import { readCenterPolicy } from './appointments.js';
 import type { ActivityDeps } from './deps.js';
 import { requireFresh } from './freshness.js';
-import type { CenterPolicy } from './types.js';
 
 /** Appointments signalled per page; a retried attempt resumes after the last page it finished. */
 const PAGE = 500;
@@ -74,14 +73,17 @@ export function createSignalPolicyChanged(deps: ActivityDeps) {
   };
 }
 
+/** What every signal of one fan-out attempt carries: the version and the center's policy at it. */
+type FanoutChange = Required<PolicyChange>;
+
 /** The center's policy at `settingsVersion` or newer (a later change may have committed meanwhile). */
-async function readChange(em: EntityManager, input: { centerId: string; settingsVersion: number }): Promise<{ settingsVersion: number; policy: CenterPolicy }> {
+async function readChange(em: EntityManager, input: { centerId: string; settingsVersion: number }): Promise<FanoutChange> {
   const center = await em.findOneOrFail(Center, { id: input.centerId });
   requireFresh({ revision: null, settingsVersion: center.settingsVersion }, { minSettingsVersion: input.settingsVersion });
   return { settingsVersion: center.settingsVersion, policy: (await readCenterPolicy(em, center)).policy };
 }
 
-async function signalOne(deps: ActivityDeps, centerId: string, appointmentId: string, change: { settingsVersion: number; policy: CenterPolicy }): Promise<boolean> {
+async function signalOne(deps: ActivityDeps, centerId: string, appointmentId: string, change: FanoutChange): Promise<boolean> {
   try {
     await deps.temporal.workflow.getHandle(appointmentWorkflowId(centerId, appointmentId)).signal(policyChanged, change);
     return true;
