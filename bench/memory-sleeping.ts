@@ -9,6 +9,9 @@
  * then for MEM_IDLE_SECONDS (default 90) while everything sleeps: first / last / max of each.
  * No booking confirmations (appointment.created channels []), so nothing is sent.
  *
+ * MEM_SETTLE_TIMEOUT_S bounds the wait for all to plan (default an hour, or k / 15 s if longer);
+ * each progress line names the worker's latest RSS, so a 100 000 import shows memory against count.
+ *
  * MEM_VIA=bulk books them as an initial import would (#13): `POST /v1/appointments:batch`
  * through `createApp` (MEM_BATCH per request, default 500, 2 requests in flight) with the
  * outbox relay an API process runs, so the planning rate is booking → asleep through the API.
@@ -53,6 +56,8 @@ const idleSeconds = envInt('MEM_IDLE_SECONDS', 90);
 const sampleMs = envInt('MEM_SAMPLE_MS', 2000);
 const via = process.env.MEM_VIA === 'bulk' ? 'bulk' : 'engine';
 const batchSize = envInt('MEM_BATCH', 500);
+/** How long to wait for all to plan: an hour, or longer for an import that cannot plan in one at ~30/s. */
+const settleTimeoutSeconds = envInt('MEM_SETTLE_TIMEOUT_S', Math.max(3600, Math.ceil(k / 15)));
 const MiB = 2 ** 20;
 const DAY_MS = 24 * 3600_000;
 
@@ -115,7 +120,11 @@ await withInfra(log, {}, async (infra) => {
     const cpuAtStart = cpuMark(groups);
     const booking: { seconds: number; perSecond: number; answeredSeconds?: number } = via === 'bulk' ? await importThroughApi() : await bookAll(infra.engine, snapshots, 32, log);
     log(`booked ${k} in ${booking.seconds.toFixed(0)} s; waiting for every workflow to plan and sleep`);
-    const settled = await waitForCount(infra.client, settledQuery([centerId]), k, 3_600_000, log);
+    const latestRss = () => {
+      const last = worker.memory[worker.memory.length - 1];
+      return last ? `worker RSS ${Math.round(last.rss / MiB)} MiB, heapUsed ${Math.round(last.heapUsed / MiB)} MiB` : 'worker RSS not sampled yet';
+    };
+    const settled = await waitForCount(infra.client, settledQuery([centerId]), k, settleTimeoutSeconds * 1000, log, { pollMs: k > 20_000 ? 10_000 : 1000, detail: latestRss });
     const rampSeconds = (Date.now() - rampStart) / 1000;
     // What the 2 cores did while planning: which process tree limits the rate.
     const cpuDuringRamp = cpuPercent(cpuAtStart, cpuMark(groups), rampSeconds);

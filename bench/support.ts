@@ -184,10 +184,16 @@ async function startTemporal(dataDir: string, log: Log): Promise<BenchTemporal> 
     recent.push(...chunk.toString('utf8').split('\n').filter(Boolean));
     recent.splice(0, Math.max(0, recent.length - 20));
   });
+  let stopping = false;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A server that dies under load would otherwise show only as the worker's connection errors.
+  child.once('exit', (code, signal) => {
+    if (!stopping) log(`Temporal dev server exited unexpectedly (code ${code}, signal ${signal}); its last stderr lines:\n${recent.join('\n')}`);
+  });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   const stop = async () => {
+    stopping = true;
     process.removeListener('exit', killOnExit);
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGINT');
@@ -533,7 +539,16 @@ export async function bookAll(engine: Engine, snapshots: AppointmentSnapshot[], 
 }
 
 /** Polls a visibility count until it reaches `expected` (workflows that planned and went to sleep). */
-export async function waitForCount(client: Client, query: string, expected: number, timeoutMs: number, log: Log): Promise<number> {
+export async function waitForCount(
+  client: Client,
+  query: string,
+  expected: number,
+  timeoutMs: number,
+  log: Log,
+  /** Count every `pollMs` (a count over 100 000 workflows is not free); `detail` adds to each progress line. */
+  options: { pollMs?: number; detail?: () => string } = {},
+): Promise<number> {
+  const { pollMs = 1000, detail } = options;
   const deadline = Date.now() + timeoutMs;
   let last = -1;
   let lastLog = 0;
@@ -545,11 +560,11 @@ export async function waitForCount(client: Client, query: string, expected: numb
       return count;
     }
     if (count !== last && Date.now() - lastLog > 5000) {
-      log(`  ${count}/${expected} workflows settled`);
+      log(`  ${count}/${expected} workflows settled${detail ? `; ${detail()}` : ''}`);
       lastLog = Date.now();
     }
     last = count;
-    await sleep(1000);
+    await sleep(pollMs);
   }
 }
 

@@ -20,7 +20,7 @@ import { ApiError, fieldErrors, problemResponse } from './problem.js';
 import { createTokenBuckets, defaultRateLimit, rateLimit, type RateLimitOptions } from './rate-limit.js';
 import { alertRoutes } from './routes/alerts.js';
 import { appointmentBatchRoutes } from './routes/appointment-batch.js';
-import { appointmentRoutes } from './routes/appointments.js';
+import { appointmentRoutes, PUT_IN_ONE_STATEMENT } from './routes/appointments.js';
 import { approvedSenderRoutes } from './routes/approved-senders.js';
 import { centerRoutes } from './routes/center.js';
 import { consentHistoryRoutes } from './routes/consent-history.js';
@@ -177,7 +177,7 @@ export function createApp(deps: AppDeps): App {
   app.use('/v1/*', authenticate(deps.config.PLATFORM_API_KEY, apiKeys, createAuthThrottle(deps.authThrottle ?? defaultAuthThrottle, () => now().getTime())));
   app.use('/v1/*', rateLimit(buckets));
   // The Idempotency-Key request hash is keyed by a server secret (idempotency.ts).
-  app.use('/v1/*', unitOfWork(createIdempotency(deps.config.PLATFORM_API_KEY), { beforeCommit: deps.beforeCommit }));
+  app.use('/v1/*', unitOfWork(createIdempotency(deps.config.PLATFORM_API_KEY), { beforeCommit: deps.beforeCommit, inOneStatement: PUT_IN_ONE_STATEMENT }));
   app
     .route('/v1', platformRoutes(routeDeps))
     .route('/v1', approvedSenderRoutes(routeDeps))

@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { Appointment } from '../db/entities/index.js';
 import type { EngineCommand } from '../engine/commands.js';
 import { snapshotOf } from '../engine/snapshot.js';
@@ -43,11 +42,14 @@ export function writeOutcome(existing: Appointment | null, revision: number): Wr
   return existing.status === 'cancelled' ? 'cancelled' : 'updated';
 }
 
-/** Creates the row (persisted, not flushed) or modifies the locked one. */
-export function applyWrite(em: EntityManager, target: { centerId: string; externalId: string; existing: Appointment | null }, body: AppointmentWrite, refs: AppointmentRefs, now: Date): Appointment {
+/**
+ * The row as the write leaves it: a new one (not yet persisted) or the stored one, modified.
+ * Pure: the caller persists it (a batch, in its transaction) or writes it in one statement (a PUT).
+ */
+export function applyWrite(target: { centerId: string; externalId: string; existing: Appointment | null }, body: AppointmentWrite, refs: AppointmentRefs, now: Date): Appointment {
   const { centerId, externalId, existing } = target;
   const startAt = new Date(body.startAt);
-  const row = existing ?? em.create(Appointment, { centerId, externalId, ...refs, startAt, endAt: new Date(body.endAt), bookedAt: now });
+  const row = existing ?? Object.assign(new Appointment(), { centerId, externalId, bookedAt: now });
   // A confirmation was for the old time: a moved appointment asks again (B2-confirm).
   if (existing && existing.startAt.getTime() !== startAt.getTime() && existing.status === 'confirmed') {
     row.status = 'booked';

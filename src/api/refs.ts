@@ -29,6 +29,22 @@ export async function requireRefs<W extends Wanted>(em: EntityManager, centerId:
  * first such field (`prefix` + field, e.g. `items.3.patientId`); nothing is resolved then.
  */
 export async function requireRefsOfItems<W extends Wanted>(em: EntityManager, centerId: string, items: { prefix: string; wanted: W }[]): Promise<ResolvedRefs<W>[]> {
+  const lookup = refsLookup(em, centerId, items);
+  return lookup.resolve(lookup.sql === null ? [] : await em.execute<FoundRef[]>(lookup.sql, lookup.params));
+}
+
+/** One row of a lookup: which table (by its index in the lookup), the external id and our uuid. */
+export interface FoundRef {
+  t: number;
+  external_id: string;
+  id: string;
+}
+
+/**
+ * The lookup of requireRefsOfItems as a statement to run alone or to embed in a larger one
+ * (sql null when no id is wanted), and the resolution of the rows it found: 422 as above.
+ */
+export function refsLookup<W extends Wanted>(em: EntityManager, centerId: string, items: { prefix: string; wanted: W }[]): { sql: string | null; params: string[]; resolve: (rows: FoundRef[]) => ResolvedRefs<W>[] } {
   const byTable = new Map<string, Set<string>>();
   const tables = em.getMetadata();
   const tableOf = (entity: Directory) => tables.get(entity.name).tableName;
@@ -39,33 +55,33 @@ export async function requireRefsOfItems<W extends Wanted>(em: EntityManager, ce
       byTable.set(tableOf(entity), ids.add(externalId));
     }
   }
-  const found = new Map<string, string>();
-  if (byTable.size > 0) {
-    const lookups = [...byTable.entries()];
-    // Only table names from metadata go into the text; the center and the ids are bound.
-    const sql = lookups
-      .map(([table], i) => `select ${i}::int as t, external_id, id from "${table}" where center_id = ? and external_id in (select jsonb_array_elements_text(?::jsonb))`)
-      .join(' union all ');
-    const rows = await em.execute<{ t: number; external_id: string; id: string }[]>(sql, lookups.flatMap(([, ids]) => [centerId, JSON.stringify([...ids])]));
-    for (const row of rows) found.set(`${lookups[row.t]![0]}|${row.external_id}`, row.id);
-  }
-  const errors: FieldError[] = [];
-  const resolved = items.map(({ prefix, wanted }) => {
-    let named = false;
-    const fields = Object.entries(wanted).map(([field, { entity, externalId }]) => {
-      if (externalId === null || externalId === undefined) return [field, null] as const;
-      const id = found.get(`${tableOf(entity)}|${externalId}`);
-      if (id === undefined && !named) {
-        named = true;
-        errors.push({ field: `${prefix}${field}`, message: `No ${entity.name.toLowerCase()} with id "${externalId}" in this center.` });
-      }
-      return [field, id ?? null] as const;
+  const lookups = [...byTable.entries()];
+  // Only table names from metadata go into the text; the center and the ids are bound.
+  const sql = lookups.length
+    ? lookups.map(([table], i) => `select ${i}::int as t, external_id, id from "${table}" where center_id = ? and external_id in (select jsonb_array_elements_text(?::jsonb))`).join(' union all ')
+    : null;
+  const params = lookups.flatMap(([, ids]) => [centerId, JSON.stringify([...ids])]);
+  const resolve = (rows: FoundRef[]) => {
+    const found = new Map(rows.map((row) => [`${lookups[row.t]![0]}|${row.external_id}`, row.id]));
+    const errors: FieldError[] = [];
+    const resolved = items.map(({ prefix, wanted }) => {
+      let named = false;
+      const fields = Object.entries(wanted).map(([field, { entity, externalId }]) => {
+        if (externalId === null || externalId === undefined) return [field, null] as const;
+        const id = found.get(`${tableOf(entity)}|${externalId}`);
+        if (id === undefined && !named) {
+          named = true;
+          errors.push({ field: `${prefix}${field}`, message: `No ${entity.name.toLowerCase()} with id "${externalId}" in this center.` });
+        }
+        return [field, id ?? null] as const;
+      });
+      return Object.fromEntries(fields) as ResolvedRefs<W>;
     });
-    return Object.fromEntries(fields) as ResolvedRefs<W>;
-  });
-  if (errors.length === 1) throw ApiError.unprocessable(errors[0]!.field, errors[0]!.message);
-  if (errors.length > 1) throw new ApiError(422, `${errors.length} references are unknown in this center; nothing was written.`, errors);
-  return resolved;
+    if (errors.length === 1) throw ApiError.unprocessable(errors[0]!.field, errors[0]!.message);
+    if (errors.length > 1) throw new ApiError(422, `${errors.length} references are unknown in this center; nothing was written.`, errors);
+    return resolved;
+  };
+  return { sql, params, resolve };
 }
 
 /** A referenced id that must exist: 422 naming the field otherwise. */

@@ -17,9 +17,16 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * Only 2xx answers are stored: a rejected request changed nothing and may be retried. The
  * record itself (HMAC, redaction of secrets, time to live) is idempotency.ts's.
  */
-export function unitOfWork(idempotency: Idempotency, options: { beforeCommit?: (() => Promise<void>) | undefined } = {}): MiddlewareHandler<ApiEnv> {
+export function unitOfWork(
+  idempotency: Idempotency,
+  options: {
+    beforeCommit?: (() => Promise<void>) | undefined;
+    /** Writes that make their change in one statement (autocommit) and need no transaction. */
+    inOneStatement?: (method: string, path: string) => boolean;
+  } = {},
+): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
-    if (READS.has(c.req.method)) return next();
+    if (READS.has(c.req.method) || options.inOneStatement?.(c.req.method, c.req.path)) return next();
     const em = c.get('em');
     const idempotencyKey = idempotency.keyOf(c);
     await em.begin();

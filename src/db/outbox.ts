@@ -15,9 +15,14 @@ export async function enqueueCommands(em: EntityManager, commands: EngineCommand
   await em.execute(
     `with queued as (insert into engine_outbox (stream, command) values ${commands.map(() => '(?, ?::jsonb)').join(', ')} returning id)
      select pg_notify('${OUTBOX_CHANNEL}', count(*)::text) from queued`,
-    // With tracing on, a command keeps its request's trace context for the relay (trace-context.ts).
-    commands.flatMap((c) => [streamOf(c), JSON.stringify(withTrace(c))]),
+    commands.flatMap(outboxValues),
   );
+}
+
+/** One command's outbox columns (stream, command as JSON), for a statement that inserts it itself. */
+export function outboxValues(command: EngineCommand): [string, string] {
+  // With tracing on, a command keeps its request's trace context for the relay (trace-context.ts).
+  return [streamOf(command), JSON.stringify(withTrace(command))];
 }
 
 function withTrace(command: EngineCommand): EngineCommand & { trace?: TraceCarrier } {

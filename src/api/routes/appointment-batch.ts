@@ -76,7 +76,8 @@ export function appointmentBatchRoutes(deps: RouteDeps) {
     const writes = items.flatMap((item, i) => (outcomes[i] === 'ignored' ? [] : [i]));
     const refs = await requireRefsOfItems(em, centerId, writes.map((i) => ({ prefix: `items.${i}.`, wanted: refsWanted(items[i]!) })));
     const now = deps.now();
-    const rows = new Map(writes.map((i, k) => [i, applyWrite(em, { centerId, externalId: items[i]!.id, existing: byId.get(items[i]!.id) ?? null }, items[i]!, refs[k]!, now)]));
+    const rows = new Map(writes.map((i, k) => [i, applyWrite({ centerId, externalId: items[i]!.id, existing: byId.get(items[i]!.id) ?? null }, items[i]!, refs[k]!, now)]));
+    for (const i of writes) if (outcomes[i] === 'created') em.persist(rows.get(i)!);
     await em.flush();
     await enqueueCommands(em, writes.map((i) => changedCommand(rows.get(i)!, items[i]!, outcomes[i] === 'created')));
 

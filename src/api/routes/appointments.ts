@@ -10,7 +10,7 @@ import type { ApiEnv } from '../context.js';
 import type { RouteDeps } from '../deps.js';
 import { findPage, pageOf, pageQuery } from '../pagination.js';
 import { ApiError } from '../problem.js';
-import { externalIds, requireRefs } from '../refs.js';
+import { externalIds, refsLookup } from '../refs.js';
 import {
   bearer,
   conflictResponse,
@@ -27,6 +27,7 @@ import {
 import { stamp, timestamps } from './directory.js';
 import { applyWrite, bodyRefs, CANCELLED_DETAIL, changedCommand, writeOutcome, type AppointmentWrite } from '../appointment-writes.js';
 import { enqueueCommands } from '../../db/outbox.js';
+import { readWithRefs, writeIfUnchanged } from '../../db/appointment-statements.js';
 import { appointmentWorkflowId } from '../../workflows/definitions.js';
 
 export const appointmentView = z
@@ -210,6 +211,14 @@ const getAppointment = createRoute({
   responses: { 200: json(appointmentView, 'The appointment'), ...errorResponses },
 });
 
+/**
+ * `PUT /v1/appointments/{id}` writes in one statement and needs no transaction around it
+ * (src/db/appointment-statements.ts): the unit of work leaves the requests this matches alone.
+ */
+export const PUT_IN_ONE_STATEMENT = (method: string, path: string) => method === 'PUT' && /^\/v1\/appointments\/[^/]+$/.test(path);
+/** Lost races a PUT retries before it answers 409: each one means another write of it committed. */
+const MAX_PUT_ATTEMPTS = 5;
+
 const putResult = z.object({ status: z.enum(['created', 'updated', 'ignored']), appointment: appointmentView }).openapi('AppointmentPutResult');
 
 const putAppointment = createRoute({
@@ -309,15 +318,23 @@ export function appointmentRoutes(deps: RouteDeps) {
       const centerId = callerCenterId(c.var.caller);
       const externalIdValue = c.req.valid('param').id;
       const body = c.req.valid('json');
-      const existing = await em.findOne(Appointment, { centerId, externalId: externalIdValue }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      const outcome = writeOutcome(existing, body.revision);
-      if (outcome === 'ignored') return c.json({ status: outcome, appointment: await toView(em, existing!) }, 200);
-      if (outcome === 'cancelled') throw new ApiError(409, CANCELLED_DETAIL);
-      const refs = await requireRefs(em, centerId, refsWanted(body));
-      const row = applyWrite(em, { centerId, externalId: externalIdValue, existing }, body, refs, deps.now());
-      await em.flush();
-      await enqueueCommands(em, [changedCommand(row, body, outcome === 'created')]);
-      return c.json({ status: outcome, appointment: viewOf(row, bodyRefs(body)) }, outcome === 'created' ? 201 : 200);
+      // No transaction around this one (PUT_IN_ONE_STATEMENT): read, decide, write-if-unchanged.
+      for (let attempt = 1; ; attempt += 1) {
+        const lookup = refsLookup(em, centerId, [{ prefix: '', wanted: refsWanted(body) }]);
+        const { existing, found } = await readWithRefs(em, centerId, externalIdValue, lookup);
+        const outcome = writeOutcome(existing, body.revision);
+        if (outcome === 'ignored') return c.json({ status: outcome, appointment: await toView(em, existing!) }, 200);
+        if (outcome === 'cancelled') throw new ApiError(409, CANCELLED_DETAIL);
+        const [refs] = lookup.resolve(found);
+        const read = existing && { revision: existing.revision, status: existing.status };
+        const row = applyWrite({ centerId, externalId: externalIdValue, existing }, body, refs!, deps.now());
+        row.updatedAt = new Date();
+        if (await writeIfUnchanged(em, row, read, changedCommand(row, body, outcome === 'created'))) {
+          return c.json({ status: outcome, appointment: viewOf(row, bodyRefs(body)) }, outcome === 'created' ? 201 : 200);
+        }
+        // Another write of this appointment committed between the read and the write: read again.
+        if (attempt === MAX_PUT_ATTEMPTS) throw new ApiError(409, 'The appointment was changed by other requests while this one was written; send it again.');
+      }
     })
     .openapi(cancelAppointment, async (c) => {
       const em = c.var.em;
