@@ -9,8 +9,9 @@
  *   start with attributes  the start the relay made until 2026-12-04 (the 5 search attributes at
  *           the start), for comparison with what it makes now
  *   api     `PUT /v1/appointments/{id}` through `createApp` (`app.request()`, no sockets): API
- *           key (cached after its first lookup), transaction, row lock, one lookup of the 4
- *           directory references, insert, outbox row + NOTIFY, commit; a pino logger at info
+ *           key (cached after its first lookup), one statement reading the row and the 4
+ *           directory references, one writing the row, its outbox row and NOTIFY (autocommit,
+ *           src/db/appointment-statements.ts); a pino logger at info
  *           writes to /dev/null as in production. The API answers before Temporal hears of
  *           it (#8), so the phase runs the outbox relay in this process, as every API process
  *           does (`src/engine/start-relay.ts`), and its clock stops when the outbox is empty:

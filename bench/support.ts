@@ -180,15 +180,19 @@ async function startTemporal(dataDir: string, log: Log): Promise<BenchTemporal> 
   if (mode === 'file') args.push('--db-filename', join(dataDir, 'temporal.db'));
   const child = spawn(temporalBinaries().cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const recent: string[] = [];
+  /** The first lines of a Go panic or fatal error: the reason, which the last lines miss. */
+  const fatal: string[] = [];
   child.stderr.on('data', (chunk: Buffer) => {
-    recent.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    const lines = chunk.toString('utf8').split('\n').filter(Boolean);
+    for (const line of lines) if (fatal.length > 0 ? fatal.length < 12 : /^(panic|fatal error)/.test(line)) fatal.push(line);
+    recent.push(...lines);
     recent.splice(0, Math.max(0, recent.length - 20));
   });
   let stopping = false;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   // A server that dies under load would otherwise show only as the worker's connection errors.
   child.once('exit', (code, signal) => {
-    if (!stopping) log(`Temporal dev server exited unexpectedly (code ${code}, signal ${signal}); its last stderr lines:\n${recent.join('\n')}`);
+    if (!stopping) log(`Temporal dev server exited unexpectedly (code ${code}, signal ${signal}): ${fatal.length ? fatal.join('\n') : recent.join('\n')}`);
   });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);

@@ -1,4 +1,5 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import { createHash } from 'node:crypto';
 import type { FoundRef } from '../api/refs.js';
 import type { EngineCommand } from '../engine/commands.js';
 import { Appointment } from './entities/index.js';
@@ -48,6 +49,24 @@ function columnsOf(em: EntityManager): Column[] {
 /** The fields a PUT may change (appointment-writes.ts applyWrite); the others are other writers'. */
 const PUT_FIELDS = new Set<string>(['patientId', 'resourceId', 'serviceId', 'locationId', 'startAt', 'endAt', 'notes', 'groupName', 'priceList', 'bookedOnline', 'bookedAt', 'revision', 'status', 'confirmedAt', 'updatedAt']);
 
+interface Connection {
+  executeQuery<T>(query: string, cb: () => Promise<T>, context?: { query: string; params: unknown[] }): Promise<T>;
+}
+
+/**
+ * Runs `sql` as a named prepared statement (one per distinct text and connection): PostgreSQL
+ * parses and plans it once per connection instead of once per booking, and the values travel as
+ * bind parameters. `em.execute` inlines every value into the text instead, so each booking's
+ * statement was new to PostgreSQL. Through the ORM connection's `executeQuery`, so its logging
+ * and the tests' statement counts still see it (the method is protected in MikroORM's types).
+ */
+async function prepared<T>(em: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
+  const name = `appt_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+  const connection = em.getConnection() as unknown as Connection;
+  const result = await connection.executeQuery(sql, async () => (await em.getKnex().raw(sql, params as Knex.RawBinding[]).options({ name })) as { rows: T[] }, { query: sql, params });
+  return result.rows;
+}
+
 /** The stored appointment (null if none) and the rows of the reference lookup, in one statement. */
 export async function readWithRefs(
   em: EntityManager,
@@ -56,7 +75,8 @@ export async function readWithRefs(
   lookup: { sql: string | null; params: string[] },
 ): Promise<{ existing: Appointment | null; found: FoundRef[] }> {
   const found = lookup.sql ? `(select coalesce(jsonb_agg(f), '[]'::jsonb) from (${lookup.sql}) f)` : `'[]'::jsonb`;
-  const [row] = await em.execute<Record<string, unknown>[]>(
+  const [row] = await prepared<Record<string, unknown>>(
+    em,
     `select a.*, ${found} as found_refs from (select 1) as one left join appointments a on a.center_id = ? and a.external_id = ?`,
     [...lookup.params, centerId, externalId],
   );
@@ -85,7 +105,8 @@ export async function writeIfUnchanged(em: EntityManager, row: Appointment, read
     params = [...set.map(({ prop }) => value(prop)), row.id, read.revision, read.status];
   }
   // Column names come from metadata only; every value is bound.
-  const rows = await em.execute<{ notified: string }[]>(
+  const rows = await prepared<{ notified: string }>(
+    em,
     `with written as (${write}),
           queued as (insert into engine_outbox (stream, command) select ?, ?::jsonb from written returning id)
      select pg_notify('${OUTBOX_CHANNEL}', '1') as notified from queued`,
