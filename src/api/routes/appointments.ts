@@ -319,8 +319,8 @@ export function appointmentRoutes(deps: RouteDeps) {
       const externalIdValue = c.req.valid('param').id;
       const body = c.req.valid('json');
       // No transaction around this one (PUT_IN_ONE_STATEMENT): read, decide, write-if-unchanged.
+      const lookup = refsLookup(em, centerId, [{ prefix: '', wanted: refsWanted(body) }]);
       for (let attempt = 1; ; attempt += 1) {
-        const lookup = refsLookup(em, centerId, [{ prefix: '', wanted: refsWanted(body) }]);
         const { existing, found } = await readWithRefs(em, centerId, externalIdValue, lookup);
         const outcome = writeOutcome(existing, body.revision);
         if (outcome === 'ignored') return c.json({ status: outcome, appointment: await toView(em, existing!) }, 200);
