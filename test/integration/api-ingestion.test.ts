@@ -9,7 +9,7 @@ import type { AppointmentSnapshot } from '../../src/engine/port.js';
 import { buildApi } from '../../src/server.js';
 import { apiHarness, expectProblem, PLATFORM_KEY, type ApiHarness } from '../support/api.js';
 import { twoBookingCenters, type BookingCenter } from '../support/booking-centers.js';
-import { statementsOf } from '../support/statements.js';
+import { afterFirstStatement, statementsOf } from '../support/statements.js';
 
 const validEnv = {
   DATABASE_URL: 'postgres://comms:pw@db.internal:5432/comms',
@@ -130,30 +130,8 @@ describe('API appointment ingestion (B1, X5): cost per PUT, API-key cache, rate 
     expect((h.engine.callsOf('appointmentChanged') as [AppointmentSnapshot][]).map(([s]) => s.revision)).toEqual([1, 2]);
   });
 
-  /**
-   * Runs `request`; when its first statement (the read of the row) has answered, runs
-   * `meanwhile` to its end before the request goes on to its write.
-   */
-  async function afterFirstRead<T>(meanwhile: () => Promise<unknown>, request: () => Promise<T>): Promise<T> {
-    const connection = h.db.orm.em.getConnection() as unknown as { executeQuery: (...args: unknown[]) => Promise<unknown> };
-    const original = connection.executeQuery;
-    let held = false;
-    connection.executeQuery = async (...args: unknown[]) => {
-      const result = await original.apply(connection, args);
-      if (!held && /left join appointments/i.test(String(args[0]))) {
-        held = true;
-        await meanwhile();
-      }
-      return result;
-    };
-    try {
-      const result = await request();
-      expect(held).toBe(true);
-      return result;
-    } finally {
-      connection.executeQuery = original;
-    }
-  }
+  /** Runs `request`; once its read of the row has answered, runs `meanwhile` before its write. */
+  const afterFirstRead = <T>(meanwhile: () => Promise<unknown>, request: () => Promise<T>) => afterFirstStatement(h.db.orm, /left join appointments/i, meanwhile, request);
 
   it('API keys: a known key skips the api_keys lookup; a revoked key works for at most API_KEY_CACHE_SECONDS, then 401', async () => {
     let clock = Date.parse('2026-12-01T09:00:00Z');
