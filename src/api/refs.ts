@@ -33,9 +33,9 @@ export async function requireRefsOfItems<W extends Wanted>(em: EntityManager, ce
   return lookup.resolve(lookup.sql === null ? [] : await em.execute<FoundRef[]>(lookup.sql, lookup.params));
 }
 
-/** One row of a lookup: which table (by its index in the lookup), the external id and our uuid. */
+/** One row of a lookup: which table, the external id and our uuid. */
 export interface FoundRef {
-  t: number;
+  t: string;
   external_id: string;
   id: string;
 }
@@ -60,12 +60,12 @@ export function refsLookup<W extends Wanted>(em: EntityManager, centerId: string
   // (a single PUT) is a plain equality, cheaper for PostgreSQL to plan than the JSON list.
   const sql = lookups.length
     ? lookups
-        .map(([table, ids], i) => `select ${i}::int as t, external_id, id from "${table}" where center_id = ? and external_id ${ids.size === 1 ? '= ?' : 'in (select jsonb_array_elements_text(?::jsonb))'}`)
+        .map(([table, ids]) => `select '${table}'::text as t, external_id, id from "${table}" where center_id = ? and external_id ${ids.size === 1 ? '= ?' : 'in (select jsonb_array_elements_text(?::jsonb))'}`)
         .join(' union all ')
     : null;
   const params = lookups.flatMap(([, ids]) => [centerId, ids.size === 1 ? [...ids][0]! : JSON.stringify([...ids])]);
   const resolve = (rows: FoundRef[]) => {
-    const found = new Map(rows.map((row) => [`${lookups[row.t]![0]}|${row.external_id}`, row.id]));
+    const found = new Map(rows.map((row) => [`${row.t}|${row.external_id}`, row.id]));
     const errors: FieldError[] = [];
     const resolved = items.map(({ prefix, wanted }) => {
       let named = false;

@@ -21,8 +21,14 @@ export async function enqueueCommands(em: EntityManager, commands: EngineCommand
 
 /** One command's outbox columns (stream, command as JSON), for a statement that inserts it itself. */
 export function outboxValues(command: EngineCommand): [string, string] {
+  const entry = outboxEntry(command);
+  return [entry.stream, JSON.stringify(entry.command)];
+}
+
+/** The same as one object, for a statement that takes many as one JSON list. */
+export function outboxEntry(command: EngineCommand): { stream: string; command: EngineCommand & { trace?: TraceCarrier } } {
   // With tracing on, a command keeps its request's trace context for the relay (trace-context.ts).
-  return [streamOf(command), JSON.stringify(withTrace(command))];
+  return { stream: streamOf(command), command: withTrace(command) };
 }
 
 function withTrace(command: EngineCommand): EngineCommand & { trace?: TraceCarrier } {

@@ -130,6 +130,43 @@ describe('API appointment ingestion (B1, X5): cost per PUT, API-key cache, rate 
     expect((h.engine.callsOf('appointmentChanged') as [AppointmentSnapshot][]).map(([s]) => s.revision)).toEqual([1, 2]);
   });
 
+  it('B1 X5: concurrent PUTs share their statements, and each one answers as if it ran alone', async () => {
+    for (const id of ['shared-u1', 'shared-u2', 'shared-u3']) await h.call('PUT', `/v1/appointments/${id}`, { key: a.bookingKey, body: booking });
+    h.engine.calls = [];
+    const at = (hour: number) => ({ startAt: `2026-12-02T${hour}:00:00Z`, endAt: `2026-12-02T${hour}:30:00Z` });
+    const requests = [
+      ...Array.from({ length: 20 }, (_, i) => ({ id: `shared-new-${i}`, body: { ...booking, ...at(10 + (i % 8)) }, expect: 201 })),
+      ...['shared-u1', 'shared-u2', 'shared-u3'].map((id) => ({ id, body: { ...booking, revision: 2, ...at(18) }, expect: 200 })),
+      // Two creates of one id in the same group: one inserts, the other reads again.
+      { id: 'shared-twin', body: { ...booking, revision: 1 }, expect: [200, 201] },
+      { id: 'shared-twin', body: { ...booking, revision: 2, ...at(19) }, expect: [200, 201] },
+      { id: 'shared-bad', body: { ...booking, serviceId: 'nothing' }, expect: 422 },
+    ];
+    let answers: Awaited<ReturnType<ApiHarness['call']>>[] = [];
+    const statements = await statementsOf(h.db.orm, async () => {
+      answers = await Promise.all(requests.map((r) => h.call('PUT', `/v1/appointments/${r.id}`, { key: a.bookingKey, body: r.body, deliver: false })));
+    });
+    await h.relay.drain();
+    answers.forEach((res, i) => expect([requests[i]!.expect].flat(), `${requests[i]!.id}: ${res.status} ${JSON.stringify(res.body)}`).toContain(res.status));
+    expectProblem(answers.at(-1)!, 422, 'serviceId');
+    // Unshared, 26 PUTs cost 2 statements each (the twin that lost costs 2 more).
+    const appointmentStatements = statements.filter((s) => /appointments/.test(s));
+    expect(appointmentStatements.length, statements.join('\n---\n')).toBeLessThanOrEqual(requests.length);
+    for (const [i, r] of requests.entries()) {
+      if (r.expect === 422) continue;
+      const stored = (await h.call('GET', `/v1/appointments/${r.id}`, { key: a.bookingKey })).body;
+      if (r.id !== 'shared-twin') expect(answers[i]!.body.appointment, r.id).toEqual(stored);
+      expect(stored, r.id).toMatchObject({ revision: r.id === 'shared-twin' ? 2 : r.body.revision, startAt: new Date(r.id === 'shared-twin' ? at(19).startAt : r.body.startAt).toISOString() });
+    }
+    expect((await h.call('GET', '/v1/appointments/shared-bad', { key: a.bookingKey })).status).toBe(404);
+    // Each accepted write told the engine once, with its own revision; the twin's last word is revision 2.
+    const heard = new Map<string, number[]>();
+    for (const [s] of h.engine.callsOf('appointmentChanged') as [AppointmentSnapshot][]) heard.set(s.bookingIds!.appointment, [...(heard.get(s.bookingIds!.appointment) ?? []), s.revision]);
+    expect(heard.size).toBe(24);
+    for (const r of requests) if (r.expect !== 422 && r.id !== 'shared-twin') expect(heard.get(r.id), r.id).toEqual([r.body.revision]);
+    expect([[2], [1, 2]]).toContainEqual(heard.get('shared-twin'));
+  });
+
   /** Runs `request`; once its read of the row has answered, runs `meanwhile` before its write. */
   const afterFirstRead = <T>(meanwhile: () => Promise<unknown>, request: () => Promise<T>) => afterFirstStatement(h.db.orm, /left join appointments/i, meanwhile, request);
 

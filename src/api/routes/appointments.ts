@@ -27,7 +27,7 @@ import {
 import { stamp, timestamps } from './directory.js';
 import { applyWrite, bodyRefs, CANCELLED_DETAIL, changedCommand, writeOutcome, type AppointmentWrite } from '../appointment-writes.js';
 import { enqueueCommands } from '../../db/outbox.js';
-import { readWithRefs, writeIfUnchanged } from '../../db/appointment-statements.js';
+import { appointmentStatements } from '../../db/appointment-statements.js';
 import { appointmentWorkflowId } from '../../workflows/definitions.js';
 
 export const appointmentView = z
@@ -296,6 +296,8 @@ const getTimeline = createRoute({
 });
 
 export function appointmentRoutes(deps: RouteDeps) {
+  // Shared by this app's concurrent PUTs (appointment-statements.ts).
+  const statements = appointmentStatements();
   return new OpenAPIHono<ApiEnv>()
     .openapi(listAppointments, async (c) => {
       const em = c.var.em;
@@ -319,9 +321,10 @@ export function appointmentRoutes(deps: RouteDeps) {
       const externalIdValue = c.req.valid('param').id;
       const body = c.req.valid('json');
       // No transaction around this one (PUT_IN_ONE_STATEMENT): read, decide, write-if-unchanged.
-      const lookup = refsLookup(em, centerId, [{ prefix: '', wanted: refsWanted(body) }]);
+      const wanted = refsWanted(body);
+      const lookup = refsLookup(em, centerId, [{ prefix: '', wanted }]);
       for (let attempt = 1; ; attempt += 1) {
-        const { existing, found } = await readWithRefs(em, centerId, externalIdValue, lookup);
+        const { existing, found } = await statements.read(em, { centerId, externalId: externalIdValue, refs: Object.values(wanted) });
         const outcome = writeOutcome(existing, body.revision);
         if (outcome === 'ignored') return c.json({ status: outcome, appointment: await toView(em, existing!) }, 200);
         if (outcome === 'cancelled') throw new ApiError(409, CANCELLED_DETAIL);
@@ -329,7 +332,7 @@ export function appointmentRoutes(deps: RouteDeps) {
         const read = existing && { revision: existing.revision, status: existing.status };
         const row = applyWrite({ centerId, externalId: externalIdValue, existing }, body, refs!, deps.now());
         row.updatedAt = new Date();
-        if (await writeIfUnchanged(em, row, read, changedCommand(row, body, outcome === 'created'))) {
+        if (await statements.write(em, { row, read, command: changedCommand(row, body, outcome === 'created') })) {
           return c.json({ status: outcome, appointment: viewOf(row, bodyRefs(body)) }, outcome === 'created' ? 201 : 200);
         }
         // Another write of this appointment committed between the read and the write: read again.
