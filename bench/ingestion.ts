@@ -11,7 +11,7 @@
  *   api     `PUT /v1/appointments/{id}` through `createApp` (`app.request()`, no sockets): API
  *           key (cached after its first lookup), one statement reading the row and the 4
  *           directory references, one writing the row, its outbox row and NOTIFY (autocommit,
- *           src/db/appointment-statements.ts); a pino logger at info
+ *           src/db/appointment-statements.ts; concurrent PUTs share them); a pino logger at info
  *           writes to /dev/null as in production. The API answers before Temporal hears of
  *           it (#8), so the phase runs the outbox relay in this process, as every API process
  *           does (`src/engine/start-relay.ts`), and its clock stops when the outbox is empty:
@@ -31,6 +31,7 @@
  * bench; with the default, one booking key could not go above 50/s.
  *
  * INGEST_RELAY_LANES / INGEST_RELAY_BATCH set the relay's lanes and batch (default: the relay's own, 4 × 32).
+ * Each phase reports the CPU milliseconds per request of this process, PostgreSQL and Temporal.
  *
  *   npx tsx bench/ingestion.ts      INGEST_N=1000 INGEST_CONCURRENCY=32 INGEST_POOL_MAX=10 INGEST_BATCH=500
  */
@@ -50,6 +51,9 @@ import {
   createCenter,
   createLog,
   createPatients,
+  cpuGroups,
+  cpuMark,
+  type CpuGroups,
   envInt,
   finish,
   runPool,
@@ -87,6 +91,8 @@ interface Phase {
   benchProcessCpuPercent: number;
   /** SQL statements sent by this process per request (BEGIN/COMMIT included; with the relay's, where it runs). */
   sqlPerRequest: number;
+  /** CPU milliseconds per request of this process, PostgreSQL and Temporal: where a booking's cost goes. */
+  cpuMsPerRequest: Record<string, number>;
   /** API phases: when the last request was answered (the relay may still have been delivering). */
   answeredSeconds?: number;
   answeredPerSecond?: number;
@@ -94,6 +100,8 @@ interface Phase {
 
 /** Counts every statement MikroORM sends (bench instrumentation only, on the ORM's own connection). */
 let sqlStatements = 0;
+/** The process trees whose CPU each phase reports (set once the stack is up). */
+let cpuOf: CpuGroups = {};
 function countStatements(orm: MikroORM): void {
   const connection = orm.em.getConnection() as unknown as { executeQuery: (...args: unknown[]) => Promise<unknown> };
   const original = connection.executeQuery.bind(connection);
@@ -112,6 +120,7 @@ async function measure(phase: string, count: number, call: (i: number) => Promis
   let errors = 0;
   const started = performance.now();
   const cpu = process.cpuUsage();
+  const cpuAtStart = cpuMark(cpuOf);
   const statements = sqlStatements;
   await runPool(Array.from({ length: count }, (_, i) => i), lanes, async (i) => {
     const t = performance.now();
@@ -123,6 +132,7 @@ async function measure(phase: string, count: number, call: (i: number) => Promis
   await settle?.();
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
+  const cpuAtEnd = cpuMark(cpuOf);
   const result = {
     phase,
     requests: count,
@@ -132,11 +142,12 @@ async function measure(phase: string, count: number, call: (i: number) => Promis
     latencyMs: summarize(latencies),
     benchProcessCpuPercent: Math.round(((used.user + used.system) / 1e6 / seconds) * 100),
     sqlPerRequest: Number(((sqlStatements - statements) / count).toFixed(1)),
+    cpuMsPerRequest: Object.fromEntries(Object.keys(cpuAtEnd).map((name) => [name, Number((((cpuAtEnd[name]! - cpuAtStart[name]!) * 1000) / count).toFixed(2))])),
     ...(settle ? { answeredSeconds: Number(answeredSeconds.toFixed(2)), answeredPerSecond: Number((count / answeredSeconds).toFixed(1)) } : {}),
   };
   log(
     `${phase}: ${count} in ${result.seconds} s = ${result.perSecond}/s${settle ? ` (all answered after ${answeredSeconds.toFixed(2)} s = ${result.answeredPerSecond}/s)` : ''} (p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ` +
-      `errors ${errors}, this process ${result.benchProcessCpuPercent}% CPU, ${result.sqlPerRequest} SQL/request)`,
+      `errors ${errors}, this process ${result.benchProcessCpuPercent}% CPU, ${result.sqlPerRequest} SQL/request, CPU ms/request ${JSON.stringify(result.cpuMsPerRequest)})`,
   );
   return result;
 }
@@ -150,6 +161,7 @@ await withInfra(log, { poolMax }, async (infra) => {
   const { key } = await createApiKey(infra.orm.em.fork(), { centerId, scope: 'booking', name: 'bench' });
 
   countStatements(infra.orm);
+  cpuOf = cpuGroups(infra);
   const appWith = (engine: Engine) =>
     createApp({
       orm: infra.orm,
@@ -219,7 +231,9 @@ await withInfra(log, { poolMax }, async (infra) => {
     const perSecond = Number((n / result.seconds).toFixed(1));
     const answeredPerSecond = Number((n / result.answeredSeconds!).toFixed(1));
     log(`${phase}: ${n} appointments in ${batches} batches = ${perSecond}/s accepted → running (${answeredPerSecond}/s answered)`);
-    return { ...result, requests: n, batches, perSecond, answeredPerSecond, sqlPerRequest: Number(((result.sqlPerRequest * batches) / n).toFixed(2)) };
+    const perAppointment = (perBatch: number) => Number(((perBatch * batches) / n).toFixed(2));
+    const cpuMsPerRequest = Object.fromEntries(Object.entries(result.cpuMsPerRequest).map(([name, ms]) => [name, perAppointment(ms)]));
+    return { ...result, requests: n, batches, perSecond, answeredPerSecond, sqlPerRequest: perAppointment(result.sqlPerRequest), cpuMsPerRequest };
   };
   const rawQueue = `${infra.taskQueue}-raw`;
   const raw = async () => {
