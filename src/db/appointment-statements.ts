@@ -65,10 +65,11 @@ type RefEntity = (typeof REF_ENTITIES)[number];
 export function appointmentStatements(options: { maxInFlight?: number; maxBatch?: number } = {}): AppointmentStatements {
   const limits = { maxInFlight: options.maxInFlight ?? 2, maxBatch: options.maxBatch ?? 64 };
   const reads = batchedCalls<{ em: EntityManager; request: ReadRequest }, ReadResult>({ ...limits, runMany: (calls) => readMany(calls[0]!.em, calls.map((c) => c.request)) });
-  const writes = batchedCalls<{ em: EntityManager; request: WriteRequest }, boolean>({ ...limits, runMany: (calls) => writeMany(calls[0]!.em, calls.map((c) => c.request)) });
+  const writes = batchedCalls<{ em: EntityManager; request: QueuedWrite }, boolean>({ ...limits, runMany: (calls) => writeMany(calls[0]!.em, calls.map((c) => c.request)) });
   return {
     read: (em, request) => reads({ em, request }),
-    write: (em, request) => writes({ em, request }),
+    // The outbox entry is made here, in the request's own context: it carries the request's trace.
+    write: (em, { row, read, command }) => writes({ em, request: { row, read, entry: outboxEntry(command) } }),
   };
 }
 
@@ -164,15 +165,17 @@ async function readMany(em: EntityManager, requests: ReadRequest[]): Promise<Rea
   }));
 }
 
+type QueuedWrite = Omit<WriteRequest, 'command'> & { entry: ReturnType<typeof outboxEntry> };
+
 /** Writes each row with its engine command if still as read; whether each one was written. */
-async function writeMany(em: EntityManager, requests: WriteRequest[]): Promise<boolean[]> {
+async function writeMany(em: EntityManager, requests: QueuedWrite[]): Promise<boolean[]> {
   const { columns, write } = shapesOf(em);
-  const input = requests.map(({ row, read, command }, ord) => ({
+  const input = requests.map(({ row, read, entry }, ord) => ({
     ord,
     row: Object.fromEntries(columns.map(({ prop, column }) => [column, row[prop]])),
     read_revision: read?.revision ?? null,
     read_status: read?.status ?? null,
-    ...outboxEntry(command),
+    ...entry,
   }));
   const written = new Set((await prepared<{ ord: number }>(em, write, [JSON.stringify(input)])).map((r) => r.ord));
   return requests.map((_, ord) => written.has(ord));
