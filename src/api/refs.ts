@@ -41,13 +41,12 @@ export interface FoundRef {
 }
 
 /**
- * The lookup of requireRefsOfItems as a statement to run alone or to embed in a larger one
- * (sql null when no id is wanted), and the resolution of the rows it found: 422 as above.
+ * The lookup of requireRefsOfItems as one statement (sql null when no id is wanted), and the
+ * resolution of the rows it found: 422 as above.
  */
-export function refsLookup<W extends Wanted>(em: EntityManager, centerId: string, items: { prefix: string; wanted: W }[]): { sql: string | null; params: string[]; resolve: (rows: FoundRef[]) => ResolvedRefs<W>[] } {
+function refsLookup<W extends Wanted>(em: EntityManager, centerId: string, items: { prefix: string; wanted: W }[]): { sql: string | null; params: string[]; resolve: (rows: FoundRef[]) => ResolvedRefs<W>[] } {
   const byTable = new Map<string, Set<string>>();
-  const tables = em.getMetadata();
-  const tableOf = (entity: Directory) => tables.get(entity.name).tableName;
+  const tableOf = tableNames(em);
   for (const { wanted } of items) {
     for (const { entity, externalId } of Object.values(wanted)) {
       if (externalId === null || externalId === undefined) continue;
@@ -57,14 +56,23 @@ export function refsLookup<W extends Wanted>(em: EntityManager, centerId: string
   }
   const lookups = [...byTable.entries()];
   // Only table names from metadata go into the text; the center and the ids are bound. One id
-  // (a single PUT) is a plain equality, cheaper for PostgreSQL to plan than the JSON list.
+  // is a plain equality, cheaper for PostgreSQL to plan than the JSON list.
   const sql = lookups.length
     ? lookups
         .map(([table, ids]) => `select '${table}'::text as t, external_id, id from "${table}" where center_id = ? and external_id ${ids.size === 1 ? '= ?' : 'in (select jsonb_array_elements_text(?::jsonb))'}`)
         .join(' union all ')
     : null;
   const params = lookups.flatMap(([, ids]) => [centerId, ids.size === 1 ? [...ids][0]! : JSON.stringify([...ids])]);
-  const resolve = (rows: FoundRef[]) => {
+  return { sql, params, resolve: refsResolver(em, items) };
+}
+
+/**
+ * The resolution alone, for rows found by another statement (a PUT's read,
+ * src/db/appointment-statements.ts): each wanted id's uuid, 422 as above.
+ */
+export function refsResolver<W extends Wanted>(em: EntityManager, items: { prefix: string; wanted: W }[]): (rows: FoundRef[]) => ResolvedRefs<W>[] {
+  const tableOf = tableNames(em);
+  return (rows) => {
     const found = new Map(rows.map((row) => [`${row.t}|${row.external_id}`, row.id]));
     const errors: FieldError[] = [];
     const resolved = items.map(({ prefix, wanted }) => {
@@ -84,7 +92,11 @@ export function refsLookup<W extends Wanted>(em: EntityManager, centerId: string
     if (errors.length > 1) throw new ApiError(422, `${errors.length} references are unknown in this center; nothing was written.`, errors);
     return resolved;
   };
-  return { sql, params, resolve };
+}
+
+function tableNames(em: EntityManager): (entity: Directory) => string {
+  const metadata = em.getMetadata();
+  return (entity) => metadata.get(entity.name).tableName;
 }
 
 /** A referenced id that must exist: 422 naming the field otherwise. */

@@ -80,11 +80,18 @@ interface Column {
   isDate: boolean;
 }
 
-/** The text of both statements and the columns they map, from the ORM's metadata (once per ORM). */
+/** A statement's text and the name it is prepared under (named after its text). */
+interface Statement {
+  text: string;
+  name: string;
+}
+
+/** Both statements, the columns they map and the reference tables' names, from the ORM's metadata (once per ORM). */
 interface Shapes {
   columns: Column[];
-  read: string;
-  write: string;
+  refTables: Map<string, string>;
+  read: Statement;
+  write: Statement;
 }
 
 const shapesByMetadata = new WeakMap<object, Shapes>();
@@ -101,10 +108,10 @@ function shapesOf(em: EntityManager): Shapes {
     .props.filter((p) => p.persist !== false && p.fieldNames?.length === 1)
     .map((p) => ({ prop: p.name as keyof Appointment & string, column: p.fieldNames[0]!, isDate: p.runtimeType === 'Date' }));
   // Table and column names come from metadata only; every value travels in one bound JSON list.
-  const lookups = REF_ENTITIES.map((entity) => {
-    const table = metadata.get(entity.name).tableName;
-    return `select '${table}'::text as t, d.external_id, d.id from "${table}" d where d.center_id = r.center_id and d.external_id = r.refs->>'${table}'`;
-  });
+  const refTables = new Map(REF_ENTITIES.map((entity) => [entity.name, metadata.get(entity.name).tableName]));
+  const lookups = [...refTables.values()].map(
+    (table) => `select '${table}'::text as t, d.external_id, d.id from "${table}" d where d.center_id = r.center_id and d.external_id = r.refs->>'${table}'`,
+  );
   const read = `select r.ord, a.*, (select coalesce(jsonb_agg(f), '[]'::jsonb) from (${lookups.join(' union all ')}) f) as found_refs
      from jsonb_to_recordset(?::jsonb) as r(ord int, center_id uuid, external_id text, refs jsonb)
      left join appointments a on a.center_id = r.center_id and a.external_id = r.external_id
@@ -126,7 +133,7 @@ function shapesOf(em: EntityManager): Shapes {
      written as (select i.ord from input i join inserted n on n.id = (i.r).id union all select ord from updated),
      queued as (insert into engine_outbox (stream, command) select i.stream, i.command from input i join written w on w.ord = i.ord order by i.ord returning id)
      select w.ord from written w cross join (select pg_notify('${OUTBOX_CHANNEL}', count(*)::text) from queued) n`;
-  shapes = { columns, read, write };
+  shapes = { columns, refTables, read: statement(read), write: statement(write) };
   shapesByMetadata.set(metadata, shapes);
   return shapes;
 }
@@ -135,28 +142,30 @@ interface Connection {
   executeQuery<T>(query: string, cb: () => Promise<T>, context?: { query: string; params: unknown[] }): Promise<T>;
 }
 
+function statement(text: string): Statement {
+  return { text, name: `appt_${createHash('sha1').update(text).digest('hex').slice(0, 16)}` };
+}
+
 /**
- * Runs `sql` as a named prepared statement (one per distinct text and connection): PostgreSQL
- * parses and plans it once per connection instead of once per call, and the values travel as
- * bind parameters. Through the ORM connection's `executeQuery`, so its logging and the tests'
- * statement counts still see it (the method is protected in MikroORM's types).
+ * Runs a statement as a named prepared statement: PostgreSQL parses and plans it once per
+ * connection instead of once per call, and the values travel as bind parameters. Through the
+ * ORM connection's `executeQuery`, so its logging and the tests' statement counts still see it
+ * (the method is protected in MikroORM's types).
  */
-async function prepared<T>(em: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
-  const name = `appt_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+async function prepared<T>(em: EntityManager, { text, name }: Statement, params: unknown[]): Promise<T[]> {
   const connection = em.getConnection() as unknown as Connection;
-  const result = await connection.executeQuery(sql, async () => (await em.getKnex().raw(sql, params as Knex.RawBinding[]).options({ name })) as { rows: T[] }, { query: sql, params });
+  const result = await connection.executeQuery(text, async () => (await em.getKnex().raw(text, params as Knex.RawBinding[]).options({ name })) as { rows: T[] }, { query: text, params });
   return result.rows;
 }
 
 /** Each request's stored appointment and found references, in one statement. */
 async function readMany(em: EntityManager, requests: ReadRequest[]): Promise<ReadResult[]> {
-  const { columns, read } = shapesOf(em);
-  const tableOf = (entity: RefEntity) => em.getMetadata().get(entity.name).tableName;
+  const { columns, refTables, read } = shapesOf(em);
   const input = requests.map(({ centerId, externalId, refs }, ord) => ({
     ord,
     center_id: centerId,
     external_id: externalId,
-    refs: Object.fromEntries(refs.filter((ref) => ref.externalId != null).map((ref) => [tableOf(ref.entity), ref.externalId])),
+    refs: Object.fromEntries(refs.filter((ref) => ref.externalId != null).map((ref) => [refTables.get(ref.entity.name), ref.externalId])),
   }));
   const rows = await prepared<Record<string, unknown>>(em, read, [JSON.stringify(input)]);
   return rows.map((row) => ({

@@ -10,7 +10,7 @@ import type { ApiEnv } from '../context.js';
 import type { RouteDeps } from '../deps.js';
 import { findPage, pageOf, pageQuery } from '../pagination.js';
 import { ApiError } from '../problem.js';
-import { externalIds, refsLookup } from '../refs.js';
+import { externalIds, refsResolver } from '../refs.js';
 import {
   bearer,
   conflictResponse,
@@ -322,13 +322,13 @@ export function appointmentRoutes(deps: RouteDeps) {
       const body = c.req.valid('json');
       // No transaction around this one (PUT_IN_ONE_STATEMENT): read, decide, write-if-unchanged.
       const wanted = refsWanted(body);
-      const lookup = refsLookup(em, centerId, [{ prefix: '', wanted }]);
+      const resolveRefs = refsResolver(em, [{ prefix: '', wanted }]);
       for (let attempt = 1; ; attempt += 1) {
         const { existing, found } = await statements.read(em, { centerId, externalId: externalIdValue, refs: Object.values(wanted) });
         const outcome = writeOutcome(existing, body.revision);
         if (outcome === 'ignored') return c.json({ status: outcome, appointment: await toView(em, existing!) }, 200);
         if (outcome === 'cancelled') throw new ApiError(409, CANCELLED_DETAIL);
-        const [refs] = lookup.resolve(found);
+        const [refs] = resolveRefs(found);
         const read = existing && { revision: existing.revision, status: existing.status };
         const row = applyWrite({ centerId, externalId: externalIdValue, existing }, body, refs!, deps.now());
         row.updatedAt = new Date();
