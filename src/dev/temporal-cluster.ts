@@ -10,7 +10,6 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -104,13 +103,13 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
   const ports: ClusterPorts = {
     frontend: options.port ?? (await freePort()),
     frontendHttp: await freePort(),
-    frontendMembership: await freeMembershipPort(ip),
+    frontendMembership: await freePort(ip),
     history: await freePort(),
-    historyMembership: await freeMembershipPort(ip),
+    historyMembership: await freePort(ip),
     matching: await freePort(),
-    matchingMembership: await freeMembershipPort(ip),
+    matchingMembership: await freePort(ip),
     worker: await freePort(),
-    workerMembership: await freeMembershipPort(ip),
+    workerMembership: await freePort(ip),
   };
   const configFile = join(dataDir, 'temporal-server.yaml');
   const dynamicConfigFile = join(dataDir, 'dynamic-config.yaml');
@@ -270,22 +269,6 @@ async function startService(input: { name: string; command: string; args: string
       rmSync(input.pidFile, { force: true });
     },
   };
-}
-
-/**
- * Membership ports are stored in a `smallint` column (cluster_membership.rpc_port): the OS's
- * ephemeral ports (32768 and up) do not fit, so pick a free one below.
- */
-async function freeMembershipPort(ip: string): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    const free = await new Promise<boolean>((done) => {
-      const probe = createServer();
-      probe.once('error', () => done(false));
-      probe.listen(port, ip, () => probe.close(() => done(true)));
-    });
-    if (free) return port;
-  }
 }
 
 async function waitForHttp(url: string, deadline: number, isRunning: () => boolean, recent: () => string): Promise<void> {

@@ -1,10 +1,10 @@
 import { Connection } from '@temporalio/client';
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { registerSearchAttributes } from '../engine/register-search-attributes.js';
+import { portIsFree } from './ports.js';
 import { readPidFile, stopStaleProcess } from './stale-process.js';
 
 export interface TemporalDevServerOptions {
@@ -50,7 +50,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   if (stalePid !== null) await stopStaleProcess(stalePid, ['start-dev', dbFile]);
   rmSync(pidFile, { force: true });
   for (const [what, p] of [['gRPC', port], ['Web UI', uiPort]] as const) {
-    if (!(await portIsFree(ip, p))) {
+    if (!(await portIsFree(p, ip))) {
       throw new Error(`Temporal dev server: ${what} port ${ip}:${p} is already in use (another \`npm start\` or Temporal server running?)`);
     }
   }
@@ -128,12 +128,4 @@ export async function waitForServer(address: string, deadline: number, isRunning
     }
   }
   throw new Error(`no answer on ${address}: ${String(lastError)}`);
-}
-
-function portIsFree(host: string, port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const probe = createServer();
-    probe.once('error', () => done(false));
-    probe.listen(port, host, () => probe.close(() => done(true)));
-  });
 }

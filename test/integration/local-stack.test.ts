@@ -1,12 +1,11 @@
 import { Connection } from '@temporalio/client';
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/dev/ports.js';
+import { freePort, portIsFree } from '../../src/dev/ports.js';
 import { readStackEnv } from '../../src/dev/stack-env.js';
 import { isAlive } from '../../src/dev/stale-process.js';
 import { startLocalStack, taskQueuePollers, type LocalStack } from '../../src/dev/stack.js';
@@ -29,14 +28,6 @@ async function stackPorts() {
     LOCAL_MAIL_UI_PORT: await freePort(),
     LOCAL_TWILIO_PORT: await freePort(),
   };
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const probe = createServer();
-    probe.once('error', () => done(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => done(true)));
-  });
 }
 
 describe('local stack: `npm start` supervises the worker and the API as child processes', () => {
